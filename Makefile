@@ -1,0 +1,48 @@
+# InvoiceFlow: `make run` to start, `make test` to run the whole suite.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export FLASK_APP := app:create_app
+
+.PHONY: run install translations db test test-postgres lint format bench clean
+
+run: install translations db
+	$(BIN)/python run.py
+
+$(STAMP): pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+translations: install
+	$(BIN)/pybabel compile --use-fuzzy -d app/translations -f >/dev/null
+
+db: install
+	$(BIN)/flask db upgrade
+	$(BIN)/flask init-security
+	$(BIN)/flask demo-data
+
+test: install translations
+	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+test-postgres: install translations
+	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
+		$(BIN)/pytest -q $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check app tests bench config.py run.py
+	$(BIN)/ruff format --check app tests bench config.py run.py
+
+format: install
+	$(BIN)/ruff format app tests bench config.py run.py
+	$(BIN)/ruff check --fix app tests bench config.py run.py
+
+bench: install translations
+	$(BIN)/python bench/invoice_list.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

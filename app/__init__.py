@@ -1,0 +1,55 @@
+"""InvoiceFlow application factory."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_appbuilder import AppBuilder
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from app.extensions import csrf, db, mail, migrate
+from config import BASE_DIR, INSTANCE_DIR, config_for
+
+
+def create_app(config: str | type | None = None, **overrides) -> Flask:
+    config_class = config_for(config) if config is None or isinstance(config, str) else config
+    config_class.check()
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR))
+    app.config.from_object(config_class)
+    app.config.update(overrides)
+    _configure_database(app)
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True, directory=str(BASE_DIR / "migrations"))
+    mail.init_app(app)
+    csrf.init_app(app)
+    with app.app_context():
+        appbuilder = AppBuilder(update_perms=app.config["FAB_UPDATE_PERMS"])
+        appbuilder.init_app(app, db.session)
+        from app.web import errors, registry, templating
+
+        registry.register(appbuilder)
+        errors.register(app)
+        templating.register(app)
+    from app import cli
+
+    cli.register(app)
+    return app
+
+
+def _configure_database(app: Flask) -> None:
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite") and uri not in ("sqlite://", "sqlite:///:memory:"):
+        timeout = app.config["SQLITE_BUSY_TIMEOUT_SECONDS"]
+        options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+        options.setdefault("connect_args", {})["timeout"] = timeout
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    module = type(dbapi_connection).__module__
+    if "sqlite" not in module:
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()

@@ -1,0 +1,98 @@
+"""`flask` commands: security bootstrap, demo data, audit verification, invoices."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from app.errors import InvoiceFlowError, ValidationError
+from app.extensions import db
+
+
+def register(app) -> None:
+    app.cli.add_command(init_security)
+    app.cli.add_command(demo_data)
+    app.cli.add_command(audit_group)
+    app.cli.add_command(invoice_group)
+
+
+@click.command("init-security")
+@with_appcontext
+def init_security():
+    """Create roles and permissions (idempotent; run after every deploy)."""
+    from app.security import seed_roles
+
+    created = seed_roles(current_app.appbuilder)
+    click.echo(f"Roles ready; created: {', '.join(created) or 'none'}.")
+
+
+@click.command("demo-data")
+@with_appcontext
+def demo_data():
+    """Seed demo users, counterparties and invoices once (development only)."""
+    from app.demo import seed_demo
+
+    if not current_app.config["DEMO_DATA"]:
+        raise click.ClickException("Demo data is for development only (DEMO_DATA is off).")
+    created = seed_demo(current_app.appbuilder, current_app.config["DEMO_PASSWORD"])
+    if created:
+        click.echo("Demo users created (password 'demo', development only):")
+        for username, role in created:
+            click.echo(f"  {username:10} {role}")
+    else:
+        click.echo("Demo data already present; nothing added.")
+
+
+@click.group("audit")
+def audit_group():
+    """The audit trail."""
+
+
+@audit_group.command("verify")
+@with_appcontext
+def audit_verify():
+    """Walk every hash chain; print each head; exit 1 at the first broken link."""
+    from app.services.audit import verify
+
+    reports = verify(db.session)
+    broken = [r for r in reports if r.broken_at is not None]
+    for report in reports:
+        state = f"BROKEN at {report.broken_at}: {report.problem}" if report.broken_at else "ok"
+        click.echo(f"{report.chain}\t{report.length}\t{report.head}\t{state}")
+    click.echo(f"{len(reports)} chains, {len(broken)} broken.")
+    if broken:
+        sys.exit(1)
+
+
+@click.group("invoice")
+def invoice_group():
+    """Invoices from the terminal, with the same rules as the UI and the API."""
+
+
+@invoice_group.command("create")
+@click.option("--user", "username", required=True, help="Acting user's login.")
+@click.option("--data", "raw", required=True, help="Card fields as JSON.")
+@with_appcontext
+def invoice_create(username: str, raw: str):
+    from app.services.create_invoice import create_invoice
+    from app.services.invoice_input import InvoicePolicy
+
+    actor = current_app.appbuilder.sm.find_user(username=username)
+    if actor is None:
+        raise click.ClickException(f"No user {username!r}.")
+    try:
+        data = json.loads(raw)
+        saved = create_invoice(db.session, actor, data, InvoicePolicy.from_config(current_app.config))
+    except json.JSONDecodeError as exc:
+        raise click.ClickException(f"--data is not JSON: {exc}") from exc
+    except ValidationError as exc:
+        for field, messages in exc.errors.items():
+            click.echo(f"{field}: {' '.join(str(m) for m in messages)}", err=True)
+        sys.exit(2)
+    except InvoiceFlowError as exc:
+        raise click.ClickException(str(exc.message)) from exc
+    click.echo(f"Invoice #{saved.invoice.number} created.")

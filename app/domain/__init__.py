@@ -1,0 +1,1 @@
+"""Pure business rules: parsing and checking values, no database, no web."""

@@ -1,0 +1,16 @@
+"""SQLAlchemy models: the single source of truth for InvoiceFlow's data."""
+
+from app.models.attachment import Attachment, AttachmentKind
+from app.models.audit import AuditEvent
+from app.models.counterparty import Counterparty
+from app.models.invoice import Invoice, InvoiceApprover, InvoiceStatus
+
+__all__ = [
+    "Attachment",
+    "AttachmentKind",
+    "AuditEvent",
+    "Counterparty",
+    "Invoice",
+    "InvoiceApprover",
+    "InvoiceStatus",
+]

@@ -1,0 +1,99 @@
+import enum
+
+from flask_appbuilder import Model
+from flask_appbuilder.security.sqla.models import User
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import relationship
+
+from app.models.base import utcnow
+
+
+class InvoiceStatus(enum.StrEnum):
+    DRAFT = "draft"
+    IN_APPROVAL = "in_approval"
+    ON_REWORK = "on_rework"
+    AWAITING_PAYMENT = "awaiting_payment"
+    PAID = "paid"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+
+
+class Invoice(Model):
+    __tablename__ = "invoice"
+    __table_args__ = (
+        Index("ix_invoice_issue_date_id", "issue_date", "id"),
+        Index("ix_invoice_amount_id", "amount", "id"),
+        Index("ix_invoice_counterparty_vendor_no", "counterparty_id", "vendor_invoice_no"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    # The short number users say aloud (#49); assigned from the id when the card is created.
+    number = Column(Integer, unique=True, index=True)
+    vendor_invoice_no = Column(String(64))
+    amount = Column(Numeric(18, 2), nullable=False)
+    currency = Column(String(3), nullable=False, default="RUB")
+    vat_amount = Column(Numeric(18, 2))
+    counterparty_id = Column(ForeignKey("counterparty.id"), nullable=False, index=True)
+    # Copied from the counterparty so the list can search and sort without a join.
+    counterparty_name = Column(String(255), nullable=False, index=True)
+    issue_date = Column(Date, nullable=False)
+    due_date = Column(Date)
+    contract_no = Column(String(64))
+    client_request_no = Column(String(64))
+    justification = Column(Text)
+    payment_order_required = Column(Boolean, nullable=False, default=False)
+    status = Column(String(20), nullable=False, default=InvoiceStatus.DRAFT, index=True)
+    stage = Column(String(255))
+    initiator_id = Column(ForeignKey("ab_user.id"), nullable=False, index=True)
+    lock_version = Column(Integer, nullable=False, default=1)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    updated_at = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+    counterparty = relationship("Counterparty", lazy="joined", innerjoin=True)
+    initiator = relationship(User, lazy="joined", innerjoin=True)
+    approvers = relationship(
+        "InvoiceApprover",
+        order_by="InvoiceApprover.position",
+        cascade="all, delete-orphan",
+        lazy="selectin",
+        back_populates="invoice",
+    )
+
+    # The UPDATE carries `WHERE lock_version = ?`: a concurrent save loses instead of overwriting.
+    __mapper_args__ = {"version_id_col": lock_version}
+
+    def __repr__(self) -> str:
+        return f"#{self.number}"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in (InvoiceStatus.DRAFT, InvoiceStatus.ON_REWORK)
+
+
+class InvoiceApprover(Model):
+    __tablename__ = "invoice_approver"
+    __table_args__ = (
+        UniqueConstraint("invoice_id", "position", name="uq_invoice_approver_position"),
+        UniqueConstraint("invoice_id", "user_id", name="uq_invoice_approver_user"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    invoice_id = Column(ForeignKey("invoice.id"), nullable=False)
+    position = Column(Integer, nullable=False)
+    user_id = Column(ForeignKey("ab_user.id"), nullable=False, index=True)
+    approved_at = Column(DateTime)
+
+    invoice = relationship("Invoice", back_populates="approvers")
+    user = relationship(User, lazy="joined", innerjoin=True)

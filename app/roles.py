@@ -1,0 +1,22 @@
+"""Role names: database roles seeded by `flask init-security`."""
+
+ADMIN = "Admin"
+INITIATOR = "Initiator"
+APPROVER = "Approver"
+FINANCE_DIRECTOR = "Finance director"
+ANALYST = "Analyst"
+AUDITOR = "Auditor"
+
+ALL_ROLES = (ADMIN, INITIATOR, APPROVER, FINANCE_DIRECTOR, ANALYST, AUDITOR)
+# These roles see every invoice; everyone else sees the invoices they take part in.
+SEE_ALL_ROLES = frozenset({ADMIN, FINANCE_DIRECTOR, AUDITOR})
+# Roles that may add files to an invoice they can see.
+CONTRIBUTOR_ROLES = frozenset({ADMIN, INITIATOR, APPROVER, FINANCE_DIRECTOR})
+
+
+def role_names(user) -> set[str]:
+    return {role.name for role in getattr(user, "roles", [])}
+
+
+def has_role(user, *names: str) -> bool:
+    return bool(role_names(user) & set(names))

@@ -1,0 +1,117 @@
+"""Security manager: cached permissions per request, users never deleted, role seeding."""
+
+from __future__ import annotations
+
+from flask import g
+from flask_appbuilder.security.manager import BaseSecurityManager
+from flask_appbuilder.security.sqla.manager import SecurityManager
+from flask_appbuilder.security.sqla.models import (
+    Permission,
+    PermissionView,
+    ViewMenu,
+    assoc_permissionview_role,
+)
+from flask_appbuilder.security.views import UserDBModelView
+from sqlalchemy import select
+
+from app import roles
+
+READ, WRITE = "can_read", "can_write"
+# Every signed-in user may see their profile, change their password and use the API docs.
+SELF_SERVICE = [
+    ("can_userinfo", "UserDBModelView"),
+    ("resetmypassword", "UserDBModelView"),
+    ("can_this_form_get", "ResetMyPasswordView"),
+    ("can_this_form_post", "ResetMyPasswordView"),
+    ("can_this_form_get", "UserInfoEditView"),
+    ("can_this_form_post", "UserInfoEditView"),
+    ("userinfoedit", "UserDBModelView"),
+    ("can_get", "MenuApi"),
+    ("can_get", "OpenApi"),
+    ("can_show", "SwaggerView"),
+    ("menu_access", "Invoices"),
+    ("menu_access", "Counterparties"),
+]
+ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
+    roles.INITIATOR: [(READ, "Invoice"), (WRITE, "Invoice"), (READ, "Counterparty"),
+                      (WRITE, "Counterparty")],
+    roles.APPROVER: [(READ, "Invoice"), (READ, "Counterparty")],
+    roles.FINANCE_DIRECTOR: [(READ, "Invoice"), (READ, "Counterparty"), (WRITE, "Counterparty")],
+    roles.ANALYST: [(READ, "Invoice"), (READ, "Counterparty")],
+    roles.AUDITOR: [
+        (READ, "Invoice"),
+        (READ, "Counterparty"),
+        ("menu_access", "Security"),
+        ("menu_access", "List Users"),
+        ("menu_access", "List Roles"),
+        ("can_list", "UserDBModelView"),
+        ("can_show", "UserDBModelView"),
+        ("can_list", "RoleModelView"),
+        ("can_show", "RoleModelView"),
+    ],
+}
+
+
+class InvoiceFlowUserView(UserDBModelView):
+    """Users are deactivated, never deleted: every audit event keeps its actor."""
+
+    base_permissions = [
+        "can_list", "can_show", "can_add", "can_edit", "can_userinfo",
+        "resetmypassword", "resetpasswords", "userinfoedit",
+    ]
+
+
+class InvoiceFlowSecurityManager(SecurityManager):
+    userdbmodelview = InvoiceFlowUserView
+
+    def _has_view_access(self, user, permission_name: str, view_name: str) -> bool:
+        return (permission_name, view_name) in self._cached_permissions(user)
+
+    def _get_user_permission_view_menus(self, user, permission_name, view_menus_name):
+        if user is None:
+            return super()._get_user_permission_view_menus(user, permission_name, view_menus_name)
+        granted = self._cached_permissions(user)
+        names = view_menus_name or [view for _perm, view in granted]
+        return {name for name in names if (permission_name, name) in granted}
+
+    def _cached_permissions(self, user) -> frozenset[tuple[str, str]]:
+        """One query per request for all of the user's (permission, view) pairs."""
+        key = getattr(user, "id", None)
+        cache = g.get("_invoiceflow_permissions")
+        if cache is None or cache[0] != key:
+            role_ids = [role.id for role in self.get_user_roles(user)]
+            rows = self.session.execute(
+                select(Permission.name, ViewMenu.name)
+                .select_from(PermissionView)
+                .join(Permission, PermissionView.permission_id == Permission.id)
+                .join(ViewMenu, PermissionView.view_menu_id == ViewMenu.id)
+                .join(
+                    assoc_permissionview_role,
+                    assoc_permissionview_role.c.permission_view_id == PermissionView.id,
+                )
+                .where(assoc_permissionview_role.c.role_id.in_(role_ids))
+            )
+            cache = (key, frozenset((perm, view) for perm, view in rows))
+            g._invoiceflow_permissions = cache
+        return cache[1]
+
+
+def seed_roles(appbuilder) -> list[str]:
+    """Create the roles and their permissions; safe to run on every deploy."""
+    sm = appbuilder.sm
+    BaseSecurityManager.create_db(sm)  # roles only; the schema comes from migrations
+    appbuilder.add_permissions(update_perms=True)
+    created = []
+    for name in roles.ALL_ROLES:
+        if sm.find_role(name) is None:
+            created.append(name)
+        role = sm.add_role(name)
+        if name == roles.ADMIN:
+            continue
+        for permission, view in ROLE_PERMISSIONS[name] + SELF_SERVICE:
+            pv = sm.find_permission_view_menu(permission, view) or sm.add_permission_view_menu(
+                permission, view
+            )
+            if pv not in role.permissions:
+                sm.add_permission_role(role, pv)
+    return created

@@ -1,0 +1,141 @@
+"""Adding and removing an invoice's files. Removing hides a file; its bytes and record stay."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.domain.files import FileContentError, safe_display_name, sniff
+from app.errors import FileRejectedError, FileTooLargeError, NotFoundError, PermissionDeniedError
+from app.i18n import _
+from app.models import Attachment, AttachmentKind, Invoice
+from app.models.base import utcnow
+from app.roles import ADMIN, CONTRIBUTOR_ROLES, has_role
+from app.services import audit, use_case
+from app.services.visibility import get_visible_invoice
+from app.storage import LocalFileStorage
+
+
+@dataclass(frozen=True)
+class IncomingFile:
+    filename: str
+    data: bytes
+    kind: str = AttachmentKind.OTHER
+
+
+def check_file(incoming: IncomingFile, max_size: int) -> tuple[str, str]:
+    """Return (content type, kind) or raise FileTooLargeError / FileRejectedError."""
+    if len(incoming.data) > max_size:
+        raise FileTooLargeError(
+            _("%(name)s is larger than the %(mb)s MB limit.",
+              name=safe_display_name(incoming.filename), mb=max_size // (1024 * 1024))
+        )
+    kind = incoming.kind or AttachmentKind.OTHER
+    if kind not in set(AttachmentKind):
+        raise FileRejectedError(_("Unknown file kind: %(k)s.", k=str(kind)[:20]), field="kind")
+    try:
+        sniffed = sniff(incoming.data)
+    except FileContentError as exc:
+        name = safe_display_name(incoming.filename)
+        raise FileRejectedError(_("%(name)s: %(why)s", name=name, why=exc.args[0])) from exc
+    return sniffed.content_type, kind
+
+
+def store_files(
+    session: Session,
+    actor,
+    invoice: Invoice,
+    files: list[IncomingFile],
+    storage: LocalFileStorage,
+    max_size: int,
+) -> list[Attachment]:
+    """Check every file first, then store them all: one bad file stores none."""
+    checked = [(f, *check_file(f, max_size)) for f in files]
+    stored = []
+    for incoming, content_type, kind in checked:
+        attachment = Attachment(
+            invoice_id=invoice.id,
+            kind=kind,
+            filename=safe_display_name(incoming.filename),
+            size=len(incoming.data),
+            content_type=content_type,
+            sha256=hashlib.sha256(incoming.data).hexdigest(),
+            storage_key=storage.save(incoming.data),
+            uploaded_by_id=actor.id,
+            uploaded_at=utcnow(),
+        )
+        session.add(attachment)
+        session.flush()
+        audit.record(session, "file_added", actor.id, _file_details(attachment), invoice.id)
+        stored.append(attachment)
+    return stored
+
+
+@use_case
+def add_attachments(
+    session: Session,
+    actor,
+    invoice_id: int,
+    files: list[IncomingFile],
+    storage: LocalFileStorage,
+    max_size: int,
+) -> list[Attachment]:
+    """Add files to an invoice the actor takes part in. Raises NotFound, PermissionDenied,
+    FileTooLarge, FileRejected."""
+    invoice = get_visible_invoice(session, actor, invoice_id)
+    if not has_role(actor, *CONTRIBUTOR_ROLES):
+        raise PermissionDeniedError(_("You may read this invoice but not add files to it."))
+    if not files:
+        raise FileRejectedError(_("Choose a file to upload."))
+    return store_files(session, actor, invoice, files, storage, max_size)
+
+
+@use_case
+def remove_attachment(session: Session, actor, attachment_id: int) -> Attachment:
+    """Hide a file. Its uploader, the initiator or an admin may; the bytes stay for the audit."""
+    attachment = get_visible_attachment(session, actor, attachment_id)
+    invoice = session.get(Invoice, attachment.invoice_id)
+    allowed = actor.id in (attachment.uploaded_by_id, invoice.initiator_id) or has_role(actor, ADMIN)
+    if not allowed:
+        raise PermissionDeniedError(_("Only the uploader, the initiator or an admin may remove it."))
+    if attachment.removed_at is None:
+        attachment.removed_at = utcnow()
+        attachment.removed_by_id = actor.id
+        audit.record(session, "file_removed", actor.id, _file_details(attachment), invoice.id)
+    return attachment
+
+
+def get_visible_attachment(session: Session, actor, attachment_id: object) -> Attachment:
+    """The attachment if the actor may see its invoice; NotFoundError otherwise."""
+    try:
+        pk = int(attachment_id)
+    except (TypeError, ValueError) as exc:
+        raise NotFoundError(_("File not found.")) from exc
+    attachment = session.get(Attachment, pk)
+    if attachment is None:
+        raise NotFoundError(_("File not found."))
+    get_visible_invoice(session, actor, attachment.invoice_id)
+    return attachment
+
+
+def active_attachments(session: Session, invoice_id: int) -> list[Attachment]:
+    return list(
+        session.scalars(
+            select(Attachment)
+            .where(Attachment.invoice_id == invoice_id, Attachment.removed_at.is_(None))
+            .order_by(Attachment.uploaded_at, Attachment.id)
+        )
+    )
+
+
+def _file_details(attachment: Attachment) -> dict:
+    return {
+        "attachment_id": attachment.id,
+        "filename": attachment.filename,
+        "kind": attachment.kind,
+        "size": attachment.size,
+        "sha256": attachment.sha256,
+    }

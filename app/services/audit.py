@@ -1,0 +1,114 @@
+"""The audit trail: insert-only events in hash chains, one per invoice plus one for the system."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.models.audit import SYSTEM_CHAIN, AuditEvent, invoice_chain
+from app.models.base import utcnow
+
+GENESIS = "0" * 64
+APPEND_ATTEMPTS = 5
+
+
+def record(
+    session: Session,
+    action: str,
+    actor_id: int | None,
+    details: dict[str, Any] | None = None,
+    invoice_id: int | None = None,
+) -> AuditEvent:
+    """Append an event to the invoice's chain (or the system chain) and return it."""
+    chain = invoice_chain(invoice_id) if invoice_id else SYSTEM_CHAIN
+    for attempt in range(APPEND_ATTEMPTS):
+        head = _head(session, chain)
+        event = AuditEvent(
+            chain=chain,
+            sequence=(head.sequence + 1) if head else 1,
+            invoice_id=invoice_id,
+            actor_id=actor_id,
+            action=action,
+            details=_jsonable(details or {}),
+            created_at=utcnow(),
+            prev_hash=head.hash if head else GENESIS,
+        )
+        event.hash = event_hash(event)
+        try:
+            with session.begin_nested():
+                session.add(event)
+        except IntegrityError:
+            # Another transaction appended to this chain first: build on its event instead.
+            if attempt == APPEND_ATTEMPTS - 1:
+                raise
+            continue
+        return event
+    raise AssertionError("unreachable")
+
+
+def _head(session: Session, chain: str) -> AuditEvent | None:
+    return session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.chain == chain)
+        .order_by(AuditEvent.sequence.desc())
+        .limit(1)
+    ).first()
+
+
+def _jsonable(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=str))
+
+
+def canonical(event: AuditEvent) -> str:
+    body = {
+        "chain": event.chain,
+        "sequence": event.sequence,
+        "invoice_id": event.invoice_id,
+        "actor_id": event.actor_id,
+        "action": event.action,
+        "details": event.details,
+        "created_at": event.created_at.isoformat(timespec="microseconds"),
+    }
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def event_hash(event: AuditEvent) -> str:
+    return hashlib.sha256((event.prev_hash + canonical(event)).encode()).hexdigest()
+
+
+@dataclass
+class ChainReport:
+    chain: str
+    length: int
+    head: str
+    broken_at: int | None = None
+    problem: str | None = None
+
+
+def verify(session: Session) -> list[ChainReport]:
+    """Walk every chain; report its head and the first event that breaks it, if any."""
+    reports: dict[str, ChainReport] = {}
+    rows = session.scalars(select(AuditEvent).order_by(AuditEvent.chain, AuditEvent.sequence))
+    for event in rows.yield_per(1000):
+        report = reports.setdefault(event.chain, ChainReport(event.chain, 0, GENESIS))
+        if report.broken_at is None:
+            _check_link(report, event)
+        report.length += 1
+    return list(reports.values())
+
+
+def _check_link(report: ChainReport, event: AuditEvent) -> None:
+    if event.sequence != report.length + 1:
+        report.broken_at, report.problem = event.sequence, "sequence gap"
+    elif event.prev_hash != report.head:
+        report.broken_at, report.problem = event.sequence, "previous hash does not match"
+    elif event.hash != event_hash(event):
+        report.broken_at, report.problem = event.sequence, "content does not match its hash"
+    else:
+        report.head = event.hash

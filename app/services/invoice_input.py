@@ -1,0 +1,219 @@
+"""Turning raw card input (form, JSON or CLI) into checked values, with a message per field."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from babel.numbers import list_currencies
+from flask_appbuilder.security.sqla.models import Role, User
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.domain.dates import DateError, parse_date
+from app.domain.money import AmountError, parse_amount
+from app.i18n import _
+from app.models import Counterparty
+from app.roles import APPROVER
+
+TEXT_LIMITS = {
+    "vendor_invoice_no": 64,
+    "contract_no": 64,
+    "client_request_no": 64,
+    "justification": 5000,
+}
+CARD_FIELDS = (
+    "amount",
+    "currency",
+    "vat_amount",
+    "counterparty_id",
+    "issue_date",
+    "due_date",
+    "vendor_invoice_no",
+    "contract_no",
+    "client_request_no",
+    "justification",
+    "payment_order_required",
+)
+_CURRENCIES = frozenset(list_currencies())
+
+
+@dataclass(frozen=True)
+class InvoicePolicy:
+    today: date
+    issue_date_margin_days: int = 3
+    default_currency: str = "RUB"
+    max_approvers: int = 3
+
+    @classmethod
+    def from_config(cls, config, today: date | None = None) -> InvoicePolicy:
+        return cls(
+            today=today or date.today(),
+            issue_date_margin_days=config["ISSUE_DATE_FUTURE_MARGIN_DAYS"],
+            default_currency=config["DEFAULT_CURRENCY"],
+            max_approvers=config["MAX_APPROVERS"],
+        )
+
+
+@dataclass
+class CleanInvoice:
+    values: dict[str, Any] = field(default_factory=dict)
+    approver_ids: list[int] | None = None  # None: leave the approvers as they are
+
+
+class _Errors(dict):
+    def add(self, name: str, message) -> None:
+        self.setdefault(name, []).append(message)
+
+
+def clean_invoice_input(
+    session: Session, data: dict[str, Any], policy: InvoicePolicy, initiator_id: int
+) -> tuple[CleanInvoice, dict[str, list]]:
+    """Check every field; return the clean values and the errors (empty when all is well)."""
+    errors = _Errors()
+    clean = CleanInvoice()
+    values = clean.values
+    values["amount"] = _amount(data.get("amount"), "amount", errors)
+    values["vat_amount"] = _optional_amount(data.get("vat_amount"), "vat_amount", errors)
+    values["currency"] = _currency(data.get("currency"), policy, errors)
+    values["counterparty_id"] = _counterparty(session, data.get("counterparty_id"), errors)
+    values["issue_date"] = _issue_date(data.get("issue_date"), policy, errors)
+    values["due_date"] = _date(data.get("due_date"), "due_date", errors)
+    for name, limit in TEXT_LIMITS.items():
+        values[name] = _text(data.get(name), name, limit, errors)
+    values["payment_order_required"] = _flag(data.get("payment_order_required"))
+    _cross_checks(values, errors)
+    if "approvers" in data:
+        clean.approver_ids = _approvers(session, data["approvers"], policy, initiator_id, errors)
+    return clean, dict(errors)
+
+
+def _amount(raw, name: str, errors: _Errors) -> Decimal | None:
+    try:
+        return parse_amount(raw)
+    except AmountError as exc:
+        errors.add(name, exc.args[0])
+        return None
+
+
+def _optional_amount(raw, name: str, errors: _Errors) -> Decimal | None:
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    try:
+        return parse_amount(raw, allow_zero=True)
+    except AmountError as exc:
+        errors.add(name, exc.args[0])
+        return None
+
+
+def _currency(raw, policy: InvoicePolicy, errors: _Errors) -> str:
+    code = (raw or policy.default_currency) if isinstance(raw, str | None) else ""
+    code = code.strip().upper()
+    if code not in _CURRENCIES:
+        errors.add("currency", _("Use a three-letter ISO 4217 currency code, e.g. RUB."))
+    return code
+
+
+def _counterparty(session: Session, raw, errors: _Errors) -> int | None:
+    if raw in (None, ""):
+        errors.add("counterparty_id", _("Choose the counterparty."))
+        return None
+    try:
+        pk = int(raw)
+    except (TypeError, ValueError):
+        pk = None
+    if pk is None or session.get(Counterparty, pk) is None:
+        errors.add("counterparty_id", _("This counterparty does not exist."))
+        return None
+    return pk
+
+
+def _date(raw, name: str, errors: _Errors) -> date | None:
+    try:
+        return parse_date(raw)
+    except DateError as exc:
+        errors.add(name, exc.args[0])
+        return None
+
+
+def _issue_date(raw, policy: InvoicePolicy, errors: _Errors) -> date | None:
+    if raw in (None, ""):
+        errors.add("issue_date", _("Enter the issue date."))
+        return None
+    value = _date(raw, "issue_date", errors)
+    latest = policy.today + timedelta(days=policy.issue_date_margin_days)
+    if value is not None and value > latest:
+        errors.add("issue_date", _("The issue date may not be later than %(d)s.", d=latest))
+    return value
+
+
+def _text(raw, name: str, limit: int, errors: _Errors) -> str | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, str):
+        raw = str(raw)
+    text = raw.replace("\r\n", "\n").strip()
+    if "\x00" in text:
+        errors.add(name, _("This text contains a character that is not allowed."))
+    if len(text) > limit:
+        errors.add(name, _("Use at most %(n)s characters (this has %(m)s).", n=limit, m=len(text)))
+    return text or None
+
+
+def _flag(raw) -> bool:
+    if isinstance(raw, str):
+        return raw.strip().lower() in ("1", "true", "y", "yes", "on")
+    return bool(raw)
+
+
+def _cross_checks(values: dict[str, Any], errors: _Errors) -> None:
+    issue, due = values.get("issue_date"), values.get("due_date")
+    if issue and due and due < issue:
+        errors.add("due_date", _("The due date may not be before the issue date."))
+    amount, vat = values.get("amount"), values.get("vat_amount")
+    if amount is not None and vat is not None and vat > amount:
+        errors.add("vat_amount", _("VAT may not exceed the invoice amount."))
+
+
+def _approvers(
+    session: Session, raw, policy: InvoicePolicy, initiator_id: int, errors: _Errors
+) -> list[int]:
+    ids = _approver_ids(raw, errors)
+    if ids is None:
+        return []
+    if len(ids) > policy.max_approvers:
+        errors.add("approvers", _("Choose at most %(n)s approvers.", n=policy.max_approvers))
+    if len(set(ids)) != len(ids):
+        errors.add("approvers", _("Each approver may appear only once."))
+    if initiator_id in ids:
+        errors.add("approvers", _("The initiator cannot approve their own invoice."))
+    eligible = set(
+        session.scalars(
+            select(User.id)
+            .join(User.roles)
+            .where(User.id.in_(ids), User.active.is_(True), Role.name == APPROVER)
+        )
+    )
+    if any(pk not in eligible for pk in ids):
+        errors.add("approvers", _("Approvers must be active users with the Approver role."))
+    return ids
+
+
+def _approver_ids(raw, errors: _Errors) -> list[int] | None:
+    if raw in (None, ""):
+        return []
+    if not isinstance(raw, list | tuple):
+        errors.add("approvers", _("Give the approvers as a list of user ids."))
+        return None
+    ids = []
+    for item in raw:
+        if item in (None, ""):
+            continue
+        try:
+            ids.append(int(item))
+        except (TypeError, ValueError):
+            errors.add("approvers", _("%(v)s is not a user id.", v=str(item)[:20]))
+            return None
+    return ids

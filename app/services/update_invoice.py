@@ -1,0 +1,87 @@
+"""Editing an invoice card: only its initiator (or an admin), only in draft or correction."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.errors import (
+    ConcurrentEditError,
+    InvoiceNotEditableError,
+    PermissionDeniedError,
+    ValidationError,
+)
+from app.i18n import _
+from app.models import Counterparty
+from app.models.base import utcnow
+from app.roles import ADMIN, has_role
+from app.services import audit, use_case
+from app.services.approvers import replace_approvers
+from app.services.attachments import IncomingFile, store_files
+from app.services.create_invoice import SavedInvoice, card_snapshot, collect_file_error
+from app.services.duplicates import record_duplicates
+from app.services.invoice_input import InvoicePolicy, clean_invoice_input
+from app.services.visibility import get_visible_invoice
+from app.storage import LocalFileStorage
+
+
+@use_case
+def update_invoice(
+    session: Session,
+    actor,
+    invoice_id: int,
+    data: dict,
+    policy: InvoicePolicy,
+    expected_lock_version: int | None = None,
+    files: list[IncomingFile] = (),
+    storage: LocalFileStorage | None = None,
+    max_file_size: int = 0,
+) -> SavedInvoice:
+    """Save a new version of the card. Raises NotFoundError, PermissionDeniedError,
+    InvoiceNotEditableError, ConcurrentEditError, ValidationError, FileTooLargeError."""
+    invoice = get_visible_invoice(session, actor, invoice_id)
+    if actor.id != invoice.initiator_id and not has_role(actor, ADMIN):
+        raise PermissionDeniedError(_("Only the invoice's initiator may edit it."))
+    if not invoice.is_editable:
+        raise InvoiceNotEditableError(
+            _("Invoice #%(n)s is %(s)s and can no longer be edited.", n=invoice.number,
+              s=invoice.status)
+        )
+    if expected_lock_version is not None and int(expected_lock_version) != invoice.lock_version:
+        raise ConcurrentEditError(_("Someone else saved this invoice after you opened it."))
+    merged = {**card_snapshot(invoice), **data}
+    clean, errors = clean_invoice_input(session, merged, policy, invoice.initiator_id)
+    for incoming in files:
+        collect_file_error(incoming, max_file_size, errors)
+    if errors:
+        raise ValidationError(errors)
+    before = card_snapshot(invoice)
+    for name, value in clean.values.items():
+        setattr(invoice, name, value)
+    invoice.counterparty_name = session.get(Counterparty, invoice.counterparty_id).name
+    invoice.updated_at = utcnow()  # every save bumps lock_version, approvers-only ones too
+    try:
+        session.flush()
+    except StaleDataError as exc:
+        raise ConcurrentEditError(_("Someone else saved this invoice at the same time.")) from exc
+    changes = _diff(before, card_snapshot(invoice))
+    if changes:
+        audit.record(session, "edited", actor.id, {"changes": changes}, invoice.id)
+    if clean.approver_ids is not None:
+        replace_approvers(session, actor, invoice, clean.approver_ids)
+    stored = store_files(session, actor, invoice, list(files), storage, max_file_size)
+    hashes = [a.sha256 for a in stored]
+    warnings = record_duplicates(session, actor, invoice, hashes) if changes or hashes else []
+    return SavedInvoice(invoice, warnings)
+
+
+def _diff(before: dict, after: dict) -> dict:
+    return {
+        name: {"old": _plain(before[name]), "new": _plain(after[name])}
+        for name in before
+        if _plain(before[name]) != _plain(after[name])
+    }
+
+
+def _plain(value) -> str | None:
+    return None if value is None else str(value)

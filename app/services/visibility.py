@@ -1,0 +1,39 @@
+"""Who may see which invoice: the one rule behind lists, cards, downloads and the API."""
+
+from __future__ import annotations
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from app.errors import NotFoundError
+from app.i18n import _
+from app.models import Invoice, InvoiceApprover
+from app.roles import SEE_ALL_ROLES, role_names
+
+
+def sees_all_invoices(user) -> bool:
+    return bool(role_names(user) & SEE_ALL_ROLES)
+
+
+def visible_invoices_clause(user):
+    """A WHERE clause on Invoice; None when the user sees every invoice."""
+    if sees_all_invoices(user):
+        return None
+    approver_of = select(InvoiceApprover.invoice_id).where(InvoiceApprover.user_id == user.id)
+    return or_(Invoice.initiator_id == user.id, Invoice.id.in_(approver_of))
+
+
+def get_visible_invoice(session: Session, user, invoice_id: object) -> Invoice:
+    """Raise NotFoundError for a missing id and for an invoice the user may not see alike."""
+    try:
+        pk = int(invoice_id)
+    except (TypeError, ValueError) as exc:
+        raise NotFoundError(_("Invoice not found.")) from exc
+    query = select(Invoice).where(Invoice.id == pk)
+    clause = visible_invoices_clause(user)
+    if clause is not None:
+        query = query.where(clause)
+    invoice = session.scalars(query).unique().first()
+    if invoice is None:
+        raise NotFoundError(_("Invoice not found."))
+    return invoice

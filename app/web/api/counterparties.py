@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+
+from app.models import Counterparty
+from app.services.counterparties import FIELDS, save_counterparty
+from app.web import context
+from app.web.api.base import ServiceModelRestApi
+
+
+class CounterpartyApi(ServiceModelRestApi):
+    resource_name = "counterparty"
+    class_permission_name = "Counterparty"
+    datamodel = SQLAInterface(Counterparty)
+    list_columns = ["id", *FIELDS]
+    show_columns = ["id", *FIELDS]
+    add_columns = edit_columns = list(FIELDS)
+    search_columns = ["name", "country", "tax_id"]
+    order_columns = ["name", "country", "tax_id"]
+
+    def create(self, data):
+        return save_counterparty(context.session(), context.actor(), data)
+
+    def update(self, pk, data):
+        return save_counterparty(context.session(), context.actor(), data, pk)

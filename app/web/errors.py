@@ -1,0 +1,46 @@
+"""Map service errors and request limits to 4xx/503 answers, never a 500."""
+
+from __future__ import annotations
+
+from flask import jsonify, render_template, request
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from app.errors import InvoiceFlowError
+from app.i18n import _
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _answer(status: int, message, headers: dict | None = None):
+    if _wants_json():
+        response = jsonify(message=str(message))
+    else:
+        response = render_template("error.html", status=status, message=message)
+    return response, status, headers or {}
+
+
+def register(app) -> None:
+    @app.errorhandler(InvoiceFlowError)
+    def service_error(exc: InvoiceFlowError):
+        return _answer(exc.status_code, exc.message)
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(exc):
+        limit = app.config["MAX_FILE_SIZE"] // (1024 * 1024)
+        return _answer(413, _("The upload is larger than the %(mb)s MB limit.", mb=limit))
+
+    @app.errorhandler(OperationalError)
+    def database_busy(exc: OperationalError):
+        if "locked" in str(exc.orig).lower() or "busy" in str(exc.orig).lower():
+            message = _("The database is busy. Please try again in a moment.")
+            return _answer(503, message, {"Retry-After": "2"})
+        raise exc
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        if _wants_json():
+            return jsonify(message=exc.description), exc.code
+        return exc

@@ -1,0 +1,68 @@
+"""Extra form fields for the invoice card: typed amounts, approvers in order, files."""
+
+from __future__ import annotations
+
+from flask_appbuilder.fields import QuerySelectField
+from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, Select2Widget
+from flask_appbuilder.security.sqla.models import Role, User
+from wtforms import HiddenField, MultipleFileField, SelectField, StringField
+from wtforms.validators import Optional
+
+from app.extensions import db
+from app.i18n import _
+from app.models import AttachmentKind
+from app.roles import APPROVER
+
+KIND_LABELS = {
+    AttachmentKind.INVOICE: _("Invoice"),
+    AttachmentKind.CONTRACT: _("Contract"),
+    AttachmentKind.JUSTIFICATION: _("Justification"),
+    AttachmentKind.ACT: _("Act"),
+    AttachmentKind.PAYMENT_ORDER: _("Payment order"),
+    AttachmentKind.OTHER: _("Other"),
+}
+
+
+def eligible_approvers():
+    return (
+        db.session.query(User)
+        .join(User.roles)
+        .filter(User.active.is_(True), Role.name == APPROVER)
+        .order_by(User.last_name, User.first_name)
+    )
+
+
+def _approver_field(position: int) -> QuerySelectField:
+    return QuerySelectField(
+        _("Approver %(n)s", n=position),
+        query_func=eligible_approvers,
+        get_label=lambda user: f"{user.first_name} {user.last_name} ({user.username})",
+        allow_blank=True,
+        blank_text=_("(none)"),
+        widget=Select2Widget(),
+        validators=[Optional()],
+    )
+
+
+def amount_field(label) -> StringField:
+    return StringField(label, widget=BS3TextFieldWidget(), description=_("e.g. 1 234,56"))
+
+
+def card_extra_fields() -> dict:
+    return {
+        "amount": amount_field(_("Amount")),
+        "vat_amount": amount_field(_("VAT")),
+        "approver_1": _approver_field(1),
+        "approver_2": _approver_field(2),
+        "approver_3": _approver_field(3),
+        "files": MultipleFileField(_("Files"), description=_("PDF, images, Office documents, text")),
+        "file_kind": SelectField(
+            _("Kind of the files"),
+            choices=[(k.value, label) for k, label in KIND_LABELS.items()],
+            default=AttachmentKind.INVOICE.value,
+        ),
+    }
+
+
+def edit_extra_fields() -> dict:
+    return {**card_extra_fields(), "lock_version": HiddenField()}

@@ -1,0 +1,45 @@
+"""Counterparties: FAB's CRUD screens, saves through save_counterparty."""
+
+from __future__ import annotations
+
+from flask import flash
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+
+from app.i18n import _
+from app.models import Counterparty
+from app.services.counterparties import FIELDS, save_counterparty
+from app.web import context
+from app.web.views.base import ServiceModelView
+
+
+class CounterpartyView(ServiceModelView):
+    datamodel = SQLAInterface(Counterparty)
+    class_permission_name = "Counterparty"
+    route_base = "/counterparties"
+    list_title = _("Counterparties")
+    add_title = _("New counterparty")
+    edit_title = _("Edit counterparty")
+    show_title = _("Counterparty")
+    label_columns = {
+        "name": _("Name"),
+        "country": _("Country"),
+        "tax_id": _("Tax id (INN)"),
+        "bank_name": _("Bank"),
+        "bank_bic": _("BIC"),
+        "bank_account": _("Account number"),
+    }
+    description_columns = {
+        "country": _("Two-letter code, e.g. RU"),
+        "tax_id": _("For Russia: INN, 10 or 12 digits"),
+    }
+    list_columns = ["name", "country", "tax_id", "bank_bic"]
+    search_columns = ["name", "country", "tax_id"]
+    order_columns = ["name", "country", "tax_id"]
+    add_columns = edit_columns = show_columns = list(FIELDS)
+    base_order = ("name", "asc")
+
+    def save(self, form, item):
+        data = {name: form[name].data for name in FIELDS}
+        saved = save_counterparty(context.session(), context.actor(), data,
+                                  item.id if item is not None else None)
+        flash(_("Counterparty %(name)s saved.", name=saved.name), "success")

@@ -1,0 +1,153 @@
+"""The invoice list and card: FAB's list and forms; saves through create/update_invoice."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, request, url_for
+from flask_appbuilder.baseviews import expose
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.security.decorators import has_access
+from markupsafe import Markup, escape
+
+from app.i18n import _
+from app.models import Invoice
+from app.services.attachments import IncomingFile
+from app.services.create_invoice import create_invoice
+from app.services.invoice_card import load_card
+from app.services.update_invoice import update_invoice
+from app.web import context
+from app.web.filters import VisibleInvoicesFilter
+from app.web.forms import card_extra_fields, edit_extra_fields
+from app.web.views.base import ServiceModelView
+
+CARD_COLUMNS = [
+    "amount",
+    "currency",
+    "vat_amount",
+    "counterparty",
+    "issue_date",
+    "due_date",
+    "vendor_invoice_no",
+    "contract_no",
+    "client_request_no",
+    "justification",
+    "payment_order_required",
+    "approver_1",
+    "approver_2",
+    "approver_3",
+    "files",
+    "file_kind",
+]
+LABELS = {
+    "number": _("No."),
+    "amount": _("Amount"),
+    "currency": _("Currency"),
+    "vat_amount": _("VAT"),
+    "counterparty": _("Counterparty"),
+    "counterparty_name": _("Counterparty"),
+    "issue_date": _("Issue date"),
+    "due_date": _("Due date"),
+    "vendor_invoice_no": _("Vendor invoice no."),
+    "contract_no": _("Contract no."),
+    "client_request_no": _("Client request no."),
+    "justification": _("Justification"),
+    "payment_order_required": _("Payment order required"),
+    "status": _("Status"),
+    "stage": _("Stage"),
+    "initiator": _("Initiator"),
+    "created_at": _("Created"),
+}
+
+
+class InvoiceView(ServiceModelView):
+    datamodel = SQLAInterface(Invoice)
+    class_permission_name = "Invoice"
+    route_base = "/invoices"
+    list_title = _("Invoices")
+    add_title = _("New invoice")
+    edit_title = _("Edit invoice")
+    show_title = _("Invoice")
+    label_columns = LABELS
+    list_columns = ["number", "issue_date", "counterparty_name", "amount", "currency", "status"]
+    order_columns = ["number", "issue_date", "amount", "status"]
+    search_columns = ["number", "counterparty_name", "status", "amount", "issue_date"]
+    base_order = ("id", "desc")
+    page_size = 25
+    base_filters = [["id", VisibleInvoicesFilter, lambda: None]]
+    add_columns = CARD_COLUMNS
+    edit_columns = [*CARD_COLUMNS, "lock_version"]
+    add_form_extra_fields = card_extra_fields()
+    edit_form_extra_fields = edit_extra_fields()
+    error_fields = {"counterparty_id": "counterparty", "approvers": "approver_1", "kind": "file_kind"}
+    show_template = "invoices/card.html"
+    formatters_columns = {"amount": lambda v: Markup(escape(f"{v:,.2f}".replace(",", "\u00a0")))}
+
+    def prefill_form(self, form, pk):
+        item = self.datamodel.get(pk, self._base_filters)
+        for approver in item.approvers:
+            getattr(form, f"approver_{approver.position}").data = approver.user
+        form.lock_version.data = item.lock_version
+
+    def save(self, form, item):
+        data = _card_data(form)
+        files = _incoming_files(form)
+        common = dict(files=files, storage=context.file_storage(),
+                      max_file_size=context.max_file_size())
+        if item is None:
+            saved = create_invoice(context.session(), context.actor(), data,
+                                   context.invoice_policy(), **common)
+            flash(_("Invoice #%(n)s created.", n=saved.invoice.number), "success")
+        else:
+            saved = update_invoice(context.session(), context.actor(), item.id, data,
+                                   context.invoice_policy(), form.lock_version.data or None,
+                                   **common)
+            flash(_("Invoice #%(n)s saved.", n=saved.invoice.number), "success")
+        _flash_duplicates(saved.warnings)
+        self._saved_id = saved.invoice.id
+
+    def post_add_redirect(self):
+        return redirect(url_for(".show", pk=self._saved_id))
+
+    def post_edit_redirect(self):
+        return redirect(url_for(".show", pk=self._saved_id))
+
+    @expose("/show/<pk>", methods=["GET"])
+    @has_access
+    def show(self, pk):
+        card = load_card(context.session(), context.actor(), pk)
+        return self.render_template(self.show_template, card=card, title=self.show_title,
+                                    labels=LABELS)
+
+
+def _card_data(form) -> dict:
+    counterparty = form.counterparty.data
+    approvers = [getattr(form, f"approver_{n}").data for n in (1, 2, 3)]
+    data = {
+        name: form[name].data
+        for name in (
+            "amount", "currency", "vat_amount", "issue_date", "due_date", "vendor_invoice_no",
+            "contract_no", "client_request_no", "justification", "payment_order_required",
+        )
+    }
+    data["counterparty_id"] = counterparty.id if counterparty is not None else None
+    data["approvers"] = [user.id for user in approvers if user is not None]
+    return data
+
+
+def _incoming_files(form) -> list[IncomingFile]:
+    kind = form.file_kind.data
+    uploads = request.files.getlist(form.files.name)
+    return [IncomingFile(f.filename or "", f.read(), kind) for f in uploads if f and f.filename]
+
+
+def _flash_duplicates(warnings) -> None:
+    for warning in warnings:
+        link = Markup('<a href="{}">#{}</a>').format(
+            url_for("InvoiceView.show", pk=warning.other_invoice_id), warning.other_invoice_number
+        )
+        if warning.reason == "file":
+            text = _("Possible duplicate: the file %(name)s is also attached to invoice",
+                     name=warning.detail)
+        else:
+            text = _("Possible duplicate: invoice %(no)s from this counterparty is also recorded as",
+                     no=warning.detail)
+        flash(Markup("{} {}").format(text, link), "warning")

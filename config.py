@@ -1,0 +1,133 @@
+"""InvoiceFlow settings: each one declared once, with its environment variable and default."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask_appbuilder.const import AUTH_DB
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("INSTANCE_DIR", BASE_DIR / "instance"))
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, str(default)))
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    return os.environ.get(name, "1" if default else "0").lower() in ("1", "true", "yes", "on")
+
+
+def _development_secret_key() -> str:
+    """Generate a secret once and keep it under instance/, so sessions survive restarts."""
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+class Config:
+    APP_NAME = "InvoiceFlow"
+    APP_THEME = ""
+    HOST = _env("HOST", "127.0.0.1")
+    PORT = _env_int("PORT", 5000)
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'invoiceflow.db'}")
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    # A losing SQLite writer waits this long for the lock before the request answers 503.
+    SQLITE_BUSY_TIMEOUT_SECONDS = _env_int("SQLITE_BUSY_TIMEOUT_SECONDS", 15)
+
+    # Files: kept outside the web root, under the instance folder by default.
+    FILE_STORAGE_DIR = _env("FILE_STORAGE_DIR", str(INSTANCE_DIR / "files"))
+    MAX_FILE_SIZE = _env_int("MAX_FILE_SIZE", 20 * 1024 * 1024)
+    # A request may carry several files plus the form; each file is also checked on its own.
+    MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 21 * 1024 * 1024)
+    # Werkzeug's own cap on in-memory form fields; justification texts stay far below it.
+    MAX_FORM_MEMORY_SIZE = _env_int("MAX_FORM_MEMORY_SIZE", 2 * 1024 * 1024)
+
+    # Invoice rules.
+    ISSUE_DATE_FUTURE_MARGIN_DAYS = _env_int("ISSUE_DATE_FUTURE_MARGIN_DAYS", 3)
+    DEFAULT_CURRENCY = _env("DEFAULT_CURRENCY", "RUB")
+    DEFAULT_COUNTRY = _env("DEFAULT_COUNTRY", "RU")
+    MAX_APPROVERS = 3
+    BASE_URL = _env("BASE_URL", "http://127.0.0.1:5000")
+
+    # Flask-AppBuilder.
+    AUTH_TYPE = AUTH_DB
+    AUTH_ROLE_ADMIN = "Admin"
+    AUTH_ROLE_PUBLIC = "Public"
+    AUTH_RATE_LIMITED = False
+    # Schema comes from Alembic migrations; roles and permissions from `flask init-security`.
+    FAB_CREATE_DB = False
+    FAB_UPDATE_PERMS = False
+    FAB_SECURITY_MANAGER_CLASS = "app.security.InvoiceFlowSecurityManager"
+    FAB_API_SWAGGER_UI = True
+    FAB_ADD_SECURITY_API = False
+    FAB_API_MAX_PAGE_SIZE = 100
+    FAB_PASSWORD_COMPLEXITY_ENABLED = False
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_HTTPONLY = True
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = None
+    JWT_ACCESS_TOKEN_EXPIRES = _env_int("JWT_ACCESS_TOKEN_EXPIRES", 15 * 60)
+
+    BABEL_DEFAULT_LOCALE = _env("BABEL_DEFAULT_LOCALE", "en")
+    BABEL_DEFAULT_FOLDER = "translations"
+    LANGUAGES = {
+        "en": {"flag": "gb", "name": "English"},
+        "ru": {"flag": "ru", "name": "Русский"},
+    }
+
+    # Demo data is seeded only where a developer runs the app for themselves.
+    DEMO_DATA = _env_bool("DEMO_DATA", False)
+    DEMO_PASSWORD = "demo"
+
+    @classmethod
+    def check(cls) -> None:
+        """Refuse to start without the settings production cannot invent."""
+        if not cls.SECRET_KEY:
+            raise RuntimeError("SECRET_KEY must be set in the environment for production.")
+
+
+class DevelopmentConfig(Config):
+    DEMO_DATA = _env_bool("DEMO_DATA", True)
+
+    @classmethod
+    def check(cls) -> None:
+        if not cls.SECRET_KEY:
+            cls.SECRET_KEY = _development_secret_key()
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
+
+
+class TestConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret-key"  # noqa: S105 - fixed key for tests only
+    SQLALCHEMY_DATABASE_URI = _env("TEST_DATABASE_URL", "sqlite://")
+    WTF_CSRF_ENABLED = False
+    FAB_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast hashing keeps the suite quick
+
+    @classmethod
+    def check(cls) -> None:
+        return None
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "production": ProductionConfig,
+    "test": TestConfig,
+}
+
+
+def config_for(name: str | None = None) -> type[Config]:
+    return CONFIGS[name or _env("INVOICEFLOW_ENV", "development")]
