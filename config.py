@@ -70,7 +70,7 @@ class Config:
     FAB_UPDATE_PERMS = False
     FAB_SECURITY_MANAGER_CLASS = "app.security.InvoiceFlowSecurityManager"
     FAB_API_SWAGGER_UI = True
-    FAB_ADD_SECURITY_API = False
+    FAB_ADD_SECURITY_API = False  # user/role CRUD APIs; /api/v1/security/login is always there
     FAB_API_MAX_PAGE_SIZE = 100
     FAB_PASSWORD_COMPLEXITY_ENABLED = False
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -14,7 +14,12 @@ from config import BASE_DIR, INSTANCE_DIR, config_for
 def create_app(config: str | type | None = None, **overrides) -> Flask:
     config_class = config_for(config) if config is None or isinstance(config, str) else config
     config_class.check()
-    app = Flask(__name__, instance_path=str(INSTANCE_DIR))
+    app = Flask(
+        __name__,
+        instance_path=str(INSTANCE_DIR),
+        template_folder="web/templates",
+        static_folder="web/static",
+    )
     app.config.from_object(config_class)
     app.config.update(overrides)
     _configure_database(app)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_appbuilder.fields import QuerySelectField
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, Select2Widget
 from flask_appbuilder.security.sqla.models import Role, User
-from wtforms import HiddenField, MultipleFileField, SelectField, StringField
+from wtforms import BooleanField, HiddenField, MultipleFileField, SelectField, StringField
 from wtforms.validators import Optional
 
 from app.extensions import db
@@ -36,6 +36,7 @@ def _approver_field(position: int) -> QuerySelectField:
     return QuerySelectField(
         _("Approver %(n)s", n=position),
         query_func=eligible_approvers,
+        get_pk_func=lambda user: user.id,
         get_label=lambda user: f"{user.first_name} {user.last_name} ({user.username})",
         allow_blank=True,
         blank_text=_("(none)"),
@@ -52,6 +53,11 @@ def card_extra_fields() -> dict:
     return {
         "amount": amount_field(_("Amount")),
         "vat_amount": amount_field(_("VAT")),
+        "payment_order_required": BooleanField(
+            _("Payment order required"),
+            description=_("Payment is refused without a payment order attached."),
+            validators=[Optional()],
+        ),
         "approver_1": _approver_field(1),
         "approver_2": _approver_field(2),
         "approver_3": _approver_field(3),

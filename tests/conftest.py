@@ -1,0 +1,119 @@
+"""Fixtures: one application and schema per test run; every test starts from empty tables.
+
+The database is a SQLite file by default, or PostgreSQL when TEST_DATABASE_URL says so
+(each run gets a database of its own, dropped at the end).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import date
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from app import create_app
+from app.extensions import db
+from app.security import seed_roles
+from tests import factories
+
+APP_TABLES = ("audit_event", "attachment", "invoice_approver", "invoice", "counterparty")
+
+
+def _postgres_database(base_url: str):
+    url = make_url(base_url)
+    name = f"invoiceflow_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    return url.set(database=name), admin, name
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base or base.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'invoiceflow.db'}"
+        return
+    url, admin, name = _postgres_database(base)
+    yield url.render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    app = create_app(
+        "test",
+        SQLALCHEMY_DATABASE_URI=database_url,
+        FILE_STORAGE_DIR=str(tmp_path_factory.mktemp("files")),
+    )
+    with app.app_context():
+        db.create_all()
+        seed_roles(app.appbuilder)
+        db.session.remove()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean_tables(request):
+    yield
+    if "app" not in request.fixturenames:
+        return
+    app = request.getfixturevalue("app")
+    with app.app_context():
+        db.session.rollback()
+        for table in APP_TABLES:
+            db.session.execute(text(f"DELETE FROM {table}"))
+        db.session.execute(text("DELETE FROM ab_user_role"))
+        db.session.execute(text("DELETE FROM ab_user"))
+        db.session.commit()
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def make(app):
+    """Factories bound to the app: make.user(...), make.counterparty(...), make.invoice(...)."""
+    return factories.Factories(app)
+
+
+@pytest.fixture
+def login(client):
+    def _login(username: str, password: str = factories.PASSWORD):
+        client.get("/logout/")
+        response = client.post(
+            "/login/", data={"username": username, "password": password}, follow_redirects=True
+        )
+        assert response.status_code == 200
+        return client
+
+    return _login
+
+
+@pytest.fixture
+def api_token(app):
+    def _token(username: str, password: str = factories.PASSWORD) -> dict:
+        response = app.test_client().post(
+            "/api/v1/security/login",
+            json={"username": username, "password": password, "provider": "db"},
+        )
+        assert response.status_code == 200, response.json
+        return {"Authorization": f"Bearer {response.json['access_token']}"}
+
+    return _token
+
+
+@pytest.fixture
+def today():
+    return date.today()
