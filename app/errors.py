@@ -17,7 +17,7 @@ class ValidationError(InvoiceFlowError):
     status_code = 422
 
     def __init__(self, errors: dict[str, list[str]]):
-        super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
+        super().__init__("; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in errors.items()))
         self.errors = errors
 
 

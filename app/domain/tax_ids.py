@@ -60,8 +60,10 @@ def clean_account(country: str, bic: str | None, raw: str | None) -> str | None:
 
 def account_matches_bic(bic: str, account: str) -> bool:
     """Bank of Russia control key: weights 7-1-3 over BIC tail + account, sum ends in 0."""
-    # Accounts held at a cash settlement centre (BIC ending 000-002) use "0" + BIC digits 5-6.
-    prefix = "0" + bic[4:6] if bic[-3:] in ("000", "001", "002") else bic[-3:]
+    # Correspondent accounts, and accounts at a cash settlement centre (BIC ending 000-002),
+    # are keyed with "0" + BIC digits 5-6; others with the BIC's last three digits.
+    at_settlement_centre = bic[-3:] in ("000", "001", "002")
+    prefix = "0" + bic[4:6] if at_settlement_centre or account.startswith("301") else bic[-3:]
     digits = prefix + account
     total = sum(int(d) * w % 10 for d, w in zip(digits, _ACCOUNT_WEIGHTS, strict=False))
     return total % 10 == 0

@@ -15,7 +15,8 @@ from app.models.audit import SYSTEM_CHAIN, AuditEvent, invoice_chain
 from app.models.base import utcnow
 
 GENESIS = "0" * 64
-APPEND_ATTEMPTS = 5
+# Each lost race means another writer succeeded, so N concurrent writers need at most N tries.
+APPEND_ATTEMPTS = 50
 
 
 def record(
