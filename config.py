@@ -112,7 +112,7 @@ class ProductionConfig(Config):
 
 class TestConfig(Config):
     TESTING = True
-    SECRET_KEY = "test-secret-key"  # noqa: S105 - fixed key for tests only
+    SECRET_KEY = "test-secret-key-for-the-test-suite-only-0123456789"  # noqa: S105
     SQLALCHEMY_DATABASE_URI = _env("TEST_DATABASE_URL", "sqlite://")
     WTF_CSRF_ENABLED = False
     FAB_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast hashing keeps the suite quick

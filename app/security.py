@@ -19,13 +19,13 @@ from app import roles
 READ, WRITE = "can_read", "can_write"
 # Every signed-in user may see their profile, change their password and use the API docs.
 SELF_SERVICE = [
-    ("can_userinfo", "UserDBModelView"),
-    ("resetmypassword", "UserDBModelView"),
+    ("can_userinfo", "InvoiceFlowUserView"),
+    ("resetmypassword", "InvoiceFlowUserView"),
     ("can_this_form_get", "ResetMyPasswordView"),
     ("can_this_form_post", "ResetMyPasswordView"),
     ("can_this_form_get", "UserInfoEditView"),
     ("can_this_form_post", "UserInfoEditView"),
-    ("userinfoedit", "UserDBModelView"),
+    ("userinfoedit", "InvoiceFlowUserView"),
     ("can_get", "MenuApi"),
     ("can_get", "OpenApi"),
     ("can_show", "SwaggerView"),
@@ -44,8 +44,8 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ("menu_access", "Security"),
         ("menu_access", "List Users"),
         ("menu_access", "List Roles"),
-        ("can_list", "UserDBModelView"),
-        ("can_show", "UserDBModelView"),
+        ("can_list", "InvoiceFlowUserView"),
+        ("can_show", "InvoiceFlowUserView"),
         ("can_list", "RoleModelView"),
         ("can_show", "RoleModelView"),
     ],

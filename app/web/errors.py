@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import jsonify, render_template, request
+from flask import current_app, jsonify, render_template, request
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
@@ -18,7 +18,9 @@ def _answer(status: int, message, headers: dict | None = None):
     if _wants_json():
         response = jsonify(message=str(message))
     else:
-        response = render_template("error.html", status=status, message=message)
+        appbuilder = current_app.appbuilder
+        response = render_template("error.html", status=status, message=message,
+                                   base_template=appbuilder.base_template, appbuilder=appbuilder)
     return response, status, headers or {}
 
 

@@ -6,7 +6,7 @@ from flask import flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 
-from app.errors import FileTooLargeError, ValidationError
+from app.errors import ValidationError
 from app.i18n import _
 from app.services.attachments import (
     IncomingFile,
@@ -45,7 +45,7 @@ class AttachmentView(BaseView):
         try:
             stored = add_attachments(context.session(), context.actor(), invoice_id, files,
                                      context.file_storage(), context.max_file_size())
-        except (ValidationError, FileTooLargeError) as exc:
+        except ValidationError as exc:
             flash(str(exc.message), "danger")
         else:
             flash(_("%(n)s file(s) added.", n=len(stored)), "success")
