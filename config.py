@@ -88,7 +88,7 @@ class Config:
 
     # Demo data is seeded only where a developer runs the app for themselves.
     DEMO_DATA = _env_bool("DEMO_DATA", False)
-    DEMO_PASSWORD = "demo"
+    DEMO_PASSWORD = "demo"  # noqa: S105 - the documented demo password, development only
 
     @classmethod
     def check(cls) -> None:
@@ -115,7 +115,7 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret-key-for-the-test-suite-only-0123456789"  # noqa: S105
     SQLALCHEMY_DATABASE_URI = _env("TEST_DATABASE_URL", "sqlite://")
     WTF_CSRF_ENABLED = False
-    FAB_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast hashing keeps the suite quick
+    FAB_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - fast hashing for tests
 
     @classmethod
     def check(cls) -> None:

@@ -86,7 +86,9 @@ def invoice_create(username: str, raw: str):
         raise click.ClickException(f"No user {username!r}.")
     try:
         data = json.loads(raw)
-        saved = create_invoice(db.session, actor, data, InvoicePolicy.from_config(current_app.config))
+        saved = create_invoice(
+            db.session, actor, data, InvoicePolicy.from_config(current_app.config)
+        )
     except json.JSONDecodeError as exc:
         raise click.ClickException(f"--data is not JSON: {exc}") from exc
     except ValidationError as exc:

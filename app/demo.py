@@ -21,8 +21,13 @@ DEMO_USERS = [
     ("auditor", "Olga", "Auditor", roles.AUDITOR),
 ]
 DEMO_COUNTERPARTIES = [
-    {"name": "Sberbank PJSC", "country": "RU", "tax_id": "7707083893",
-     "bank_bic": "044525225", "bank_account": "40702810938000000001"},
+    {
+        "name": "Sberbank PJSC",
+        "country": "RU",
+        "tax_id": "7707083893",
+        "bank_bic": "044525225",
+        "bank_account": "40702810938000000001",
+    },
     {"name": "VTB Bank PJSC", "country": "RU", "tax_id": "7702070139"},
     {"name": "Alfa-Bank JSC", "country": "RU", "tax_id": "7728168971"},
     {"name": "Acme GmbH", "country": "DE", "tax_id": "DE123456789"},
@@ -35,8 +40,9 @@ def seed_demo(appbuilder, password: str) -> list[tuple[str, str]]:
         return []
     users = {}
     for username, first, last, role in DEMO_USERS:
-        users[username] = sm.add_user(username, first, last, f"{username}@example.com",
-                                      sm.find_role(role), password=password)
+        users[username] = sm.add_user(
+            username, first, last, f"{username}@example.com", sm.find_role(role), password=password
+        )
     session = db.session
     admin, initiator = users["admin"], users["initiator"]
     parties = [save_counterparty(session, admin, data) for data in DEMO_COUNTERPARTIES]

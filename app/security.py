@@ -33,8 +33,12 @@ SELF_SERVICE = [
     ("menu_access", "Counterparties"),
 ]
 ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
-    roles.INITIATOR: [(READ, "Invoice"), (WRITE, "Invoice"), (READ, "Counterparty"),
-                      (WRITE, "Counterparty")],
+    roles.INITIATOR: [
+        (READ, "Invoice"),
+        (WRITE, "Invoice"),
+        (READ, "Counterparty"),
+        (WRITE, "Counterparty"),
+    ],
     roles.APPROVER: [(READ, "Invoice"), (READ, "Counterparty")],
     roles.FINANCE_DIRECTOR: [(READ, "Invoice"), (READ, "Counterparty"), (WRITE, "Counterparty")],
     roles.ANALYST: [(READ, "Invoice"), (READ, "Counterparty")],
@@ -56,8 +60,14 @@ class InvoiceFlowUserView(UserDBModelView):
     """Users are deactivated, never deleted: every audit event keeps its actor."""
 
     base_permissions = [
-        "can_list", "can_show", "can_add", "can_edit", "can_userinfo",
-        "resetmypassword", "resetpasswords", "userinfoedit",
+        "can_list",
+        "can_show",
+        "can_add",
+        "can_edit",
+        "can_userinfo",
+        "resetmypassword",
+        "resetpasswords",
+        "userinfoedit",
     ]
 
 

@@ -70,7 +70,7 @@ def _clean_tables(request):
     with app.app_context():
         db.session.rollback()
         for table in APP_TABLES:
-            db.session.execute(text(f"DELETE FROM {table}"))
+            db.session.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - fixed names
         db.session.execute(text("DELETE FROM ab_user_role"))
         db.session.execute(text("DELETE FROM ab_user"))
         db.session.commit()

@@ -23,8 +23,14 @@ class Factories:
         with self.app.app_context():
             sm = self.app.appbuilder.sm
             found = [sm.find_role(name) for name in (role_names or (roles.INITIATOR,))]
-            user = sm.add_user(username, username.title(), "Tester", f"{username}@example.com",
-                               found, password=PASSWORD)
+            user = sm.add_user(
+                username,
+                username.title(),
+                "Tester",
+                f"{username}@example.com",
+                found,
+                password=PASSWORD,
+            )
             assert user, f"could not create {username}"
             if not active:
                 user.active = False
@@ -33,12 +39,14 @@ class Factories:
             db.session.remove()
             return user_id
 
-    def counterparty(self, name: str | None = None, country: str = "DE",
-                     tax_id: str | None = None) -> int:
+    def counterparty(
+        self, name: str | None = None, country: str = "DE", tax_id: str | None = None
+    ) -> int:
         n = next(_counter)
         with self.app.app_context():
-            party = Counterparty(name=name or f"Supplier {n}", country=country,
-                                 tax_id=tax_id or f"DE{n:09d}")
+            party = Counterparty(
+                name=name or f"Supplier {n}", country=country, tax_id=tax_id or f"DE{n:09d}"
+            )
             db.session.add(party)
             db.session.commit()
             pk = party.id
@@ -46,8 +54,12 @@ class Factories:
             return pk
 
     def invoice(self, initiator_id: int, counterparty_id: int, **fields) -> int:
-        data = {"amount": "1000.00", "counterparty_id": counterparty_id,
-                "issue_date": date.today(), **fields}
+        data = {
+            "amount": "1000.00",
+            "counterparty_id": counterparty_id,
+            "issue_date": date.today(),
+            **fields,
+        }
         with self.app.app_context():
             actor = self.app.appbuilder.sm.get_user_by_id(initiator_id)
             saved = create_invoice(db.session, actor, data, InvoicePolicy(today=date.today()))

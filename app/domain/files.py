@@ -47,9 +47,7 @@ def sniff(data: bytes) -> SniffedFile:
     if kind is not None:
         if kind.mime in ACCEPTED_TYPES:
             return SniffedFile(kind.mime)
-        raise FileContentError(
-            _("Files of this type (%(type)s) are not accepted.", type=kind.mime)
-        )
+        raise FileContentError(_("Files of this type (%(type)s) are not accepted.", type=kind.mime))
     if _looks_like_text(data):
         if _MARKUP.search(data[:_TEXT_SAMPLE]):
             raise FileContentError(_("HTML, SVG and XML files are not accepted."))
@@ -68,7 +66,9 @@ def _looks_like_text(data: bytes) -> bool:
             text = sample.decode(encoding)
         except UnicodeDecodeError:
             continue
-        controls = sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\t\r\n\f")
+        controls = sum(
+            1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\t\r\n\f"
+        )
         return controls == 0
     return False
 

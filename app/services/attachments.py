@@ -30,8 +30,11 @@ def check_file(incoming: IncomingFile, max_size: int) -> tuple[str, str]:
     """Return (content type, kind) or raise FileTooLargeError / FileRejectedError."""
     if len(incoming.data) > max_size:
         raise FileTooLargeError(
-            _("%(name)s is larger than the %(mb)s MB limit.",
-              name=safe_display_name(incoming.filename), mb=max_size // (1024 * 1024))
+            _(
+                "%(name)s is larger than the %(mb)s MB limit.",
+                name=safe_display_name(incoming.filename),
+                mb=max_size // (1024 * 1024),
+            )
         )
     kind = incoming.kind or AttachmentKind.OTHER
     if kind not in set(AttachmentKind):
@@ -98,9 +101,13 @@ def remove_attachment(session: Session, actor, attachment_id: int) -> Attachment
     """Hide a file. Its uploader, the initiator or an admin may; the bytes stay for the audit."""
     attachment = get_visible_attachment(session, actor, attachment_id)
     invoice = session.get(Invoice, attachment.invoice_id)
-    allowed = actor.id in (attachment.uploaded_by_id, invoice.initiator_id) or has_role(actor, ADMIN)
+    allowed = actor.id in (attachment.uploaded_by_id, invoice.initiator_id) or has_role(
+        actor, ADMIN
+    )
     if not allowed:
-        raise PermissionDeniedError(_("Only the uploader, the initiator or an admin may remove it."))
+        raise PermissionDeniedError(
+            _("Only the uploader, the initiator or an admin may remove it.")
+        )
     if attachment.removed_at is None:
         attachment.removed_at = utcnow()
         attachment.removed_by_id = actor.id

@@ -23,11 +23,13 @@ def find_duplicates(session: Session, invoice: Invoice, file_hashes: list[str]) 
     warnings = []
     if invoice.vendor_invoice_no:
         same_number = session.execute(
-            select(Invoice.id, Invoice.number).where(
+            select(Invoice.id, Invoice.number)
+            .where(
                 Invoice.counterparty_id == invoice.counterparty_id,
                 Invoice.vendor_invoice_no == invoice.vendor_invoice_no,
                 Invoice.id != invoice.id,
-            ).limit(5)
+            )
+            .limit(5)
         )
         warnings += [
             DuplicateWarning("vendor_invoice_no", pk, number, invoice.vendor_invoice_no)
@@ -41,7 +43,8 @@ def find_duplicates(session: Session, invoice: Invoice, file_hashes: list[str]) 
                 Attachment.sha256.in_(file_hashes),
                 Attachment.removed_at.is_(None),
                 Invoice.id != invoice.id,
-            ).limit(5)
+            )
+            .limit(5)
         )
         warnings += [DuplicateWarning("file", pk, number, name) for pk, number, name in same_file]
     return warnings

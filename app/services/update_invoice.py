@@ -44,8 +44,11 @@ def update_invoice(
         raise PermissionDeniedError(_("Only the invoice's initiator may edit it."))
     if not invoice.is_editable:
         raise InvoiceNotEditableError(
-            _("Invoice #%(n)s is %(s)s and can no longer be edited.", n=invoice.number,
-              s=invoice.status)
+            _(
+                "Invoice #%(n)s is %(s)s and can no longer be edited.",
+                n=invoice.number,
+                s=invoice.status,
+            )
         )
     if expected_lock_version is not None and int(expected_lock_version) != invoice.lock_version:
         raise ConcurrentEditError(_("Someone else saved this invoice after you opened it."))

@@ -19,8 +19,13 @@ def _answer(status: int, message, headers: dict | None = None):
         response = jsonify(message=str(message))
     else:
         appbuilder = current_app.appbuilder
-        response = render_template("error.html", status=status, message=message,
-                                   base_template=appbuilder.base_template, appbuilder=appbuilder)
+        response = render_template(
+            "error.html",
+            status=status,
+            message=message,
+            base_template=appbuilder.base_template,
+            appbuilder=appbuilder,
+        )
     return response, status, headers or {}
 
 

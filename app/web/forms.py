@@ -61,7 +61,9 @@ def card_extra_fields() -> dict:
         "approver_1": _approver_field(1),
         "approver_2": _approver_field(2),
         "approver_3": _approver_field(3),
-        "files": MultipleFileField(_("Files"), description=_("PDF, images, Office documents, text")),
+        "files": MultipleFileField(
+            _("Files"), description=_("PDF, images, Office documents, text")
+        ),
         "file_kind": SelectField(
             _("Kind of the files"),
             choices=[(k.value, label) for k, label in KIND_LABELS.items()],

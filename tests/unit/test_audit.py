@@ -23,8 +23,12 @@ def invoice_id(make):
 
 def test_events_link_to_their_predecessor_by_hash(app, invoice_id):
     with app.app_context():
-        events = db.session.query(AuditEvent).filter_by(invoice_id=invoice_id).order_by(
-            AuditEvent.sequence).all()
+        events = (
+            db.session.query(AuditEvent)
+            .filter_by(invoice_id=invoice_id)
+            .order_by(AuditEvent.sequence)
+            .all()
+        )
         assert events[0].prev_hash == audit.GENESIS
         assert events[0].hash == audit.event_hash(events[0])
         reports = {r.chain: r for r in audit.verify(db.session)}
@@ -79,8 +83,12 @@ def test_concurrent_appends_to_one_chain_never_fork_it(app, invoice_id):
         thread.join()
     assert failures == []
     with app.app_context():
-        sequences = [e.sequence for e in db.session.query(AuditEvent).filter_by(
-            invoice_id=invoice_id).order_by(AuditEvent.sequence)]
+        sequences = [
+            e.sequence
+            for e in db.session.query(AuditEvent)
+            .filter_by(invoice_id=invoice_id)
+            .order_by(AuditEvent.sequence)
+        ]
         assert sequences == list(range(1, len(sequences) + 1))
         assert len(sequences) == 1 + 8  # "created", then the eight concurrent notes
         assert all(r.broken_at is None for r in audit.verify(db.session))
@@ -99,8 +107,14 @@ def test_two_concurrent_edits_cannot_overwrite_each_other(app, invoice_id):
             actor = app.appbuilder.sm.get_user_by_id(initiator_id)
             try:
                 barrier.wait()
-                update_invoice(db.session, actor, invoice_id, {"amount": amount},
-                               InvoicePolicy(today=date.today()), version)
+                update_invoice(
+                    db.session,
+                    actor,
+                    invoice_id,
+                    {"amount": amount},
+                    InvoicePolicy(today=date.today()),
+                    version,
+                )
                 outcomes.append(("saved", amount))
             except ConcurrentEditError:
                 outcomes.append(("conflict", amount))

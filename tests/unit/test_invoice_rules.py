@@ -58,8 +58,12 @@ def refused(app, actor_id, data) -> dict:
 
 def test_a_valid_card_is_saved_as_a_draft_with_its_approvers_in_order(app, make, people, ctx):
     party = make.counterparty("Acme")
-    saved = create_invoice(db.session, user(app, people["initiator"]),
-                           card(party, approvers=[people["a2"], people["a1"]]), POLICY)
+    saved = create_invoice(
+        db.session,
+        user(app, people["initiator"]),
+        card(party, approvers=[people["a2"], people["a1"]]),
+        POLICY,
+    )
     invoice = db.session.get(Invoice, saved.invoice.id)
     assert invoice.status == InvoiceStatus.DRAFT
     assert str(invoice.amount) == "1234.56"
@@ -141,10 +145,19 @@ def test_editing_records_which_fields_changed_with_old_and_new_values(app, make,
     party = make.counterparty()
     invoice_id = make.invoice(people["initiator"], party, amount="100", contract_no="C-1")
     actor = user(app, people["initiator"])
-    update_invoice(db.session, actor, invoice_id,
-                   {"amount": "150,50", "contract_no": "C-2", "approvers": [people["a1"]]}, POLICY)
-    events = db.session.query(AuditEvent).filter_by(invoice_id=invoice_id).order_by(
-        AuditEvent.sequence).all()
+    update_invoice(
+        db.session,
+        actor,
+        invoice_id,
+        {"amount": "150,50", "contract_no": "C-2", "approvers": [people["a1"]]},
+        POLICY,
+    )
+    events = (
+        db.session.query(AuditEvent)
+        .filter_by(invoice_id=invoice_id)
+        .order_by(AuditEvent.sequence)
+        .all()
+    )
     assert [e.action for e in events] == ["created", "edited", "approvers_changed"]
     assert events[1].details["changes"] == {
         "amount": {"old": "100.00", "new": "150.50"},
@@ -160,11 +173,13 @@ def test_only_the_initiator_edits_and_others_do_not_even_see_the_card(app, make,
     party = make.counterparty()
     invoice_id = make.invoice(people["initiator"], party)
     with pytest.raises(NotFoundError):
-        update_invoice(db.session, user(app, people["outsider"]), invoice_id, {"amount": "5"},
-                       POLICY)
+        update_invoice(
+            db.session, user(app, people["outsider"]), invoice_id, {"amount": "5"}, POLICY
+        )
     with pytest.raises(PermissionDeniedError):
-        update_invoice(db.session, user(app, people["auditor"]), invoice_id, {"amount": "5"},
-                       POLICY)
+        update_invoice(
+            db.session, user(app, people["auditor"]), invoice_id, {"amount": "5"}, POLICY
+        )
 
 
 def test_a_submitted_invoice_is_not_editable(app, make, people, ctx):
@@ -173,13 +188,12 @@ def test_a_submitted_invoice_is_not_editable(app, make, people, ctx):
     db.session.get(Invoice, invoice_id).status = InvoiceStatus.IN_APPROVAL
     db.session.commit()
     with pytest.raises(InvoiceNotEditableError):
-        update_invoice(db.session, user(app, people["initiator"]), invoice_id,
-                       {"amount": "5"}, POLICY)
+        update_invoice(
+            db.session, user(app, people["initiator"]), invoice_id, {"amount": "5"}, POLICY
+        )
 
 
-def test_a_save_based_on_an_old_version_gets_a_conflict_and_changes_nothing(
-    app, make, people, ctx
-):
+def test_a_save_based_on_an_old_version_gets_a_conflict_and_changes_nothing(app, make, people, ctx):
     party = make.counterparty()
     invoice_id = make.invoice(people["initiator"], party, amount="100")
     actor = user(app, people["initiator"])
@@ -193,13 +207,15 @@ def test_a_save_based_on_an_old_version_gets_a_conflict_and_changes_nothing(
 def test_a_repeated_vendor_number_warns_and_the_warning_is_audited(app, make, people, ctx):
     party = make.counterparty()
     first = make.invoice(people["initiator"], party, vendor_invoice_no="INV-7")
-    saved = create_invoice(db.session, user(app, people["initiator"]),
-                           card(party, vendor_invoice_no="INV-7"), POLICY)
+    saved = create_invoice(
+        db.session, user(app, people["initiator"]), card(party, vendor_invoice_no="INV-7"), POLICY
+    )
     assert [(w.reason, w.other_invoice_id) for w in saved.warnings] == [
         ("vendor_invoice_no", first)
     ]
-    actions = [e.action for e in db.session.query(AuditEvent).filter_by(
-        invoice_id=saved.invoice.id)]
+    actions = [
+        e.action for e in db.session.query(AuditEvent).filter_by(invoice_id=saved.invoice.id)
+    ]
     assert "duplicate_warning" in actions
 
 
@@ -208,8 +224,10 @@ def test_the_issue_date_margin_is_configurable(app, make, people, ctx):
     strict = InvoicePolicy(today=TODAY, issue_date_margin_days=0)
     tomorrow = (TODAY + timedelta(days=1)).isoformat()
     with pytest.raises(ValidationError):
-        create_invoice(db.session, user(app, people["initiator"]),
-                       card(party, issue_date=tomorrow), strict)
-    saved = create_invoice(db.session, user(app, people["initiator"]),
-                           card(party, issue_date=tomorrow), POLICY)
+        create_invoice(
+            db.session, user(app, people["initiator"]), card(party, issue_date=tomorrow), strict
+        )
+    saved = create_invoice(
+        db.session, user(app, people["initiator"]), card(party, issue_date=tomorrow), POLICY
+    )
     assert saved.invoice.issue_date == TODAY + timedelta(days=1)

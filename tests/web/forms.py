@@ -24,8 +24,7 @@ def card_form(counterparty_id: int, **fields) -> dict:
 
 
 def post_card(client, url: str, data: dict, follow: bool = True):
-    return client.post(url, data=data, content_type="multipart/form-data",
-                       follow_redirects=follow)
+    return client.post(url, data=data, content_type="multipart/form-data", follow_redirects=follow)
 
 
 def created_invoice_id(response) -> int:

@@ -22,9 +22,12 @@ def card(make):
 
 
 def upload(client, invoice_id, name, content, kind="invoice"):
-    return client.post(f"/files/upload/{invoice_id}",
-                       data={"kind": kind, "files": [(io.BytesIO(content), name)]},
-                       content_type="multipart/form-data", follow_redirects=True)
+    return client.post(
+        f"/files/upload/{invoice_id}",
+        data={"kind": kind, "files": [(io.BytesIO(content), name)]},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
 
 
 def stored_files(app) -> list[Path]:
@@ -48,7 +51,9 @@ def test_an_upload_is_stored_outside_the_web_root_with_its_digest(card, login, a
     import hashlib
 
     assert attachment.sha256 == hashlib.sha256(PDF).hexdigest()
-    path = Path(app.config["FILE_STORAGE_DIR"]) / attachment.storage_key[:2] / attachment.storage_key
+    path = (
+        Path(app.config["FILE_STORAGE_DIR"]) / attachment.storage_key[:2] / attachment.storage_key
+    )
     assert path.read_bytes() == PDF
     assert "static" not in str(path)
 
@@ -83,7 +88,8 @@ def test_text_files_are_never_shown_inline(card, login, app):
     attachment = only_attachment(app)
     assert client.get(f"/files/{attachment.id}/preview").status_code == 404
     assert client.get(f"/files/{attachment.id}/download").headers["Content-Type"] == (
-        "application/octet-stream")
+        "application/octet-stream"
+    )
 
 
 @pytest.mark.parametrize(
@@ -152,8 +158,9 @@ def test_removing_hides_the_file_but_keeps_bytes_and_record(card, login, app):
     assert f"/files/{attachment.id}/download" not in page
     removed = only_attachment(app)
     assert removed.removed_at is not None
-    assert os.path.exists(Path(app.config["FILE_STORAGE_DIR"]) / removed.storage_key[:2]
-                          / removed.storage_key)
+    assert os.path.exists(
+        Path(app.config["FILE_STORAGE_DIR"]) / removed.storage_key[:2] / removed.storage_key
+    )
     with app.app_context():
         actions = [e.action for e in db.session.query(AuditEvent).filter_by(invoice_id=card)]
         assert actions.count("file_added") == 1 and actions.count("file_removed") == 1
@@ -164,7 +171,8 @@ def test_an_approver_may_add_a_file_but_not_remove_the_initiators(card, login, a
     attachment = only_attachment(app)
     approver = login("anna")
     assert "1 file(s) added." in upload(approver, card, "act.pdf", PDF + b"1").get_data(
-        as_text=True)
+        as_text=True
+    )
     assert approver.post(f"/files/{attachment.id}/remove").status_code == 403
 
 

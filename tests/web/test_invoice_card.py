@@ -13,8 +13,11 @@ def test_initiator_creates_a_card_with_a_file_and_two_approvers(make, login, app
     first, second = make.user("anna", roles.APPROVER), make.user("boris", roles.APPROVER)
     party = make.counterparty("Acme Supplies")
     client = login("ivan")
-    response = post_card(client, "/invoices/add", card_form(
-        party, approver_1=first, approver_2=second, files=[("invoice-49.pdf", PDF)]))
+    response = post_card(
+        client,
+        "/invoices/add",
+        card_form(party, approver_1=first, approver_2=second, files=[("invoice-49.pdf", PDF)]),
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     invoice_id = created_invoice_id(response)
@@ -24,8 +27,12 @@ def test_initiator_creates_a_card_with_a_file_and_two_approvers(make, login, app
     with app.app_context():
         invoice = db.session.get(Invoice, invoice_id)
         assert [a.user_id for a in invoice.approvers] == [first, second]
-        actions = [e.action for e in db.session.query(AuditEvent).filter_by(
-            invoice_id=invoice_id).order_by(AuditEvent.sequence)]
+        actions = [
+            e.action
+            for e in db.session.query(AuditEvent)
+            .filter_by(invoice_id=invoice_id)
+            .order_by(AuditEvent.sequence)
+        ]
         assert actions == ["created", "approvers_changed", "file_added"]
     listing = client.get("/invoices/list/").get_data(as_text=True)
     assert "Acme Supplies" in listing and f"/invoices/show/{invoice_id}" in listing
@@ -37,8 +44,9 @@ def test_invalid_fields_are_refused_with_a_message_next_to_each_and_nothing_is_s
     make.user("ivan", roles.INITIATOR)
     party = make.counterparty()
     client = login("ivan")
-    response = post_card(client, "/invoices/add",
-                         card_form(party, amount="abc", justification="x" * 10_000))
+    response = post_card(
+        client, "/invoices/add", card_form(party, amount="abc", justification="x" * 10_000)
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "Enter an amount like 1234.56 or 1 234,56." in page
@@ -63,8 +71,9 @@ def test_a_refused_file_keeps_the_card_unsaved_and_nothing_on_disk(make, login, 
     make.user("ivan", roles.INITIATOR)
     party = make.counterparty()
     exe = b"MZ\x90\x00" + b"\x00" * 200
-    response = post_card(login("ivan"), "/invoices/add",
-                         card_form(party, files=[("payment.pdf", exe)]))
+    response = post_card(
+        login("ivan"), "/invoices/add", card_form(party, files=[("payment.pdf", exe)])
+    )
     assert response.status_code == 200
     assert "payment.pdf: Files of this type" in html.unescape(response.get_data(as_text=True))
     with app.app_context():
@@ -81,8 +90,11 @@ def test_editing_saves_the_diff_and_shows_it_in_the_timeline(make, login, app):
     assert 'name="lock_version"' in form_page
     with app.app_context():
         version = db.session.get(Invoice, invoice_id).lock_version
-    response = post_card(client, f"/invoices/edit/{invoice_id}",
-                         card_form(party, amount="250,75", lock_version=str(version)))
+    response = post_card(
+        client,
+        f"/invoices/edit/{invoice_id}",
+        card_form(party, amount="250,75", lock_version=str(version)),
+    )
     page = response.get_data(as_text=True)
     assert "250.75" in page
     assert "edited the card" in page
@@ -96,12 +108,19 @@ def test_a_save_from_a_stale_form_is_refused_with_a_conflict_message(make, login
     client = login("ivan")
     with app.app_context():
         stale = db.session.get(Invoice, invoice_id).lock_version
-    post_card(client, f"/invoices/edit/{invoice_id}",
-              card_form(party, amount="200", lock_version=str(stale)))
-    response = post_card(client, f"/invoices/edit/{invoice_id}",
-                         card_form(party, amount="300", lock_version=str(stale)))
+    post_card(
+        client,
+        f"/invoices/edit/{invoice_id}",
+        card_form(party, amount="200", lock_version=str(stale)),
+    )
+    response = post_card(
+        client,
+        f"/invoices/edit/{invoice_id}",
+        card_form(party, amount="300", lock_version=str(stale)),
+    )
     assert "Someone else saved this invoice after you opened it." in html.unescape(
-        response.get_data(as_text=True))
+        response.get_data(as_text=True)
+    )
     with app.app_context():
         assert str(db.session.get(Invoice, invoice_id).amount) == "200.00"
 
@@ -113,11 +132,16 @@ def test_html_in_every_text_field_is_rendered_inert(make, login, app):
     make.user("ivan", roles.INITIATOR)
     party = make.counterparty(name=HOSTILE[:60])
     client = login("ivan")
-    fields = {name: HOSTILE[:64] for name in ("vendor_invoice_no", "contract_no",
-                                              "client_request_no")}
-    response = post_card(client, "/invoices/add",
-                         card_form(party, justification=HOSTILE, **fields,
-                                   files=[(HOSTILE[:40] + ".txt", b"plain text")]))
+    fields = {
+        name: HOSTILE[:64] for name in ("vendor_invoice_no", "contract_no", "client_request_no")
+    }
+    response = post_card(
+        client,
+        "/invoices/add",
+        card_form(
+            party, justification=HOSTILE, **fields, files=[(HOSTILE[:40] + ".txt", b"plain text")]
+        ),
+    )
     card = response.get_data(as_text=True)
     listing = client.get("/invoices/list/").get_data(as_text=True)
     for page in (card, listing):
@@ -130,8 +154,9 @@ def test_a_duplicate_vendor_number_shows_a_warning_with_a_link(make, login, app)
     initiator = make.user("ivan", roles.INITIATOR)
     party = make.counterparty()
     first = make.invoice(initiator, party, vendor_invoice_no="INV-7")
-    response = post_card(login("ivan"), "/invoices/add",
-                         card_form(party, vendor_invoice_no="INV-7"))
+    response = post_card(
+        login("ivan"), "/invoices/add", card_form(party, vendor_invoice_no="INV-7")
+    )
     page = response.get_data(as_text=True)
     assert "Possible duplicate" in page
     assert f'href="/invoices/show/{first}"' in page

@@ -46,7 +46,9 @@ class ServiceModelRestApi(ModelRestApi):
         try:
             status, item = action(data)
         except ValidationError as exc:
-            return self.response_422(message={k: [str(m) for m in v] for k, v in exc.errors.items()})
+            return self.response_422(
+                message={k: [str(m) for m in v] for k, v in exc.errors.items()}
+            )
         except InvoiceFlowError as exc:
             return self.response(exc.status_code, message=str(exc.message))
         return self.response(status, id=item.id, result=self.show_model_schema.dump(item))

@@ -19,19 +19,45 @@ from app.services.update_invoice import update_invoice
 from app.services.visibility import get_visible_invoice
 from app.web import context
 from app.web.api.base import ServiceModelRestApi
-from app.web.filters import VisibleInvoicesFilter
 from app.web.files import send_attachment
+from app.web.filters import VisibleInvoicesFilter
 
 FIELDS = [
-    "id", "number", "status", "stage", "amount", "currency", "vat_amount", "counterparty.id",
-    "counterparty_name", "issue_date", "due_date", "vendor_invoice_no", "contract_no",
-    "client_request_no", "justification", "payment_order_required", "initiator.id",
-    "initiator.username", "lock_version", "created_at", "updated_at",
+    "id",
+    "number",
+    "status",
+    "stage",
+    "amount",
+    "currency",
+    "vat_amount",
+    "counterparty.id",
+    "counterparty_name",
+    "issue_date",
+    "due_date",
+    "vendor_invoice_no",
+    "contract_no",
+    "client_request_no",
+    "justification",
+    "payment_order_required",
+    "initiator.id",
+    "initiator.username",
+    "lock_version",
+    "created_at",
+    "updated_at",
 ]
 WRITABLE = {
-    "amount", "currency", "vat_amount", "counterparty_id", "issue_date", "due_date",
-    "vendor_invoice_no", "contract_no", "client_request_no", "justification",
-    "payment_order_required", "approvers",
+    "amount",
+    "currency",
+    "vat_amount",
+    "counterparty_id",
+    "issue_date",
+    "due_date",
+    "vendor_invoice_no",
+    "contract_no",
+    "client_request_no",
+    "justification",
+    "payment_order_required",
+    "approvers",
 }
 
 
@@ -39,15 +65,40 @@ class InvoiceApi(ServiceModelRestApi):
     resource_name = "invoice"
     class_permission_name = "Invoice"
     datamodel = SQLAInterface(Invoice)
-    include_route_methods = {"get", "get_list", "info", "post", "put", "upload", "download",
-                             "attachments"}
+    include_route_methods = {
+        "get",
+        "get_list",
+        "info",
+        "post",
+        "put",
+        "upload",
+        "download",
+        "attachments",
+    }
     base_filters = [["id", VisibleInvoicesFilter, lambda: None]]
-    list_columns = ["id", "number", "status", "amount", "currency", "counterparty_name",
-                    "issue_date", "due_date", "vendor_invoice_no", "initiator.id"]
+    list_columns = [
+        "id",
+        "number",
+        "status",
+        "amount",
+        "currency",
+        "counterparty_name",
+        "issue_date",
+        "due_date",
+        "vendor_invoice_no",
+        "initiator.id",
+    ]
     show_columns = FIELDS
     add_columns = edit_columns = sorted(WRITABLE - {"approvers", "counterparty_id"})
-    search_columns = ["number", "status", "amount", "issue_date", "counterparty_name",
-                      "counterparty", "vendor_invoice_no"]
+    search_columns = [
+        "number",
+        "status",
+        "amount",
+        "issue_date",
+        "counterparty_name",
+        "counterparty",
+        "vendor_invoice_no",
+    ]
     order_columns = ["number", "issue_date", "amount", "status"]
     base_order = ("id", "desc")
 
@@ -58,7 +109,11 @@ class InvoiceApi(ServiceModelRestApi):
 
     def update(self, pk, data):
         return update_invoice(
-            context.session(), context.actor(), pk, _writable(data), context.invoice_policy(),
+            context.session(),
+            context.actor(),
+            pk,
+            _writable(data),
+            context.invoice_policy(),
             expected_lock_version=data.get("lock_version"),
         ).invoice
 
@@ -80,13 +135,24 @@ class InvoiceApi(ServiceModelRestApi):
     def upload(self, pk):
         """Upload files (multipart field `files`, optional `kind`)."""
         kind = request.form.get("kind") or "other"
-        files = [IncomingFile(f.filename or "", f.read(), kind)
-                 for f in request.files.getlist("files") if f]
+        files = [
+            IncomingFile(f.filename or "", f.read(), kind)
+            for f in request.files.getlist("files")
+            if f
+        ]
         try:
-            stored = add_attachments(context.session(), context.actor(), pk, files,
-                                     context.file_storage(), context.max_file_size())
+            stored = add_attachments(
+                context.session(),
+                context.actor(),
+                pk,
+                files,
+                context.file_storage(),
+                context.max_file_size(),
+            )
         except ValidationError as exc:
-            return self.response_422(message={k: [str(m) for m in v] for k, v in exc.errors.items()})
+            return self.response_422(
+                message={k: [str(m) for m in v] for k, v in exc.errors.items()}
+            )
         except InvoiceFlowError as exc:
             return self.response(exc.status_code, message=str(exc.message))
         return self.response(201, result=[_attachment_json(a) for a in stored])
@@ -111,7 +177,12 @@ def _writable(data: dict) -> dict:
 
 def _attachment_json(a) -> dict:
     return {
-        "id": a.id, "filename": a.filename, "kind": a.kind, "size": a.size,
-        "content_type": a.content_type, "sha256": a.sha256,
-        "uploaded_by_id": a.uploaded_by_id, "uploaded_at": a.uploaded_at.isoformat(),
+        "id": a.id,
+        "filename": a.filename,
+        "kind": a.kind,
+        "size": a.size,
+        "content_type": a.content_type,
+        "sha256": a.sha256,
+        "uploaded_by_id": a.uploaded_by_id,
+        "uploaded_at": a.uploaded_at.isoformat(),
     }

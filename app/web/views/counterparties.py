@@ -40,6 +40,7 @@ class CounterpartyView(ServiceModelView):
 
     def save(self, form, item):
         data = {name: form[name].data for name in FIELDS}
-        saved = save_counterparty(context.session(), context.actor(), data,
-                                  item.id if item is not None else None)
+        saved = save_counterparty(
+            context.session(), context.actor(), data, item.id if item is not None else None
+        )
         flash(_("Counterparty %(name)s saved.", name=saved.name), "success")

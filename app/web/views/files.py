@@ -21,8 +21,12 @@ from app.web.files import send_attachment
 class AttachmentView(BaseView):
     route_base = "/files"
     class_permission_name = "Invoice"
-    method_permission_name = {"download": "read", "preview": "read", "upload": "read",
-                              "remove": "read"}
+    method_permission_name = {
+        "download": "read",
+        "preview": "read",
+        "upload": "read",
+        "remove": "read",
+    }
     default_view = "download"
     base_permissions = ["can_read", "can_write"]
 
@@ -40,11 +44,20 @@ class AttachmentView(BaseView):
     @has_access
     def upload(self, invoice_id):
         kind = request.form.get("kind") or "other"
-        files = [IncomingFile(f.filename or "", f.read(), kind)
-                 for f in request.files.getlist("files") if f and f.filename]
+        files = [
+            IncomingFile(f.filename or "", f.read(), kind)
+            for f in request.files.getlist("files")
+            if f and f.filename
+        ]
         try:
-            stored = add_attachments(context.session(), context.actor(), invoice_id, files,
-                                     context.file_storage(), context.max_file_size())
+            stored = add_attachments(
+                context.session(),
+                context.actor(),
+                invoice_id,
+                files,
+                context.file_storage(),
+                context.max_file_size(),
+            )
         except ValidationError as exc:
             flash(str(exc.message), "danger")
         else:

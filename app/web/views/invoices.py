@@ -6,8 +6,9 @@ from flask import flash, redirect, request, url_for
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
+from app.domain.money import format_amount
 from app.i18n import _
 from app.models import Invoice
 from app.services.attachments import IncomingFile
@@ -77,9 +78,13 @@ class InvoiceView(ServiceModelView):
     edit_columns = [*CARD_COLUMNS, "lock_version"]
     add_form_extra_fields = card_extra_fields()
     edit_form_extra_fields = edit_extra_fields()
-    error_fields = {"counterparty_id": "counterparty", "approvers": "approver_1", "kind": "file_kind"}
+    error_fields = {
+        "counterparty_id": "counterparty",
+        "approvers": "approver_1",
+        "kind": "file_kind",
+    }
     show_template = "invoices/card.html"
-    formatters_columns = {"amount": lambda v: Markup(escape(f"{v:,.2f}".replace(",", "\u00a0")))}
+    formatters_columns = {"amount": format_amount}
 
     def prefill_form(self, form, pk):
         item = self.datamodel.get(pk, self._base_filters)
@@ -90,16 +95,24 @@ class InvoiceView(ServiceModelView):
     def save(self, form, item):
         data = _card_data(form)
         files = _incoming_files(form)
-        common = dict(files=files, storage=context.file_storage(),
-                      max_file_size=context.max_file_size())
+        common = dict(
+            files=files, storage=context.file_storage(), max_file_size=context.max_file_size()
+        )
         if item is None:
-            saved = create_invoice(context.session(), context.actor(), data,
-                                   context.invoice_policy(), **common)
+            saved = create_invoice(
+                context.session(), context.actor(), data, context.invoice_policy(), **common
+            )
             flash(_("Invoice #%(n)s created.", n=saved.invoice.number), "success")
         else:
-            saved = update_invoice(context.session(), context.actor(), item.id, data,
-                                   context.invoice_policy(), form.lock_version.data or None,
-                                   **common)
+            saved = update_invoice(
+                context.session(),
+                context.actor(),
+                item.id,
+                data,
+                context.invoice_policy(),
+                form.lock_version.data or None,
+                **common,
+            )
             flash(_("Invoice #%(n)s saved.", n=saved.invoice.number), "success")
         _flash_duplicates(saved.warnings)
         self._saved_id = saved.invoice.id
@@ -114,8 +127,9 @@ class InvoiceView(ServiceModelView):
     @has_access
     def show(self, pk):
         card = load_card(context.session(), context.actor(), pk)
-        return self.render_template(self.show_template, card=card, title=self.show_title,
-                                    labels=LABELS)
+        return self.render_template(
+            self.show_template, card=card, title=self.show_title, labels=LABELS
+        )
 
 
 def _card_data(form) -> dict:
@@ -124,8 +138,16 @@ def _card_data(form) -> dict:
     data = {
         name: form[name].data
         for name in (
-            "amount", "currency", "vat_amount", "issue_date", "due_date", "vendor_invoice_no",
-            "contract_no", "client_request_no", "justification", "payment_order_required",
+            "amount",
+            "currency",
+            "vat_amount",
+            "issue_date",
+            "due_date",
+            "vendor_invoice_no",
+            "contract_no",
+            "client_request_no",
+            "justification",
+            "payment_order_required",
         )
     }
     data["counterparty_id"] = counterparty.id if counterparty is not None else None
@@ -145,9 +167,13 @@ def _flash_duplicates(warnings) -> None:
             url_for("InvoiceView.show", pk=warning.other_invoice_id), warning.other_invoice_number
         )
         if warning.reason == "file":
-            text = _("Possible duplicate: the file %(name)s is also attached to invoice",
-                     name=warning.detail)
+            text = _(
+                "Possible duplicate: the file %(name)s is also attached to invoice",
+                name=warning.detail,
+            )
         else:
-            text = _("Possible duplicate: invoice %(no)s from this counterparty is also recorded as",
-                     no=warning.detail)
+            text = _(
+                "Possible duplicate: invoice %(no)s from this counterparty is also recorded as",
+                no=warning.detail,
+            )
         flash(Markup("{} {}").format(text, link), "warning")
