@@ -34,17 +34,15 @@ def init_security():
 @with_appcontext
 def demo_data():
     """Seed demo users, counterparties and invoices once (development only)."""
-    from app.demo import seed_demo
+    from app.demo import DEMO_USERS, seed_demo
 
     if not current_app.config["DEMO_DATA"]:
         raise click.ClickException("Demo data is for development only (DEMO_DATA is off).")
     created = seed_demo(current_app.appbuilder, current_app.config["DEMO_PASSWORD"])
-    if created:
-        click.echo("Demo users created (password 'demo', development only):")
-        for username, role in created:
-            click.echo(f"  {username:10} {role}")
-    else:
-        click.echo("Demo data already present; nothing added.")
+    click.echo("Demo data created." if created else "Demo data already present; nothing added.")
+    click.echo("Demo logins (password 'demo', development only):")
+    for username, _first, _last, role in DEMO_USERS:
+        click.echo(f"  {username:10} {role}")
 
 
 @click.group("audit")
