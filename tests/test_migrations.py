@@ -32,13 +32,21 @@ def empty_database_url(tmp_path):
 
 
 def test_upgrade_on_an_empty_database_leaves_no_pending_changes(empty_database_url, tmp_path):
-    app = create_app("test", SQLALCHEMY_DATABASE_URI=empty_database_url,
-                     FILE_STORAGE_DIR=str(tmp_path / "files"))
+    app = create_app(
+        "test", SQLALCHEMY_DATABASE_URI=empty_database_url, FILE_STORAGE_DIR=str(tmp_path / "files")
+    )
     with app.app_context():
         upgrade()
         tables = set(inspect(db.engine).get_table_names())
-        assert {"invoice", "invoice_approver", "attachment", "audit_event", "counterparty",
-                "ab_user", "ab_role"} <= tables
+        assert {
+            "invoice",
+            "invoice_approver",
+            "attachment",
+            "audit_event",
+            "counterparty",
+            "ab_user",
+            "ab_role",
+        } <= tables
         with db.engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": True})
             assert compare_metadata(context, db.metadata) == []

@@ -1,0 +1,96 @@
+"""Bad input gets a clear 4xx answer and loses nothing, through every door."""
+
+import json
+
+import pytest
+
+from app import roles
+from app.extensions import db
+from app.models import Invoice
+from tests.web.forms import card_form, post_card
+
+BAD_AMOUNTS = ["0", "-1", "1.234", "abc", "NaN", "1e3", str(10**15), "", "Infinity"]
+
+
+@pytest.fixture
+def party(make):
+    make.user("ivan", roles.INITIATOR)
+    return make.counterparty()
+
+
+@pytest.mark.parametrize("amount", BAD_AMOUNTS)
+def test_a_bad_amount_in_the_form_is_shown_next_to_the_field(party, login, app, amount):
+    response = post_card(login("ivan"), "/invoices/add", card_form(party, amount=amount))
+    assert response.status_code == 200
+    assert "Please correct the fields marked below." in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.query(Invoice).count() == 0
+
+
+@pytest.mark.parametrize("amount", [*BAD_AMOUNTS, 0, -1, 1.234, None, [], {}])
+def test_a_bad_amount_in_the_api_is_422(party, client, api_token, amount):
+    response = client.post(
+        "/api/v1/invoice/",
+        headers=api_token("ivan"),
+        json={"amount": amount, "counterparty_id": party, "issue_date": "2026-11-20"},
+    )
+    assert response.status_code == 422
+    assert list(response.json["message"]) == ["amount"]
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"issue_date": "2024-02-30"},
+        {"issue_date": 20240230},
+        {"counterparty_id": [1]},
+        {"approvers": {"a": 1}},
+        {"due_date": "yesterday"},
+        {"justification": "x" * 100_000},
+        {"currency": 5},
+    ],
+)
+def test_malformed_api_fields_are_422_never_500(party, client, api_token, fields):
+    body = {"amount": "10", "counterparty_id": party, "issue_date": "2026-11-20", **fields}
+    response = client.post("/api/v1/invoice/", headers=api_token("ivan"), json=body)
+    assert response.status_code == 422, response.json
+
+
+def test_the_cli_applies_the_same_rules(party, app):
+    runner = app.test_cli_runner()
+    refused = runner.invoke(
+        args=[
+            "invoice",
+            "create",
+            "--user",
+            "ivan",
+            "--data",
+            json.dumps({"amount": "1.234", "counterparty_id": party, "issue_date": "2024-02-30"}),
+        ]
+    )
+    assert refused.exit_code == 2
+    assert "amount: Use at most two decimal places." in refused.output
+    assert "issue_date:" in refused.output
+    accepted = runner.invoke(
+        args=[
+            "invoice",
+            "create",
+            "--user",
+            "ivan",
+            "--data",
+            json.dumps(
+                {"amount": "1 234,56", "counterparty_id": party, "issue_date": "2026-11-20"}
+            ),
+        ]
+    )
+    assert accepted.exit_code == 0, accepted.output
+    assert "created" in accepted.output
+    with app.app_context():
+        assert [str(i.amount) for i in db.session.query(Invoice)] == ["1234.56"]
+
+
+def test_unknown_ids_in_urls_are_404(party, login, client, api_token):
+    browser = login("ivan")
+    for url in ("/invoices/show/999999", "/invoices/show/abc", "/files/999999/download"):
+        assert browser.get(url).status_code == 404
+    assert client.get("/api/v1/invoice/999999", headers=api_token("ivan")).status_code == 404
