@@ -1,0 +1,172 @@
+"""Browser tests: the app runs in its own process on a free port; Chromium drives it.
+
+The server (tests/e2e/server.py) gets a database of its own: a temporary SQLite file, or a fresh
+PostgreSQL database `invoiceflow_e2e_<random>` when TEST_DATABASE_URL points at PostgreSQL.
+Screenshots are saved under test-output/screenshots/; the run prints that folder at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import sync_playwright
+from pytest import StashKey
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from tests.factories import PASSWORD
+
+REPO = Path(__file__).resolve().parents[2]
+SCREENSHOTS = REPO / "test-output" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+# Without the networking flags Chromium floods the closed network with refused connections.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SERVER_START_SECONDS = 30
+PAGE_TIMEOUT_MS = 10_000
+
+_screenshots_taken = False
+SERVER_LOG = StashKey[Path]()
+
+
+@pytest.fixture(scope="session")
+def e2e_database_url(tmp_path_factory):
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base or base.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path_factory.mktemp('e2e-db') / 'invoiceflow.db'}"
+        return
+    url = make_url(base)
+    name = f"invoiceflow_e2e_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _wait_for_server(process, ready_file: Path, log_file: Path) -> str:
+    deadline = time.monotonic() + SERVER_START_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"the app server exited with {process.returncode}:\n{log_file.read_text()}")
+        if ready_file.exists():
+            base_url = f"http://127.0.0.1:{ready_file.read_text().strip()}"
+            try:
+                with urllib.request.urlopen(f"{base_url}/login/", timeout=2) as response:
+                    if response.status == 200:
+                        return base_url
+            except (urllib.error.URLError, ConnectionError):
+                pass
+        time.sleep(0.1)
+    pytest.fail(
+        f"the app server did not answer in {SERVER_START_SECONDS}s:\n{log_file.read_text()}"
+    )
+
+
+@pytest.fixture(scope="session")
+def live_server(e2e_database_url, tmp_path_factory, pytestconfig):
+    """Base URL of InvoiceFlow served by a separate process, with users and two counterparties."""
+    workdir = tmp_path_factory.mktemp("e2e-server")
+    ready_file = workdir / "port"
+    log_file = workdir / "server.log"
+    pytestconfig.stash[SERVER_LOG] = log_file
+    command = [
+        sys.executable, "-m", "tests.e2e.server",
+        "--database-url", e2e_database_url,
+        "--files-dir", str(workdir / "files"),
+        "--ready-file", str(ready_file),
+    ]  # fmt: skip
+    with log_file.open("wb") as log:
+        process = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        yield _wait_for_server(process, ready_file, log_file)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A fresh browser context (no cookies) per test."""
+    context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(PAGE_TIMEOUT_MS)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def log_in_as(page):
+    def _login(username: str, password: str = PASSWORD):
+        page.goto("/login/")
+        page.fill("input[name=username]", username)
+        page.fill("input[name=password]", password)
+        page.click("input[type=submit]")
+        page.wait_for_load_state()
+        assert "/login/" not in page.url, f"login as {username} failed"
+        return page
+
+    return _login
+
+
+def screenshot(page, name: str) -> Path:
+    """Save a full-page screenshot under test-output/screenshots/ and return its path."""
+    global _screenshots_taken
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    _screenshots_taken = True
+    return path
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """When a browser test fails: keep a screenshot and show the app server's last log lines."""
+    report = yield
+    page = getattr(item, "funcargs", {}).get("page")
+    if report.when == "call" and report.failed and page is not None and not page.is_closed():
+        path = screenshot(page, f"{item.name}-FAILED")
+        report.sections.append(("browser", f"screenshot at failure: {path}"))
+        log_file = item.config.stash.get(SERVER_LOG, None)
+        if log_file is not None and log_file.exists():
+            lines = log_file.read_text(errors="replace").splitlines()
+            tail = [line for line in lines if "GET /static/" not in line][-40:]
+            report.sections.append(("app server log (last lines)", "\n".join(tail)))
+    return report
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _screenshots_taken:
+        terminalreporter.write_line(f"Browser screenshots: {SCREENSHOTS}")
