@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export FLASK_APP := app:create_app
 
-.PHONY: run install translations db test test-postgres lint format bench clean
+.PHONY: run install translations messages db test test-postgres lint format bench clean
 
 run: install translations db
 	$(BIN)/python run.py
@@ -20,6 +20,12 @@ install: $(STAMP)
 
 translations: install
 	$(BIN)/pybabel compile --use-fuzzy -d app/translations -f >/dev/null
+
+# After adding or changing text: re-extract, then translate the new entries in the .po file.
+messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k lazy_gettext -o /tmp/invoiceflow.pot .
+	$(BIN)/pybabel update -i /tmp/invoiceflow.pot -d app/translations -l ru
+	$(BIN)/python app/translations/keep_fab_entries.py
 
 db: install
 	$(BIN)/flask db upgrade

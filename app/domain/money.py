@@ -50,9 +50,10 @@ def _to_decimal(raw: str | int | float | Decimal) -> Decimal:
     return -value if negative else value
 
 
-def format_amount(value: Decimal | None) -> str:
+def format_amount(value: Decimal | None, decimal_mark: str = ".") -> str:
+    """Thousands grouped with no-break spaces: `1 234.56` (`1 234,56` with a comma mark)."""
     if value is None:
         return ""
     whole, _dot, cents = f"{value:.2f}".partition(".")
     groups = f"{int(whole):,}".replace(",", "\u00a0")
-    return f"{groups}.{cents}"
+    return f"{groups}{decimal_mark}{cents}"

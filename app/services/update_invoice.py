@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.domain.labels import status_label
 from app.errors import (
     ConcurrentEditError,
     InvoiceNotEditableError,
@@ -47,7 +48,7 @@ def update_invoice(
             _(
                 "Invoice #%(n)s is %(s)s and can no longer be edited.",
                 n=invoice.number,
-                s=invoice.status,
+                s=status_label(invoice.status),
             )
         )
     if expected_lock_version is not None and int(expected_lock_version) != invoice.lock_version:

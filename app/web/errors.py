@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, render_template, request
+from flask import current_app, g, jsonify, render_template, render_template_string, request
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from app.errors import InvoiceFlowError
 from app.i18n import _
+
+BARE_PAGE = "<!doctype html><title>{{ status }}</title><p>{{ status }} {{ message }}</p>"
 
 
 def _wants_json() -> bool:
@@ -17,6 +19,9 @@ def _wants_json() -> bool:
 def _answer(status: int, message, headers: dict | None = None):
     if _wants_json():
         response = jsonify(message=str(message))
+    elif not hasattr(g, "user"):
+        # Refused before sign-in was read (e.g. a missing CSRF token): no menu to show.
+        response = render_template_string(BARE_PAGE, status=status, message=message)
     else:
         appbuilder = current_app.appbuilder
         response = render_template(
@@ -48,6 +53,8 @@ def register(app) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
+        if exc.code is None or exc.code < 400:
+            return exc
         if _wants_json():
             return jsonify(message=exc.description), exc.code
-        return exc
+        return _answer(exc.code, exc.description)

@@ -10,7 +10,7 @@ from wtforms.validators import Optional
 
 from app.extensions import db
 from app.i18n import _
-from app.models import AttachmentKind
+from app.models import AttachmentKind, Counterparty
 from app.roles import APPROVER
 
 KIND_LABELS = {
@@ -45,13 +45,40 @@ def _approver_field(position: int) -> QuerySelectField:
     )
 
 
-def amount_field(label) -> StringField:
-    return StringField(label, widget=BS3TextFieldWidget(), description=_("e.g. 1 234,56"))
+class MarkedRequired:
+    """Shows the required asterisk; the service layer does the checking and the messages."""
+
+    field_flags = {"required": True}
+
+    def __call__(self, form, field):
+        return None
+
+
+def counterparties():
+    return db.session.query(Counterparty).order_by(Counterparty.name)
+
+
+def amount_field(label, required: bool = False) -> StringField:
+    return StringField(
+        label,
+        widget=BS3TextFieldWidget(),
+        description=_("e.g. 1 234,56"),
+        validators=[MarkedRequired()] if required else [],
+    )
 
 
 def card_extra_fields() -> dict:
     return {
-        "amount": amount_field(_("Amount")),
+        "amount": amount_field(_("Amount"), required=True),
+        "counterparty": QuerySelectField(
+            _("Counterparty"),
+            query_func=counterparties,
+            get_pk_func=lambda party: party.id,
+            allow_blank=True,
+            blank_text=_("(choose)"),
+            widget=Select2Widget(),
+            validators=[MarkedRequired()],
+        ),
         "vat_amount": amount_field(_("VAT")),
         "payment_order_required": BooleanField(
             _("Payment order required"),

@@ -3,22 +3,14 @@
 from __future__ import annotations
 
 from flask_appbuilder.security.sqla.models import User
+from flask_babel import get_locale
 
+from app.domain.labels import status_label
 from app.domain.money import format_amount
 from app.extensions import db
 from app.i18n import _
-from app.models import InvoiceStatus
 from app.web.forms import KIND_LABELS
 
-STATUS_LABELS = {
-    InvoiceStatus.DRAFT: _("Draft"),
-    InvoiceStatus.IN_APPROVAL: _("In approval"),
-    InvoiceStatus.ON_REWORK: _("On rework"),
-    InvoiceStatus.AWAITING_PAYMENT: _("Awaiting payment"),
-    InvoiceStatus.PAID: _("Paid"),
-    InvoiceStatus.REJECTED: _("Rejected"),
-    InvoiceStatus.CANCELLED: _("Cancelled"),
-}
 ACTION_LABELS = {
     "created": _("created the invoice"),
     "edited": _("edited the card"),
@@ -27,6 +19,12 @@ ACTION_LABELS = {
     "approvers_changed": _("set the approvers"),
     "duplicate_warning": _("was warned of a possible duplicate"),
 }
+
+
+def localized_amount(value) -> str:
+    """Amounts as the reader writes them: a decimal comma in Russian."""
+    locale = get_locale()
+    return format_amount(value, "," if locale and locale.language == "ru" else ".")
 
 
 def approver_names(user_ids) -> str:
@@ -40,8 +38,8 @@ def approver_names(user_ids) -> str:
 
 def register(app) -> None:
     app.jinja_env.globals.update(
-        format_amount=format_amount,
-        status_label=lambda s: STATUS_LABELS.get(s, s),
+        format_amount=localized_amount,
+        status_label=status_label,
         kind_label=lambda k: KIND_LABELS.get(k, k),
         kind_choices=lambda: [(k.value, label) for k, label in KIND_LABELS.items()],
         action_label=lambda a: ACTION_LABELS.get(a, a),

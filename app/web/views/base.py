@@ -15,7 +15,6 @@ READ_WRITE = {
     "show": "read",
     "add": "write",
     "edit": "write",
-    "delete": "write",
     "download": "read",
     "action": "write",
     "action_post": "write",

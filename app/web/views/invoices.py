@@ -8,7 +8,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 from markupsafe import Markup
 
-from app.domain.money import format_amount
+from app.domain.labels import status_label
 from app.i18n import _
 from app.models import Invoice
 from app.services.attachments import IncomingFile
@@ -18,6 +18,7 @@ from app.services.update_invoice import update_invoice
 from app.web import context
 from app.web.filters import VisibleInvoicesFilter
 from app.web.forms import card_extra_fields, edit_extra_fields
+from app.web.templating import localized_amount
 from app.web.views.base import ServiceModelView
 
 CARD_COLUMNS = [
@@ -84,7 +85,7 @@ class InvoiceView(ServiceModelView):
         "kind": "file_kind",
     }
     show_template = "invoices/card.html"
-    formatters_columns = {"amount": format_amount}
+    formatters_columns = {"amount": localized_amount, "status": status_label}
 
     def prefill_form(self, form, pk):
         item = self.datamodel.get(pk, self._base_filters)
