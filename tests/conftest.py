@@ -6,42 +6,24 @@ The database is a SQLite file by default, or PostgreSQL when TEST_DATABASE_URL s
 
 from __future__ import annotations
 
-import os
-import uuid
 from datetime import date
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 
 from app import create_app
 from app.extensions import db
 from app.security import seed_roles
 from tests import factories
+from tests.databases import temporary_database
 
 APP_TABLES = ("audit_event", "attachment", "invoice_approver", "invoice", "counterparty")
 
 
-def _postgres_database(base_url: str):
-    url = make_url(base_url)
-    name = f"invoiceflow_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    return url.set(database=name), admin, name
-
-
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
-    base = os.environ.get("TEST_DATABASE_URL")
-    if not base or base.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'invoiceflow.db'}"
-        return
-    url, admin, name = _postgres_database(base)
-    yield url.render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with temporary_database(tmp_path_factory.mktemp("db"), "invoiceflow_test") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -7,21 +7,18 @@ Screenshots are saved under test-output/screenshots/; the run prints that folder
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
-import uuid
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import sync_playwright
 from pytest import StashKey
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
+from tests.databases import temporary_database
 from tests.factories import PASSWORD
 
 REPO = Path(__file__).resolve().parents[2]
@@ -47,21 +44,8 @@ SERVER_LOG = StashKey[Path]()
 
 @pytest.fixture(scope="session")
 def e2e_database_url(tmp_path_factory):
-    base = os.environ.get("TEST_DATABASE_URL")
-    if not base or base.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path_factory.mktemp('e2e-db') / 'invoiceflow.db'}"
-        return
-    url = make_url(base)
-    name = f"invoiceflow_e2e_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with temporary_database(tmp_path_factory.mktemp("e2e-db"), "invoiceflow_e2e") as url:
+        yield url
 
 
 def _wait_for_server(process, ready_file: Path, log_file: Path) -> str:

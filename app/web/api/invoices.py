@@ -15,6 +15,7 @@ from app.services.attachments import (
     get_visible_attachment,
 )
 from app.services.create_invoice import create_invoice
+from app.services.invoice_input import CARD_FIELDS
 from app.services.update_invoice import update_invoice
 from app.services.visibility import get_visible_invoice
 from app.web import context
@@ -22,43 +23,21 @@ from app.web.api.base import ServiceModelRestApi
 from app.web.files import send_attachment
 from app.web.filters import VisibleInvoicesFilter
 
+WRITABLE = {*CARD_FIELDS, "approvers"}
 FIELDS = [
     "id",
     "number",
     "status",
     "stage",
-    "amount",
-    "currency",
-    "vat_amount",
+    *(name for name in CARD_FIELDS if name != "counterparty_id"),
     "counterparty.id",
     "counterparty_name",
-    "issue_date",
-    "due_date",
-    "vendor_invoice_no",
-    "contract_no",
-    "client_request_no",
-    "justification",
-    "payment_order_required",
     "initiator.id",
     "initiator.username",
     "lock_version",
     "created_at",
     "updated_at",
 ]
-WRITABLE = {
-    "amount",
-    "currency",
-    "vat_amount",
-    "counterparty_id",
-    "issue_date",
-    "due_date",
-    "vendor_invoice_no",
-    "contract_no",
-    "client_request_no",
-    "justification",
-    "payment_order_required",
-    "approvers",
-}
 
 
 class InvoiceApi(ServiceModelRestApi):

@@ -14,6 +14,7 @@ from app.models import Invoice
 from app.services.attachments import IncomingFile
 from app.services.create_invoice import create_invoice
 from app.services.invoice_card import load_card
+from app.services.invoice_input import CARD_FIELDS
 from app.services.update_invoice import update_invoice
 from app.web import context
 from app.web.filters import VisibleInvoicesFilter
@@ -21,18 +22,9 @@ from app.web.forms import card_extra_fields, edit_extra_fields
 from app.web.templating import localized_amount
 from app.web.views.base import ServiceModelView
 
+# The form shows the relation `counterparty` where the service takes `counterparty_id`.
 CARD_COLUMNS = [
-    "amount",
-    "currency",
-    "vat_amount",
-    "counterparty",
-    "issue_date",
-    "due_date",
-    "vendor_invoice_no",
-    "contract_no",
-    "client_request_no",
-    "justification",
-    "payment_order_required",
+    *("counterparty" if name == "counterparty_id" else name for name in CARD_FIELDS),
     "approver_1",
     "approver_2",
     "approver_3",
@@ -136,21 +128,7 @@ class InvoiceView(ServiceModelView):
 def _card_data(form) -> dict:
     counterparty = form.counterparty.data
     approvers = [getattr(form, f"approver_{n}").data for n in (1, 2, 3)]
-    data = {
-        name: form[name].data
-        for name in (
-            "amount",
-            "currency",
-            "vat_amount",
-            "issue_date",
-            "due_date",
-            "vendor_invoice_no",
-            "contract_no",
-            "client_request_no",
-            "justification",
-            "payment_order_required",
-        )
-    }
+    data = {name: form[name].data for name in CARD_FIELDS if name != "counterparty_id"}
     data["counterparty_id"] = counterparty.id if counterparty is not None else None
     data["approvers"] = [user.id for user in approvers if user is not None]
     return data
