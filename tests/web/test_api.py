@@ -197,3 +197,12 @@ def test_openapi_and_swagger_are_there_for_signed_in_users(client, setup, api_to
     assert spec.status_code == 200
     assert "/api/v1/invoice/" in spec.json["paths"]
     assert login("ivan").get("/swagger/v1").status_code == 200
+
+
+def test_the_approval_data_comes_with_the_invoice(client, setup, api_token, make):
+    pk = make.invoice(setup["ivan"], setup["party"], approvers=[setup["boris"], setup["anna"]])
+    body = client.get(f"/api/v1/invoice/{pk}", headers=api_token("ivan")).json["result"]
+    assert [(a["position"], a["user_id"], a["approved_at"]) for a in body["approvers"]] == [
+        (1, setup["boris"], None),
+        (2, setup["anna"], None),
+    ]

@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import request
 from flask_appbuilder.api import expose, protect, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
+from sqlalchemy import select
 
 from app.errors import InvoiceFlowError, ValidationError
-from app.models import Invoice
+from app.models import Invoice, InvoiceApprover
 from app.services.attachments import (
     IncomingFile,
     active_attachments,
@@ -81,6 +82,10 @@ class InvoiceApi(ServiceModelRestApi):
     order_columns = ["number", "issue_date", "amount", "status"]
     base_order = ("id", "desc")
 
+    def pre_get(self, data):
+        """Add the approval data: approvers in order, with who approved and when."""
+        data["result"]["approvers"] = approvers_json(context.session(), data["id"])
+
     def create(self, data):
         return create_invoice(
             context.session(), context.actor(), _writable(data), context.invoice_policy()
@@ -148,6 +153,23 @@ class InvoiceApi(ServiceModelRestApi):
         if attachment.invoice_id != pk:
             return self.response_404()
         return send_attachment(attachment)
+
+
+def approvers_json(session, invoice_id) -> list[dict]:
+    rows = session.scalars(
+        select(InvoiceApprover)
+        .where(InvoiceApprover.invoice_id == int(invoice_id))
+        .order_by(InvoiceApprover.position)
+    )
+    return [
+        {
+            "position": a.position,
+            "user_id": a.user_id,
+            "username": a.user.username,
+            "approved_at": a.approved_at.isoformat() if a.approved_at else None,
+        }
+        for a in rows
+    ]
 
 
 def _writable(data: dict) -> dict:
