@@ -1,11 +1,11 @@
 import enum
 
 from flask_appbuilder import Model
-from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import BigInteger, Column, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import relationship
 
 from app.models.base import utcnow
+from app.models.user import User
 
 
 class AttachmentKind(enum.StrEnum):

@@ -1,9 +1,9 @@
 from flask_appbuilder import Model
-from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import JSON, Column, DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import relationship
 
 from app.models.base import utcnow
+from app.models.user import User
 
 SYSTEM_CHAIN = "system"
 

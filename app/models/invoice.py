@@ -1,7 +1,6 @@
 import enum
 
 from flask_appbuilder import Model
-from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import (
     Boolean,
     Column,
@@ -18,6 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import relationship
 
 from app.models.base import utcnow
+from app.models.user import User
 
 
 class InvoiceStatus(enum.StrEnum):

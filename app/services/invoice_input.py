@@ -8,7 +8,6 @@ from decimal import Decimal
 from typing import Any
 
 from babel.numbers import list_currencies
-from flask_appbuilder.security.sqla.models import Role, User
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -16,6 +15,7 @@ from app.domain.dates import DateError, parse_date
 from app.domain.money import AmountError, parse_amount
 from app.i18n import _
 from app.models import Counterparty
+from app.models.user import Role, User
 from app.roles import APPROVER
 
 TEXT_LIMITS = {
