@@ -72,3 +72,15 @@ def test_the_invoice_list_searches_by_status_and_amount_range(make, login):
     ordered = client.get("/invoices/list/?_oc_InvoiceView=amount&_od_InvoiceView=desc")
     text = ordered.get_data(as_text=True)
     assert text.index(f"/invoices/show/{large}") < text.index(f"/invoices/show/{small}")
+
+
+def test_a_malformed_search_value_finds_nothing_instead_of_failing(make, login, api_token, client):
+    initiator = make.user("ivan", roles.INITIATOR)
+    make.invoice(initiator, make.counterparty(), amount="50")
+    browser = login("ivan")
+    for query in ("_flt_1_amount=abc", "_flt_0_issue_date=2024-02-30", "_flt_0_number=x"):
+        assert browser.get(f"/invoices/list/?{query}").status_code == 200
+    api = client.get(
+        "/api/v1/invoice/?q=(filters:!((col:amount,opr:gt,value:abc)))", headers=api_token("ivan")
+    )
+    assert api.status_code in (200, 400)

@@ -1,17 +1,16 @@
 from __future__ import annotations
 
-from flask_appbuilder.models.sqla.interface import SQLAInterface
-
 from app.models import Counterparty
 from app.services.counterparties import FIELDS, save_counterparty
 from app.web import context
 from app.web.api.base import ServiceModelRestApi
+from app.web.datamodel import InvoiceFlowInterface
 
 
 class CounterpartyApi(ServiceModelRestApi):
     resource_name = "counterparty"
     class_permission_name = "Counterparty"
-    datamodel = SQLAInterface(Counterparty)
+    datamodel = InvoiceFlowInterface(Counterparty)
     list_columns = ["id", *FIELDS]
     show_columns = ["id", *FIELDS]
     add_columns = edit_columns = list(FIELDS)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import request
 from flask_appbuilder.api import expose, protect, safe
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from sqlalchemy import select
 
 from app.errors import InvoiceFlowError, ValidationError
@@ -21,6 +20,7 @@ from app.services.update_invoice import update_invoice
 from app.services.visibility import get_visible_invoice
 from app.web import context
 from app.web.api.base import ServiceModelRestApi
+from app.web.datamodel import InvoiceFlowInterface
 from app.web.files import send_attachment
 from app.web.filters import VisibleInvoicesFilter
 
@@ -44,7 +44,7 @@ FIELDS = [
 class InvoiceApi(ServiceModelRestApi):
     resource_name = "invoice"
     class_permission_name = "Invoice"
-    datamodel = SQLAInterface(Invoice)
+    datamodel = InvoiceFlowInterface(Invoice)
     include_route_methods = {
         "get",
         "get_list",

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from flask import flash
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 
 from app.i18n import _
 from app.models import Counterparty
 from app.services.counterparties import FIELDS, save_counterparty
 from app.web import context
+from app.web.datamodel import InvoiceFlowInterface
 from app.web.views.base import ServiceModelView
 
 
 class CounterpartyView(ServiceModelView):
-    datamodel = SQLAInterface(Counterparty)
+    datamodel = InvoiceFlowInterface(Counterparty)
     class_permission_name = "Counterparty"
     route_base = "/counterparties"
     list_title = _("Counterparties")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import flash, redirect, request, url_for
 from flask_appbuilder.baseviews import expose
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 from markupsafe import Markup
 
@@ -17,6 +16,7 @@ from app.services.invoice_card import load_card
 from app.services.invoice_input import CARD_FIELDS
 from app.services.update_invoice import update_invoice
 from app.web import context
+from app.web.datamodel import InvoiceFlowInterface
 from app.web.filters import VisibleInvoicesFilter
 from app.web.forms import card_extra_fields, edit_extra_fields
 from app.web.templating import localized_amount
@@ -53,7 +53,7 @@ LABELS = {
 
 
 class InvoiceView(ServiceModelView):
-    datamodel = SQLAInterface(Invoice)
+    datamodel = InvoiceFlowInterface(Invoice)
     class_permission_name = "Invoice"
     route_base = "/invoices"
     list_title = _("Invoices")
