@@ -1,0 +1,592 @@
+"""Benchmark: the invoice list page and the API list over a large invoice table.
+
+    cd /work/main && .venv/bin/python bench/invoice_list.py
+    .venv/bin/python bench/invoice_list.py --invoices 100000 --counterparties 2000 \
+        --db postgresql+psycopg://postgres@127.0.0.1:5432/test --show-sql --explain
+
+Builds a fresh database (a SQLite file in a temporary directory by default; with a
+PostgreSQL URL, a new database `invoiceflow_bench_<random>` on that server, dropped at the
+end), seeds it with bulk inserts, then times each request with Flask's test client and counts
+the SQL statements it sends (a `before_cursor_execute` listener on the engine).
+
+Not a test: pytest never collects it (the file is not named test_*).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import math
+import os
+import random
+import re
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+import warnings
+from collections import Counter
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import create_engine, event, insert, text
+from sqlalchemy.engine import make_url
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from app import create_app, roles  # noqa: E402
+from app.extensions import db  # noqa: E402
+from app.models import Counterparty, Invoice, InvoiceApprover, InvoiceStatus  # noqa: E402
+from app.security import seed_roles  # noqa: E402
+
+PASSWORD = "bench-pass"
+BATCH = 5_000
+SEED = 20240601
+TARGET_P50_MS = 100.0
+TARGET_STATEMENTS = 15
+
+# Who owns the invoices: `initiator` about a quarter, three colleagues the rest.
+OWNERS = ["initiator", "initiator2", "initiator3", "initiator4"]
+STATUS_WEIGHTS = {
+    InvoiceStatus.DRAFT: 5,
+    InvoiceStatus.IN_APPROVAL: 15,
+    InvoiceStatus.ON_REWORK: 3,
+    InvoiceStatus.AWAITING_PAYMENT: 7,
+    InvoiceStatus.PAID: 60,
+    InvoiceStatus.REJECTED: 5,
+    InvoiceStatus.CANCELLED: 5,
+}
+CURRENCY_WEIGHTS = {"RUB": 85, "EUR": 8, "USD": 7}
+WORDS = ["Alfa", "Vector", "Sever", "Ural", "Volga", "Baltic", "Orion", "Delta", "Granit", "Nord"]
+WORDS += ["Kristall", "Polyus", "Avangard", "Titan", "Zenit", "Energo", "Stroy", "Trans", "Tekh"]
+FORMS = ["LLC", "JSC", "GmbH", "Ltd", "PJSC"]
+
+VIEW = "InvoiceView"
+# (label, kind, url): kind "page" is the FAB list page, "api" the REST list.
+# FAB filter args are _flt_<index>_<column>, the index into the column type's filter list in
+# flask_appbuilder/models/sqla/filters.py: strings 0 sw, 1 ew, 2 ct, 3 eq, ...;
+# numbers 0 eq, 1 gt, 2 lt, ...
+SCENARIOS = [
+    ("list page, default (25)", "page", "/invoices/list/"),
+    ("list page, psize 100", "page", f"/invoices/list/?psize_{VIEW}=100"),
+    ("list page, by amount desc", "page", f"/invoices/list/?_oc_{VIEW}=amount&_od_{VIEW}=desc"),
+    ("list page, page 200 (0-based)", "page", f"/invoices/list/?page_{VIEW}=200"),
+    ("search: name contains", "page", "/invoices/list/?_flt_2_counterparty_name=Volga"),
+    ("search: status = in_approval", "page", "/invoices/list/?_flt_3_status=in_approval"),
+    ("search: amount 10k..20k", "page", "/invoices/list/?_flt_1_amount=10000&_flt_2_amount=20000"),
+    ("API list, page_size 25", "api", "/api/v1/invoice/?q=(page_size:25)"),
+    ("API list, page_size 100", "api", "/api/v1/invoice/?q=(page_size:100)"),
+    (
+        "API list, amount desc 100",
+        "api",
+        "/api/v1/invoice/?q=(order_column:amount,order_direction:desc,page_size:100)",
+    ),
+]
+SHOW_SQL_URLS = ("/invoices/list/", "/api/v1/invoice/?q=(page_size:25)")
+
+
+# --------------------------------------------------------------------------- database
+
+
+@contextmanager
+def fresh_database(base_url: str | None, tmp: Path):
+    """Yield the URL of an empty database; drop it afterwards (PostgreSQL)."""
+    if not base_url or base_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp / 'bench.db'}"
+        return
+    url = make_url(base_url)
+    name = f"invoiceflow_bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+# --------------------------------------------------------------------------- seeding
+
+
+def _pick(rng: random.Random, weights: dict) -> str:
+    return rng.choices(list(weights), weights=list(weights.values()), k=1)[0]
+
+
+def seed_users(app) -> dict[str, int]:
+    sm = app.appbuilder.sm
+    wanted = {name: roles.INITIATOR for name in OWNERS}
+    wanted |= {"approver1": roles.APPROVER, "admin": roles.ADMIN, "finance": roles.FINANCE_DIRECTOR}
+    ids = {}
+    for username, role_name in wanted.items():
+        user = sm.add_user(
+            username,
+            username.title(),
+            "Bench",
+            f"{username}@example.com",
+            sm.find_role(role_name),
+            password=PASSWORD,
+        )
+        if not user:
+            raise RuntimeError(f"could not create user {username}")
+        ids[username] = user.id
+    return ids
+
+
+def seed_counterparties(n: int, rng: random.Random) -> list[tuple[int, str]]:
+    now = datetime(2024, 1, 1)
+    rows = []
+    for pk in range(1, n + 1):
+        name = f"{rng.choice(WORDS)}{rng.choice(WORDS).lower()} {rng.choice(FORMS)} {pk}"
+        rows.append(
+            {
+                "id": pk,
+                "name": name,
+                "country": "RU",
+                "tax_id": f"{pk:010d}",
+                "bank_name": "Bench Bank",
+                "created_at": now,
+            }
+        )
+    for start in range(0, n, BATCH):
+        db.session.execute(insert(Counterparty.__table__), rows[start : start + BATCH])
+    return [(row["id"], row["name"]) for row in rows]
+
+
+def seed_invoices(
+    n: int, parties: list[tuple[int, str]], users: dict[str, int], rng: random.Random
+) -> None:
+    """n invoices over ~2 years; approver1 on every 10th, initiator approves some others'."""
+    owners = [users[name] for name in OWNERS]
+    today = date.today()
+    invoices, approvers = [], []
+    for pk in range(1, n + 1):
+        party_id, party_name = rng.choice(parties)
+        issued = today - timedelta(days=rng.randrange(730))
+        created = datetime.combine(issued, datetime.min.time()) + timedelta(
+            hours=rng.randrange(9, 19), minutes=rng.randrange(60)
+        )
+        owner = owners[pk % len(owners)]
+        invoices.append(
+            {
+                "id": pk,
+                "number": pk,
+                "vendor_invoice_no": f"V-{rng.randrange(10**6):06d}",
+                "amount": Decimal(rng.randrange(100_00, 5_000_000_00)) / 100,
+                "currency": _pick(rng, CURRENCY_WEIGHTS),
+                "counterparty_id": party_id,
+                "counterparty_name": party_name,
+                "issue_date": issued,
+                "due_date": issued + timedelta(days=30),
+                "payment_order_required": False,
+                "status": str(_pick(rng, STATUS_WEIGHTS)),
+                "initiator_id": owner,
+                "lock_version": 1,
+                "created_at": created,
+                "updated_at": created,
+            }
+        )
+        if pk % 10 == 0:
+            approvers.append({"invoice_id": pk, "position": 1, "user_id": users["approver1"]})
+        if pk % 50 == 1 and owner != users["initiator"]:
+            approvers.append({"invoice_id": pk, "position": 2, "user_id": users["initiator"]})
+        if len(invoices) == BATCH:
+            _flush(invoices, approvers)
+    _flush(invoices, approvers)
+
+
+def _flush(invoices: list, approvers: list) -> None:
+    if invoices:
+        db.session.execute(insert(Invoice.__table__), invoices)
+    if approvers:
+        db.session.execute(insert(InvoiceApprover.__table__), approvers)
+    invoices.clear()
+    approvers.clear()
+
+
+def seed(app, n_invoices: int, n_parties: int, analyze: bool) -> dict[str, int]:
+    rng = random.Random(SEED)
+    with app.app_context():
+        db.create_all()
+        seed_roles(app.appbuilder)
+        users = seed_users(app)
+        parties = seed_counterparties(n_parties, rng)
+        seed_invoices(n_invoices, parties, users, rng)
+        if db.engine.dialect.name == "postgresql":
+            # Explicit ids were inserted: move the sequences past them (constant table names).
+            for table in ("counterparty", "invoice", "invoice_approver"):
+                sequence = f"pg_get_serial_sequence('{table}', 'id')"
+                db.session.execute(text(f"SELECT setval({sequence}, max(id)) FROM {table}"))  # noqa: S608
+        db.session.commit()
+        if analyze:
+            db.session.execute(text("ANALYZE"))
+            db.session.commit()
+        db.session.remove()
+    return users
+
+
+# --------------------------------------------------------------------------- measuring
+
+
+@dataclass
+class Statement:
+    sql: str
+    params: object
+    ms: float = 0.0
+
+
+@dataclass
+class SqlRecorder:
+    """Collects the statements sent while `active`."""
+
+    active: bool = False
+    statements: list[Statement] = field(default_factory=list)
+    _started: float = 0.0
+
+    def attach(self, engine) -> None:
+        event.listen(engine, "before_cursor_execute", self._before)
+        event.listen(engine, "after_cursor_execute", self._after)
+
+    def _before(self, conn, cursor, statement, parameters, context, executemany):
+        if self.active:
+            self.statements.append(Statement(statement, parameters))
+            self._started = time.perf_counter()
+
+    def _after(self, conn, cursor, statement, parameters, context, executemany):
+        if self.active and self.statements:
+            self.statements[-1].ms = (time.perf_counter() - self._started) * 1000
+
+    @contextmanager
+    def recording(self):
+        self.statements = []
+        self.active = True
+        try:
+            yield self.statements
+        finally:
+            self.active = False
+
+
+@dataclass
+class Result:
+    user: str
+    label: str
+    kind: str
+    url: str
+    times_ms: list[float]
+    cpu_ms: list[float]
+    db_ms: list[float]
+    statements: list[int]
+    rows: str
+    sql: list[Statement]
+    error: str = ""
+    # Median time of the n-th statement over the requests (same statements every time).
+    statement_ms: list[list[float]] = field(default_factory=list)
+
+    @property
+    def p50(self) -> float:
+        return statistics.median(self.times_ms)
+
+    @property
+    def p95(self) -> float:
+        ordered = sorted(self.times_ms)
+        return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
+
+    @property
+    def cpu_p50(self) -> float:
+        return statistics.median(self.cpu_ms)
+
+    @property
+    def db_p50(self) -> float:
+        return statistics.median(self.db_ms)
+
+    def median_ms(self, index: int) -> float:
+        if index < len(self.statement_ms) and self.statement_ms[index]:
+            return statistics.median(self.statement_ms[index])
+        return self.sql[index].ms
+
+    @property
+    def statement_text(self) -> str:
+        low, high = min(self.statements), max(self.statements)
+        return str(low) if low == high else f"{low}-{high}"
+
+    @property
+    def meets_target(self) -> bool:
+        if self.error:
+            return False
+        return self.p50 < TARGET_P50_MS and max(self.statements) <= TARGET_STATEMENTS
+
+
+def login_page_client(app, username: str):
+    client = app.test_client()
+    response = client.post("/login/", data={"username": username, "password": PASSWORD})
+    probe = client.get("/invoices/list/")
+    if response.status_code not in (200, 302) or probe.status_code != 200:
+        raise RuntimeError(
+            f"login as {username} failed ({response.status_code}, list page {probe.status_code})"
+        )
+    return client, {}
+
+
+def login_api_client(app, username: str):
+    client = app.test_client()
+    response = client.post(
+        "/api/v1/security/login",
+        json={"username": username, "password": PASSWORD, "provider": "db"},
+    )
+    if response.status_code != 200:
+        raise RuntimeError(f"API login as {username} failed: {response.status_code}")
+    return client, {"Authorization": f"Bearer {response.json['access_token']}"}
+
+
+_RECORD_COUNT = re.compile(r"Record Count:\s*</strong>\s*(\d+)")
+_ROW_LINK = re.compile(r"/invoices/show/\d+")
+
+
+def describe_rows(kind: str, response) -> str:
+    """Rows shown / rows matching, so that a filter which silently did nothing shows up."""
+    if kind == "api":
+        body = response.get_json() or {}
+        result = body.get("result")
+        return f"{len(result) if isinstance(result, list) else '-'}/{body.get('count', '-')}"
+    html = response.get_data(as_text=True)
+    total = _RECORD_COUNT.search(html)
+    shown = len(set(_ROW_LINK.findall(html)))
+    return f"{shown}/{total.group(1) if total else '?'}"
+
+
+def _get(client, url: str, headers: dict):
+    """The response, or None and the error: a 500 must not stop the other cases."""
+    try:
+        response = client.get(url, headers=headers)
+    except Exception as exc:  # TESTING=True propagates the view's exception
+        return None, f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
+    if response.status_code != 200:
+        return None, f"HTTP {response.status_code}"
+    return response, ""
+
+
+def measure(app, recorder: SqlRecorder, username: str, requests: int, warmups: int) -> list[Result]:
+    page_client = login_page_client(app, username)
+    api_client = login_api_client(app, username)
+    results = []
+    for label, kind, url in SCENARIOS:
+        client, headers = page_client if kind == "page" else api_client
+        result = Result(username, label, kind, url, [], [], [], [], "", [])
+        results.append(result)
+        for _ in range(warmups):
+            _get(client, url, headers)
+        for _ in range(requests):
+            with recorder.recording() as statements:
+                started, cpu_started = time.perf_counter(), time.process_time()
+                response, result.error = _get(client, url, headers)
+                elapsed = (time.perf_counter() - started) * 1000
+                cpu = (time.process_time() - cpu_started) * 1000
+            result.sql = list(statements)
+            if response is None:
+                break
+            result.times_ms.append(elapsed)
+            result.cpu_ms.append(cpu)
+            result.db_ms.append(sum(s.ms for s in statements))
+            result.statements.append(len(statements))
+            if not result.statement_ms:
+                result.statement_ms = [[] for _ in statements]
+            if len(statements) == len(result.statement_ms):
+                for times, statement in zip(result.statement_ms, statements, strict=True):
+                    times.append(statement.ms)
+            result.rows = describe_rows(kind, response)
+    return results
+
+
+# --------------------------------------------------------------------------- reporting
+
+
+def abbreviate(sql: str, width: int) -> str:
+    one_line = " ".join(sql.split())
+    return one_line if len(one_line) <= width else one_line[: width - 1] + "…"
+
+
+def print_table(results: list[Result]) -> None:
+    header = (
+        f"{'user':<10} {'request':<30} {'p50 ms':>8} {'p95 ms':>8} {'cpu p50':>8} {'db p50':>8} "
+        f"{'SQL':>6} {'rows':>13}  target"
+    )
+    print(header)
+    print("-" * len(header))
+    for r in results:
+        if r.error:
+            print(f"{r.user:<10} {r.label:<30} FAILED: {r.error[:90]}")
+            continue
+        verdict = "ok" if r.meets_target else "MISSED"
+        print(
+            f"{r.user:<10} {r.label:<30} {r.p50:8.1f} {r.p95:8.1f} {r.cpu_p50:8.1f} "
+            f"{r.db_p50:8.1f} {r.statement_text:>6} {r.rows:>13}  {verdict}"
+        )
+    print(
+        f"\nTarget: list p50 < {TARGET_P50_MS:.0f} ms and <= {TARGET_STATEMENTS} SQL "
+        f"statements per request, whatever the page size."
+    )
+    print("cpu p50 = median CPU time of this process (Python + SQLite, not the PostgreSQL server);")
+    print("db p50 = median wall time spent in cursor.execute within the request.")
+    print("rows = rows on the page / total rows matching (FAB's Record Count, API count).")
+
+
+def print_sql(result: Result, width: int) -> None:
+    print(
+        f"\nSQL of one request: {result.user} GET {result.url} "
+        f"({len(result.sql)} statements, {sum(s.ms for s in result.sql):.1f} ms in the database)"
+    )
+    print("  (ms = the statement's median over the timed requests)")
+    seen = Counter(" ".join(s.sql.split()) for s in result.sql)
+    for i, statement in enumerate(result.sql, 1):
+        repeats = seen[" ".join(statement.sql.split())]
+        mark = f" [same SQL x{repeats}]" if repeats > 1 else ""
+        ms = result.median_ms(i - 1)
+        print(f"  {i:>3}. {ms:7.2f} ms{mark} {abbreviate(statement.sql, width)}")
+        if statement.params:
+            print(f"       params: {abbreviate(repr(statement.params), width)}")
+
+
+def explain(app, result: Result, top: int) -> None:
+    """EXPLAIN the slowest statements of one request (ANALYZE on PostgreSQL)."""
+    order = sorted(range(len(result.sql)), key=result.median_ms, reverse=True)[:top]
+    with app.app_context():
+        dialect = db.engine.dialect.name
+        prefix = "EXPLAIN (ANALYZE, BUFFERS) " if dialect == "postgresql" else "EXPLAIN QUERY PLAN "
+        with db.engine.connect() as conn:
+            for i in order:
+                statement = result.sql[i]
+                print(
+                    f"\nEXPLAIN (median {result.median_ms(i):.1f} ms) {result.user} "
+                    f"GET {result.url}:\n  "
+                    f"{abbreviate(statement.sql, 400)}"
+                )
+                try:
+                    rows = conn.exec_driver_sql(prefix + statement.sql, statement.params or ())
+                except Exception as exc:  # e.g. the statement that made the request fail
+                    conn.rollback()
+                    print(f"    cannot EXPLAIN: {str(exc).splitlines()[0]}")
+                    continue
+                for row in rows:
+                    line = row[-1] if dialect == "sqlite" else row[0]
+                    indent = f"{row[1]:>3}" if dialect == "sqlite" else ""
+                    print(f"    {indent} {line}")
+
+
+# --------------------------------------------------------------------------- main
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--invoices", type=int, default=100_000)
+    parser.add_argument("--counterparties", type=int, default=2_000)
+    parser.add_argument(
+        "--db",
+        help="base URL; default: a SQLite file in a temp dir. "
+        "postgresql+psycopg://postgres@127.0.0.1:5432/test creates a new "
+        "database on that server and drops it at the end",
+    )
+    parser.add_argument("--requests", type=int, default=30, help="timed requests per case")
+    parser.add_argument("--warmups", type=int, default=3)
+    parser.add_argument(
+        "--users",
+        default="initiator,finance",
+        help="comma-separated: initiator, finance, admin, approver1",
+    )
+    parser.add_argument(
+        "--show-sql",
+        action="store_true",
+        help="print the statements of one request per user of: " + ", ".join(SHOW_SQL_URLS),
+    )
+    parser.add_argument(
+        "--explain",
+        type=int,
+        nargs="?",
+        const=2,
+        default=0,
+        metavar="N",
+        help="EXPLAIN the N slowest statements of each case missing the target",
+    )
+    parser.add_argument("--sql-width", type=int, default=220)
+    parser.add_argument(
+        "--no-analyze",
+        dest="analyze",
+        action="store_false",
+        help="skip ANALYZE after seeding (autovacuum does it on PostgreSQL)",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    logging.disable(logging.WARNING)  # FAB's and the app's info/warning chatter
+    # TestConfig's short SECRET_KEY also signs the JWTs; irrelevant to a benchmark.
+    warnings.filterwarnings("ignore", message=".*HMAC key.*")
+    with tempfile.TemporaryDirectory(prefix="invoiceflow_bench_") as tmp_dir:
+        tmp = Path(tmp_dir)
+        with fresh_database(args.db, tmp) as url:
+            files = tmp / "files"
+            files.mkdir()
+            app = create_app("test", SQLALCHEMY_DATABASE_URI=url, FILE_STORAGE_DIR=str(files))
+            try:
+                return run(app, url, args)
+            finally:
+                with app.app_context():
+                    db.session.remove()
+                    with suppress(Exception):
+                        db.engine.dispose()
+
+
+def run(app, url: str, args: argparse.Namespace) -> int:
+    shown_url = make_url(url).render_as_string(hide_password=True)
+    print(f"Database: {shown_url}   (load average {_load()})")
+    started = time.perf_counter()
+    seed(app, args.invoices, args.counterparties, args.analyze)
+    print(
+        f"Seeded {args.invoices:,} invoices, {args.counterparties:,} counterparties in "
+        f"{time.perf_counter() - started:.1f} s (ANALYZE: {'yes' if args.analyze else 'no'}); "
+        f"{args.warmups} warm-ups + {args.requests} timed requests per case.\n"
+    )
+    recorder = SqlRecorder()
+    with app.app_context():
+        recorder.attach(db.engine)
+    results = []
+    for username in [u.strip() for u in args.users.split(",") if u.strip()]:
+        results += measure(app, recorder, username, args.requests, args.warmups)
+    report(app, results, args)
+    return 1 if any(r.error for r in results) else 0
+
+
+def report(app, results: list[Result], args: argparse.Namespace) -> None:
+    print_table(results)
+    if args.show_sql:
+        for r in results:
+            if r.url in SHOW_SQL_URLS:
+                print_sql(r, args.sql_width)
+    for r in results:
+        if r.error:
+            print(f"\nFAILED: {r.user} GET {r.url}\n  {r.error}")
+            if r.sql:
+                print(f"  last SQL: {abbreviate(r.sql[-1].sql, 1000)}")
+                print(f"  params: {abbreviate(repr(r.sql[-1].params), 300)}")
+    if args.explain:
+        for r in results:
+            if not r.meets_target and not r.error:
+                explain(app, r, args.explain)
+    missed = sum(not r.meets_target for r in results)
+    print(
+        f"\n{len(results) - missed}/{len(results)} cases meet the target "
+        f"(load average now {_load()}: wall times grow with other work on the machine)."
+    )
+
+
+def _load() -> str:
+    return " ".join(f"{v:.1f}" for v in os.getloadavg())
+
+
+if __name__ == "__main__":
+    sys.exit(main())
