@@ -30,6 +30,7 @@ messages: install
 db: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask init-security
+	$(BIN)/flask process seed
 	$(BIN)/flask demo-data
 
 test: install translations

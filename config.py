@@ -53,6 +53,8 @@ class Config:
     # Werkzeug's own cap on in-memory form fields; justification texts stay far below it.
     MAX_FORM_MEMORY_SIZE = _env_int("MAX_FORM_MEMORY_SIZE", 2 * 1024 * 1024)
 
+    PROCESSES_DIR = _env("PROCESSES_DIR", str(BASE_DIR / "processes"))
+
     # Invoice rules.
     ISSUE_DATE_FUTURE_MARGIN_DAYS = _env_int("ISSUE_DATE_FUTURE_MARGIN_DAYS", 3)
     DEFAULT_CURRENCY = _env("DEFAULT_CURRENCY", "RUB")

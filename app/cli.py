@@ -18,6 +18,7 @@ def register(app) -> None:
     app.cli.add_command(demo_data)
     app.cli.add_command(audit_group)
     app.cli.add_command(invoice_group)
+    app.cli.add_command(process_group)
 
 
 @click.command("init-security")
@@ -96,3 +97,18 @@ def invoice_create(username: str, raw: str):
     except InvoiceFlowError as exc:
         raise click.ClickException(str(exc.message)) from exc
     click.echo(f"Invoice #{saved.invoice.number} created.")
+
+
+@click.group("process")
+def process_group():
+    """BPMN processes and their versions."""
+
+
+@process_group.command("seed")
+@with_appcontext
+def process_seed():
+    """Give each processes/*.bpmn without a version its file as version 1 (never overrides)."""
+    from app.services.process_versions import seed_process_versions
+
+    seeded = seed_process_versions(db.session, current_app.config["PROCESSES_DIR"])
+    click.echo(f"Processes seeded: {', '.join(seeded) or 'none (all have versions)'}.")

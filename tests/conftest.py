@@ -14,10 +14,20 @@ from sqlalchemy import text
 from app import create_app
 from app.extensions import db
 from app.security import seed_roles
+from app.services.process_versions import seed_process_versions
 from tests import factories
 from tests.databases import temporary_database
 
-APP_TABLES = ("audit_event", "attachment", "invoice_approver", "invoice", "counterparty")
+APP_TABLES = (
+    "audit_event",
+    "payment",
+    "human_task",
+    "process_instance",
+    "attachment",
+    "invoice_approver",
+    "invoice",
+    "counterparty",
+)
 
 
 @pytest.fixture(scope="session")
@@ -36,6 +46,7 @@ def app(database_url, tmp_path_factory):
     with app.app_context():
         db.create_all()
         seed_roles(app.appbuilder)
+        seed_process_versions(db.session, app.config["PROCESSES_DIR"])
         db.session.remove()
     yield app
     with app.app_context():

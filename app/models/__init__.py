@@ -4,6 +4,9 @@ from app.models.attachment import Attachment, AttachmentKind
 from app.models.audit import AuditEvent
 from app.models.counterparty import Counterparty
 from app.models.invoice import Invoice, InvoiceApprover, InvoiceStatus
+from app.models.payment import Payment
+from app.models.process import InstanceStatus, ProcessInstance, ProcessVersion
+from app.models.task import FormKind, HumanTask, TaskStatus
 
 __all__ = [
     "Attachment",
@@ -13,4 +16,11 @@ __all__ = [
     "Invoice",
     "InvoiceApprover",
     "InvoiceStatus",
+    "FormKind",
+    "HumanTask",
+    "InstanceStatus",
+    "Payment",
+    "ProcessInstance",
+    "ProcessVersion",
+    "TaskStatus",
 ]

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from app.errors import NotFoundError
 from app.i18n import _
-from app.models import Invoice, InvoiceApprover
+from app.models import HumanTask, Invoice, InvoiceApprover
 from app.roles import SEE_ALL_ROLES, role_names
 
 
@@ -20,7 +20,20 @@ def visible_invoices_clause(user):
     if sees_all_invoices(user):
         return None
     approver_of = select(InvoiceApprover.invoice_id).where(InvoiceApprover.user_id == user.id)
-    return or_(Invoice.initiator_id == user.id, Invoice.id.in_(approver_of))
+    # Whoever is or was offered a task on an invoice sees it: a new stage needs no code.
+    offered = select(HumanTask.invoice_id).where(
+        or_(
+            HumanTask.assignee_user_id == user.id,
+            HumanTask.completed_by_id == user.id,
+            and_(
+                HumanTask.assignee_user_id.is_(None),
+                HumanTask.candidate_role.in_(sorted(role_names(user))),
+            ),
+        )
+    )
+    return or_(
+        Invoice.initiator_id == user.id, Invoice.id.in_(approver_of), Invoice.id.in_(offered)
+    )
 
 
 def get_visible_invoice(session: Session, user, invoice_id: object) -> Invoice:

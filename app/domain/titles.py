@@ -1,0 +1,28 @@
+"""Task titles: templates with bare invoice field names, rendered in the reader's language."""
+
+from __future__ import annotations
+
+import string
+
+_FORMATTER = string.Formatter()
+
+
+def placeholders(template: str) -> list[str]:
+    """Field names used by a template; raises ValueError for anything but bare names."""
+    names = []
+    for _literal, name, spec, conversion in _FORMATTER.parse(template):
+        if name is None:
+            continue
+        if not name.isidentifier() or spec or conversion:
+            raise ValueError(f"{{{name}}} is not a bare field name")
+        names.append(name)
+    return names
+
+
+def render_title(templates: dict[str, str], values: dict, language: str | None) -> str:
+    template = templates.get(language or "en") or templates.get("en") or ""
+    try:
+        names = placeholders(template)
+    except ValueError:
+        return template
+    return template.format_map({name: values.get(name, "") for name in names})

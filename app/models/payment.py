@@ -1,0 +1,17 @@
+from flask_appbuilder import Model
+from sqlalchemy import Column, Date, DateTime, ForeignKey, Integer, Numeric, String
+
+from app.models.base import utcnow
+
+
+class Payment(Model):
+    __tablename__ = "payment"
+
+    id = Column(Integer, primary_key=True)
+    invoice_id = Column(ForeignKey("invoice.id"), nullable=False, index=True)
+    paid_on = Column(Date, nullable=False)
+    amount = Column(Numeric(18, 2), nullable=False)
+    reference = Column(String(100))
+    payment_order_id = Column(ForeignKey("attachment.id"))
+    recorded_by_id = Column(ForeignKey("ab_user.id"), nullable=False)
+    recorded_at = Column(DateTime, nullable=False, default=utcnow)

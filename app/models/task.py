@@ -1,0 +1,56 @@
+from flask_appbuilder import Model
+from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import relationship
+
+from app.models.base import utcnow
+from app.models.user import User
+
+
+class TaskStatus:
+    OPEN = "open"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class FormKind:
+    APPROVAL = "approval"
+    CORRECTION = "correction"
+    PAYMENT = "payment"
+    ACKNOWLEDGE = "acknowledge"
+    ALL = (APPROVAL, CORRECTION, PAYMENT, ACKNOWLEDGE)
+
+
+class HumanTask(Model):
+    """A user task of a process, mirrored so that task lists and permission checks are SQL."""
+
+    __tablename__ = "human_task"
+    __table_args__ = (
+        Index("ix_human_task_assignee_open", "assignee_user_id", "status", "created_at"),
+        Index("ix_human_task_role_open", "candidate_role", "status", "created_at"),
+        Index("ix_human_task_invoice", "invoice_id", "status"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    task_guid = Column(String(36), nullable=False, unique=True)
+    instance_id = Column(ForeignKey("process_instance.id"), nullable=False)
+    invoice_id = Column(ForeignKey("invoice.id"), nullable=False)
+    bpmn_id = Column(String(100), nullable=False)
+    name = Column(String(255))
+    title_template = Column(JSON, nullable=False, default=dict)  # {"en": "...", "ru": "..."}
+    title_values = Column(JSON, nullable=False, default=dict)
+    lane = Column(String(100))
+    form = Column(String(20), nullable=False)
+    # Either a person (the assignee) or, for a task without one, every holder of a role.
+    assignee_user_id = Column(ForeignKey("ab_user.id"))
+    candidate_role = Column(String(100))
+    round = Column(Integer, nullable=False, default=1)
+    status = Column(String(12), nullable=False, default=TaskStatus.OPEN)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    due_at = Column(DateTime)
+    completed_at = Column(DateTime)
+    completed_by_id = Column(ForeignKey("ab_user.id"))
+    decision = Column(String(20))
+    comment = Column(Text)
+
+    assignee = relationship(User, foreign_keys=[assignee_user_id], lazy="joined")
+    completed_by = relationship(User, foreign_keys=[completed_by_id], lazy="joined")

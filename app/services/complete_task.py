@@ -1,0 +1,71 @@
+"""An approver's decision on an approval task: approve, return for rework, or reject."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from app.errors import PermissionDeniedError, ValidationError
+from app.i18n import _
+from app.models import FormKind, HumanTask, ProcessInstance
+from app.models.base import utcnow
+from app.services import audit, use_case
+from app.services.process_runtime import advance, close_task, load_workflow, run_step
+from app.services.revision import invoice_revision
+from app.services.task_access import task_for_action
+
+DECISIONS = ("approve", "return", "reject")
+AUDIT_ACTIONS = {"approve": "approved", "return": "returned", "reject": "rejected"}
+COMMENT_LIMIT = 5000
+
+
+def clean_decision(decision: object, comment: object) -> tuple[str, str]:
+    errors: dict[str, list] = {}
+    if decision not in DECISIONS:
+        errors["decision"] = [_("Choose approve, return or reject.")]
+    text = comment.strip() if isinstance(comment, str) else ""
+    if comment is not None and not isinstance(comment, str):
+        errors["comment"] = [_("The comment must be text.")]
+    elif decision in ("return", "reject") and not text:
+        errors["comment"] = [_("Say why: a comment is required to return or reject.")]
+    elif len(text) > COMMENT_LIMIT:
+        errors["comment"] = [
+            _("Use at most %(n)s characters (this has %(m)s).", n=COMMENT_LIMIT, m=len(text))
+        ]
+    if errors:
+        raise ValidationError(errors)
+    return decision, text
+
+
+@use_case
+def decide(session: Session, actor, task_ref, decision, comment) -> HumanTask:
+    """Record a decision. Raises NotFoundError, TaskAlreadyHandledError, PermissionDeniedError,
+    ValidationError, ConcurrentEditError."""
+    task, invoice = task_for_action(session, actor, task_ref)
+    if task.form != FormKind.APPROVAL:
+        raise ValidationError({"decision": [_("This task is not an approval.")]})
+    decision, comment = clean_decision(decision, comment)
+    if actor.id == invoice.initiator_id:
+        raise PermissionDeniedError(_("The initiator cannot decide on their own invoice."))
+    instance = session.get(ProcessInstance, task.instance_id)
+    workflow = load_workflow(instance)
+    approval = {"by": actor.id, "decision": decision, "comment": comment}
+    run_step(lambda: workflow.complete(task.task_guid, {"approval": approval}))
+    close_task(task, actor, decision, comment)
+    if decision == "approve":
+        _mark_approved(invoice, task.assignee_user_id or actor.id)
+    details = {
+        "task": task.task_guid,
+        "step": task.name,
+        "comment": comment,
+        "round": task.round,
+        "revision": invoice_revision(session, invoice),
+    }
+    audit.record(session, AUDIT_ACTIONS[decision], actor.id, details, invoice.id)
+    advance(session, actor, instance, invoice, workflow)
+    return task
+
+
+def _mark_approved(invoice, user_id: int) -> None:
+    for approver in invoice.approvers:
+        if approver.user_id == user_id:
+            approver.approved_at = utcnow()

@@ -1,0 +1,72 @@
+"""My tasks: one indexed query on human_task, never the serialized workflows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from app.models import HumanTask, Invoice, TaskStatus
+from app.roles import role_names
+
+
+@dataclass(frozen=True)
+class TaskRow:
+    task_guid: str
+    form: str
+    title_template: dict
+    title_values: dict
+    created_at: datetime
+    due_at: datetime | None
+    invoice_id: int
+    number: int
+    amount: object
+    currency: str
+    counterparty_name: str
+
+
+def _mine(actor):
+    return or_(
+        HumanTask.assignee_user_id == actor.id,
+        and_(
+            HumanTask.assignee_user_id.is_(None),
+            HumanTask.candidate_role.in_(sorted(role_names(actor))),
+        ),
+    )
+
+
+def my_open_tasks(session: Session, actor, limit: int = 50, offset: int = 0) -> list[TaskRow]:
+    rows = session.execute(
+        select(
+            HumanTask.task_guid,
+            HumanTask.form,
+            HumanTask.title_template,
+            HumanTask.title_values,
+            HumanTask.created_at,
+            HumanTask.due_at,
+            Invoice.id,
+            Invoice.number,
+            Invoice.amount,
+            Invoice.currency,
+            Invoice.counterparty_name,
+        )
+        .join(Invoice, Invoice.id == HumanTask.invoice_id)
+        .where(HumanTask.status == TaskStatus.OPEN, _mine(actor))
+        .order_by(HumanTask.created_at, HumanTask.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return [TaskRow(*row) for row in rows]
+
+
+def count_my_open_tasks(session: Session, actor) -> int:
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(HumanTask)
+            .where(HumanTask.status == TaskStatus.OPEN, _mine(actor))
+        )
+        or 0
+    )

@@ -1,0 +1,121 @@
+"""The finance director records the payment and attaches the payment order."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.domain.dates import DateError, parse_date
+from app.domain.money import AmountError, parse_amount
+from app.errors import InvoiceNotEditableError, PermissionDeniedError, ValidationError
+from app.i18n import _
+from app.models import AttachmentKind, FormKind, HumanTask, Payment, ProcessInstance, TaskStatus
+from app.services import audit, use_case
+from app.services.attachments import IncomingFile, check_file, store_files
+from app.services.process_runtime import advance, close_task, load_workflow, run_step
+from app.services.task_access import task_for_action
+from app.services.visibility import get_visible_invoice
+from app.storage import LocalFileStorage
+
+PAYMENT_ORDER_TYPES = {"application/pdf", "image/png", "image/jpeg"}
+
+
+def open_payment_task(session: Session, invoice_id: int) -> HumanTask | None:
+    return session.scalars(
+        select(HumanTask).where(
+            HumanTask.invoice_id == invoice_id,
+            HumanTask.form == FormKind.PAYMENT,
+            HumanTask.status == TaskStatus.OPEN,
+        )
+    ).first()
+
+
+@use_case
+def pay_invoice(
+    session: Session,
+    actor,
+    invoice_id,
+    data: dict,
+    payment_order: IncomingFile | None,
+    storage: LocalFileStorage,
+    max_file_size: int,
+    today: date,
+) -> Payment:
+    """Record a payment. Raises NotFoundError, InvoiceNotEditableError, PermissionDeniedError,
+    ValidationError, FileTooLargeError, ConcurrentEditError."""
+    invoice = get_visible_invoice(session, actor, invoice_id)
+    pending = open_payment_task(session, invoice.id)
+    if pending is None:
+        raise InvoiceNotEditableError(
+            _("Invoice #%(n)s is not awaiting payment.", n=invoice.number)
+        )
+    task, invoice = task_for_action(session, actor, pending.task_guid)
+    if actor.id == invoice.initiator_id or actor.id in {a.user_id for a in invoice.approvers}:
+        raise PermissionDeniedError(_("The initiator and the approvers may not pay the invoice."))
+    paid_on, amount, reference = _clean_payment(data, invoice, payment_order, today)
+    order = _store_payment_order(session, actor, invoice, payment_order, storage, max_file_size)
+    payment = Payment(
+        invoice_id=invoice.id,
+        paid_on=paid_on,
+        amount=amount,
+        reference=reference,
+        payment_order_id=order.id if order else None,
+        recorded_by_id=actor.id,
+    )
+    session.add(payment)
+    session.flush()
+    instance = session.get(ProcessInstance, task.instance_id)
+    workflow = load_workflow(instance)
+    run_step(lambda: workflow.complete(task.task_guid, {"payment": {"by": actor.id}}))
+    close_task(task, actor, "pay", reference)
+    audit.record(
+        session,
+        "paid",
+        actor.id,
+        {
+            "paid_on": paid_on,
+            "amount": amount,
+            "reference": reference,
+            "payment_order": order.filename if order else None,
+        },
+        invoice.id,
+    )
+    advance(session, actor, instance, invoice, workflow)
+    return payment
+
+
+def _clean_payment(data: dict, invoice, payment_order, today: date):
+    errors: dict[str, list] = {}
+    paid_on = None
+    try:
+        paid_on = parse_date(data.get("paid_on")) or today
+        if paid_on > today:
+            errors["paid_on"] = [_("A payment cannot be recorded for a future date.")]
+    except DateError as exc:
+        errors["paid_on"] = [exc.args[0]]
+    amount = invoice.amount
+    if data.get("amount") not in (None, ""):
+        try:
+            amount = parse_amount(data.get("amount"))
+        except AmountError as exc:
+            errors["amount"] = [exc.args[0]]
+    reference = str(data.get("reference") or "").strip()[:100] or None
+    if invoice.payment_order_required and payment_order is None:
+        errors["payment_order"] = [_("This invoice requires the payment order: attach it.")]
+    if errors:
+        raise ValidationError(errors)
+    return paid_on, amount, reference
+
+
+def _store_payment_order(session, actor, invoice, incoming, storage, max_size):
+    if incoming is None:
+        return None
+    order = IncomingFile(incoming.filename, incoming.data, AttachmentKind.PAYMENT_ORDER)
+    content_type, _kind = check_file(order, max_size)
+    if content_type not in PAYMENT_ORDER_TYPES:
+        raise ValidationError(
+            {"payment_order": [_("The payment order must be a PDF or an image.")]}
+        )
+    return store_files(session, actor, invoice, [order], storage, max_size)[0]

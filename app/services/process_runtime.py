@@ -1,0 +1,222 @@
+"""What every process action shares: task data from the card, task sync, status, saving."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.domain.titles import placeholders
+from app.errors import ConcurrentEditError, InvoiceFlowError
+from app.i18n import _
+from app.models import (
+    FormKind,
+    HumanTask,
+    InstanceStatus,
+    Invoice,
+    InvoiceStatus,
+    ProcessInstance,
+    TaskStatus,
+)
+from app.models.base import utcnow
+from app.services import audit
+from app.services.process_versions import definition_of
+from app.workflow.engine import InvoiceWorkflow, ReadyTask, WorkflowError, parse_duration
+
+INITIATOR_LANE = "Initiator"
+FORM_STATUS = {
+    FormKind.APPROVAL: InvoiceStatus.IN_APPROVAL,
+    FormKind.CORRECTION: InvoiceStatus.ON_REWORK,
+    FormKind.PAYMENT: InvoiceStatus.AWAITING_PAYMENT,
+}
+
+
+class ProcessFailedError(InvoiceFlowError):
+    """The diagram could not go on; nothing was saved."""
+
+    status_code = 422
+
+
+def workflow_data(invoice: Invoice) -> dict:
+    """Small task data, refreshed from the card at every submit: never files or long text."""
+    return {
+        "invoice_id": invoice.id,
+        "number": invoice.number,
+        "amount": invoice.amount,
+        "currency": invoice.currency,
+        "counterparty_id": invoice.counterparty_id,
+        "initiator_id": invoice.initiator_id,
+        "approvers": [a.user_id for a in invoice.approvers],
+        "payment_order_required": bool(invoice.payment_order_required),
+    }
+
+
+def load_workflow(instance: ProcessInstance) -> InvoiceWorkflow:
+    return InvoiceWorkflow.restore(definition_of(instance.process_version), instance.state)
+
+
+def run_step(step) -> None:
+    """Run an engine call, turning a diagram failure into a clean error that saves nothing."""
+    try:
+        step()
+    except WorkflowError as exc:
+        raise ProcessFailedError(
+            _("The process could not continue: %(why)s", why=str(exc))
+        ) from exc
+
+
+def advance(
+    session: Session, actor, instance: ProcessInstance, invoice: Invoice, workflow: InvoiceWorkflow
+) -> list[HumanTask]:
+    """After the workflow moved: mirror its tasks, update the invoice, save with the lock."""
+    new_tasks = sync_tasks(session, instance, invoice, workflow)
+    for task in new_tasks:
+        audit.record(
+            session, "task_assigned", actor.id if actor else None, _task_details(task), invoice.id
+        )
+    open_tasks = open_tasks_of(session, instance.id)
+    refresh_invoice_state(invoice, instance, workflow, open_tasks)
+    save_state(session, instance, workflow)
+    return new_tasks
+
+
+def save_state(session: Session, instance: ProcessInstance, workflow: InvoiceWorkflow) -> None:
+    instance.state = workflow.save()
+    instance.next_timer_at = workflow.next_timer_at()
+    instance.updated_at = utcnow()
+    try:
+        session.flush()
+    except StaleDataError as exc:
+        raise ConcurrentEditError(_("This task was already handled by someone else.")) from exc
+
+
+def sync_tasks(
+    session: Session, instance: ProcessInstance, invoice: Invoice, workflow: InvoiceWorkflow
+) -> list[HumanTask]:
+    ready = {task.guid: task for task in workflow.ready_tasks()}
+    for row in open_tasks_of(session, instance.id):
+        if row.task_guid not in ready:
+            row.status = TaskStatus.CANCELLED
+            row.completed_at = utcnow()
+    known = set(
+        session.scalars(select(HumanTask.task_guid).where(HumanTask.instance_id == instance.id))
+    )
+    round_no = _current_round(session, instance.id)
+    created = [
+        _new_task(instance, invoice, task, round_no) for g, task in ready.items() if g not in known
+    ]
+    session.add_all(created)
+    session.flush()
+    return created
+
+
+def open_tasks_of(session: Session, instance_id: int) -> list[HumanTask]:
+    return list(
+        session.scalars(
+            select(HumanTask)
+            .where(HumanTask.instance_id == instance_id, HumanTask.status == TaskStatus.OPEN)
+            .order_by(HumanTask.id)
+        ).unique()
+    )
+
+
+def refresh_invoice_state(invoice, instance, workflow, open_tasks) -> None:
+    if workflow.is_completed:
+        instance.status = InstanceStatus.COMPLETED
+        invoice.status = workflow.end_status() or invoice.status
+        invoice.stage = None
+        return
+    statuses = [FORM_STATUS[t.form] for t in open_tasks if t.form in FORM_STATUS]
+    if statuses:
+        invoice.status = statuses[0]
+    invoice.stage = ", ".join(t.name for t in open_tasks)[:255] or None
+
+
+def close_task(task: HumanTask, actor, decision: str | None, comment: str | None) -> None:
+    task.status = TaskStatus.DONE
+    task.completed_at = utcnow()
+    task.completed_by_id = actor.id
+    task.decision = decision
+    task.comment = comment
+
+
+def _new_task(instance, invoice, ready: ReadyTask, round_no: int) -> HumanTask:
+    assignee_id, role = _holder(ready, invoice)
+    titles = ready.titles() or {"en": ready.name}
+    now = utcnow()
+    return HumanTask(
+        task_guid=ready.guid,
+        instance_id=instance.id,
+        invoice_id=invoice.id,
+        bpmn_id=ready.bpmn_id,
+        name=ready.name[:255],
+        title_template=titles,
+        title_values=_title_values(titles, invoice),
+        lane=ready.lane,
+        form=ready.form or FormKind.ACKNOWLEDGE,
+        assignee_user_id=assignee_id,
+        candidate_role=role,
+        round=round_no,
+        status=TaskStatus.OPEN,
+        created_at=now,
+        due_at=now + parse_duration(ready.properties["due"])
+        if ready.properties.get("due")
+        else None,
+    )
+
+
+def _holder(ready: ReadyTask, invoice: Invoice) -> tuple[int | None, str | None]:
+    """Assignee property first, then lane Initiator, then the lane's role (DESIGN.md §5)."""
+    if ready.assignee_variable:
+        value = ready.data.get(ready.assignee_variable)
+        try:
+            return int(value), None
+        except (TypeError, ValueError) as exc:
+            raise ProcessFailedError(
+                _(
+                    "Task %(task)s has no person in %(var)s.",
+                    task=ready.bpmn_id,
+                    var=ready.assignee_variable,
+                )
+            ) from exc
+    if ready.lane == INITIATOR_LANE:
+        return invoice.initiator_id, None
+    if ready.lane:
+        return None, ready.lane
+    raise ProcessFailedError(
+        _("Task %(task)s has neither a lane nor an assignee.", task=ready.bpmn_id)
+    )
+
+
+def _title_values(titles: dict, invoice: Invoice) -> dict:
+    names = set()
+    for template in titles.values():
+        try:
+            names.update(placeholders(template))
+        except ValueError:
+            continue
+    return {name: str(getattr(invoice, name, "")) for name in names if hasattr(invoice, name)}
+
+
+def _current_round(session: Session, instance_id: int) -> int:
+    corrections = session.scalar(
+        select(func.count())
+        .select_from(HumanTask)
+        .where(
+            HumanTask.instance_id == instance_id,
+            HumanTask.form == FormKind.CORRECTION,
+            HumanTask.status == TaskStatus.DONE,
+        )
+    )
+    return 1 + (corrections or 0)
+
+
+def _task_details(task: HumanTask) -> dict:
+    return {
+        "task": task.task_guid,
+        "bpmn_id": task.bpmn_id,
+        "name": task.name,
+        "assignee_id": task.assignee_user_id,
+        "role": task.candidate_role,
+        "round": task.round,
+    }

@@ -1,0 +1,68 @@
+"""Process versions: `processes/*.bpmn` seed version 1; later only a publish changes them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.errors import InvoiceFlowError
+from app.i18n import _
+from app.models import ProcessVersion
+from app.services import audit
+from app.workflow.engine import ProcessDefinition, load_definition, sha256_of
+
+INVOICE_PROCESS = "invoice_approval"
+
+
+class ProcessNotAvailableError(InvoiceFlowError):
+    status_code = 503
+
+
+def seed_process_versions(session: Session, folder: Path) -> list[str]:
+    """Give every process that has no version yet its file as version 1 (never overrides)."""
+    seeded = []
+    for path in sorted(Path(folder).glob("*.bpmn")):
+        process_id = path.stem
+        exists = session.scalar(
+            select(func.count())
+            .select_from(ProcessVersion)
+            .where(ProcessVersion.process_id == process_id)
+        )
+        if exists:
+            continue
+        xml = path.read_text(encoding="utf-8")
+        load_definition(xml, process_id)  # refuse a file the engine cannot parse
+        session.add(
+            ProcessVersion(
+                process_id=process_id,
+                version=1,
+                bpmn_xml=xml,
+                sha256=sha256_of(xml),
+                note=f"seeded from {path.name}",
+                is_current=True,
+            )
+        )
+        session.flush()
+        audit.record(session, "process_seeded", None, {"process": process_id, "version": 1})
+        seeded.append(process_id)
+    session.commit()
+    return seeded
+
+
+def current_version(session: Session, process_id: str = INVOICE_PROCESS) -> ProcessVersion:
+    version = session.scalars(
+        select(ProcessVersion).where(
+            ProcessVersion.process_id == process_id, ProcessVersion.is_current.is_(True)
+        )
+    ).first()
+    if version is None:
+        raise ProcessNotAvailableError(
+            _("The approval process is not set up yet: ask an administrator.")
+        )
+    return version
+
+
+def definition_of(version: ProcessVersion) -> ProcessDefinition:
+    return load_definition(version.bpmn_xml, version.process_id)

@@ -1,0 +1,41 @@
+"""An administrator hands an open task to another person; audited."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from app.errors import PermissionDeniedError, ValidationError
+from app.i18n import _
+from app.models import TaskStatus
+from app.models.user import User
+from app.roles import ADMIN, has_role
+from app.services import audit, use_case
+from app.services.task_access import TaskAlreadyHandledError, find_task
+
+
+@use_case
+def reassign_task(session: Session, actor, task_ref, user_id):
+    """Raises NotFoundError, PermissionDeniedError, TaskAlreadyHandledError, ValidationError."""
+    if not has_role(actor, ADMIN):
+        raise PermissionDeniedError(_("Only an administrator may reassign tasks."))
+    task, invoice = find_task(session, actor, task_ref)
+    if task.status != TaskStatus.OPEN:
+        raise TaskAlreadyHandledError(_("This task was already handled."))
+    try:
+        target = session.get(User, int(user_id))
+    except (TypeError, ValueError):
+        target = None
+    if target is None or not target.active:
+        raise ValidationError({"user_id": [_("Choose an active user.")]})
+    if target.id == invoice.initiator_id and task.form != "correction":
+        raise ValidationError({"user_id": [_("The initiator cannot decide on their own invoice.")]})
+    previous = {"assignee_id": task.assignee_user_id, "role": task.candidate_role}
+    task.assignee_user_id = target.id
+    audit.record(
+        session,
+        "reassigned",
+        actor.id,
+        {"task": task.task_guid, "step": task.name, "from": previous, "to": target.id},
+        invoice.id,
+    )
+    return task

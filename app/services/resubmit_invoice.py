@@ -1,0 +1,64 @@
+"""The initiator sends a corrected invoice back through the whole approver chain."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.errors import InvoiceNotEditableError, PermissionDeniedError
+from app.i18n import _
+from app.models import FormKind, HumanTask, ProcessInstance, TaskStatus
+from app.services import audit, use_case
+from app.services.invoice_input import InvoicePolicy
+from app.services.process_runtime import (
+    advance,
+    close_task,
+    load_workflow,
+    run_step,
+    workflow_data,
+)
+from app.services.revision import invoice_revision
+from app.services.submit_invoice import check_ready_for_approval
+from app.services.task_access import task_for_action
+from app.services.visibility import get_visible_invoice
+
+
+def open_correction_task(session: Session, invoice_id: int) -> HumanTask | None:
+    return session.scalars(
+        select(HumanTask).where(
+            HumanTask.invoice_id == invoice_id,
+            HumanTask.form == FormKind.CORRECTION,
+            HumanTask.status == TaskStatus.OPEN,
+        )
+    ).first()
+
+
+@use_case
+def resubmit_invoice(session: Session, actor, invoice_id, policy: InvoicePolicy):
+    """Complete the correction task with fresh card data. Raises NotFoundError,
+    InvoiceNotEditableError, PermissionDeniedError, ValidationError, ConcurrentEditError."""
+    invoice = get_visible_invoice(session, actor, invoice_id)
+    correction = open_correction_task(session, invoice.id)
+    if correction is None:
+        raise InvoiceNotEditableError(
+            _("Invoice #%(n)s is not waiting for a correction.", n=invoice.number)
+        )
+    if actor.id != invoice.initiator_id:
+        raise PermissionDeniedError(_("Only the invoice's initiator may resubmit it."))
+    task, invoice = task_for_action(session, actor, correction.task_guid)
+    check_ready_for_approval(session, invoice, policy)
+    instance = session.get(ProcessInstance, task.instance_id)
+    workflow = load_workflow(instance)
+    run_step(lambda: workflow.complete(task.task_guid, workflow_data(invoice)))
+    close_task(task, actor, "resubmit", None)
+    for approver in invoice.approvers:
+        approver.approved_at = None  # a new round: every approver decides again
+    audit.record(
+        session,
+        "resubmitted",
+        actor.id,
+        {"round": task.round + 1, "revision": invoice_revision(session, invoice)},
+        invoice.id,
+    )
+    advance(session, actor, instance, invoice, workflow)
+    return invoice

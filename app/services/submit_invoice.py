@@ -1,0 +1,65 @@
+"""Submitting a draft starts its approval process on the current process version."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from app.errors import InvoiceNotEditableError, PermissionDeniedError, ValidationError
+from app.i18n import _
+from app.models import InvoiceStatus, ProcessInstance
+from app.services import audit, use_case
+from app.services.create_invoice import card_snapshot
+from app.services.invoice_input import InvoicePolicy, clean_invoice_input
+from app.services.process_runtime import advance, run_step, workflow_data
+from app.services.process_versions import current_version, definition_of
+from app.services.revision import invoice_revision
+from app.services.visibility import get_visible_invoice
+from app.workflow.engine import SERIALIZER_VERSION, InvoiceWorkflow
+
+
+def check_ready_for_approval(session: Session, invoice, policy: InvoicePolicy) -> None:
+    """Every card rule, plus 1 to 3 valid approvers. Raises ValidationError."""
+    data = {**card_snapshot(invoice), "approvers": [a.user_id for a in invoice.approvers]}
+    _clean, errors = clean_invoice_input(session, data, policy, invoice.initiator_id)
+    if not invoice.approvers:
+        errors.setdefault("approvers", []).append(_("Choose at least one approver to submit."))
+    if errors:
+        raise ValidationError(errors)
+
+
+@use_case
+def submit_invoice(session: Session, actor, invoice_id, policy: InvoicePolicy):
+    """Start the process. Raises NotFoundError, PermissionDeniedError, InvoiceNotEditableError,
+    ValidationError, ProcessFailedError."""
+    invoice = get_visible_invoice(session, actor, invoice_id)
+    if actor.id != invoice.initiator_id:
+        raise PermissionDeniedError(_("Only the invoice's initiator may submit it."))
+    if invoice.status != InvoiceStatus.DRAFT:
+        raise InvoiceNotEditableError(_("Invoice #%(n)s was already submitted.", n=invoice.number))
+    check_ready_for_approval(session, invoice, policy)
+    version = current_version(session)
+    workflow = None
+
+    def start():
+        nonlocal workflow
+        workflow = InvoiceWorkflow.start(definition_of(version), workflow_data(invoice))
+
+    run_step(start)
+    instance = ProcessInstance(
+        invoice_id=invoice.id,
+        process_version_id=version.id,
+        state="{}",
+        serializer_version=SERIALIZER_VERSION,
+    )
+    instance.process_version = version
+    session.add(instance)
+    session.flush()
+    audit.record(
+        session,
+        "submitted",
+        actor.id,
+        {"process_version": version.version, "revision": invoice_revision(session, invoice)},
+        invoice.id,
+    )
+    advance(session, actor, instance, invoice, workflow)
+    return invoice

@@ -1,0 +1,1 @@
+"""The only package that imports SpiffWorkflow: versions, start, complete, timers, lint."""

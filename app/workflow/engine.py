@@ -1,0 +1,251 @@
+"""Load, start, restore, advance and save BPMN workflows. No Spiff type leaves this module."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from functools import lru_cache
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
+from SpiffWorkflow.exceptions import TaskNotFoundException
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.util.task import TaskState
+
+from app.workflow.sandbox import restricted_engine
+
+# Cap on engine steps per action: a gateway cycle without a wait state cannot spin forever.
+MAX_ENGINE_STEPS = 1000
+
+
+def _registry():
+    registry = BpmnWorkflowSerializer.configure(SPIFF_CONFIG)
+    registry.register(Decimal, lambda v: {"value": str(v)}, lambda v: Decimal(v["value"]))
+    registry.register(
+        date, lambda v: {"value": v.isoformat()}, lambda v: date.fromisoformat(v["value"])
+    )
+    return registry
+
+
+SERIALIZER = BpmnWorkflowSerializer(_registry())
+SERIALIZER_VERSION = SERIALIZER.VERSION
+
+
+class WorkflowError(Exception):
+    """The diagram or its data cannot go on; the message says why."""
+
+
+class TaskNotReadyError(WorkflowError):
+    """The task is not waiting for a person (done, cancelled, or not reached yet)."""
+
+
+class EngineStepLimitError(WorkflowError):
+    pass
+
+
+@dataclass(frozen=True)
+class ReadyTask:
+    """A user task waiting for a person, with the diagram's properties (DESIGN.md §5)."""
+
+    guid: str
+    bpmn_id: str
+    name: str
+    lane: str | None
+    properties: dict
+    data: dict
+
+    @property
+    def form(self) -> str | None:
+        return self.properties.get("form")
+
+    @property
+    def assignee_variable(self) -> str | None:
+        return self.properties.get("assignee")
+
+    def titles(self) -> dict[str, str]:
+        """{"en": template, "ru": template, ...} from `title` and `title_<lang>`."""
+        titles = {}
+        for key, value in self.properties.items():
+            if key == "title":
+                titles["en"] = value
+            elif key.startswith("title_"):
+                titles[key.removeprefix("title_")] = value
+        return titles
+
+
+@dataclass
+class ProcessDefinition:
+    process_id: str
+    sha256: str
+    spec_json: str  # the serialized spec and subprocess specs, stored once per version
+    _spec: object = field(repr=False, default=None)
+    _subprocess_specs: dict = field(repr=False, default_factory=dict)
+
+
+def sha256_of(bpmn_xml: str) -> str:
+    return hashlib.sha256(bpmn_xml.encode()).hexdigest()
+
+
+def load_definition(bpmn_xml: str, process_id: str) -> ProcessDefinition:
+    """Parse once per content hash (cached for the life of the process)."""
+    return _load_definition(sha256_of(bpmn_xml), bpmn_xml, process_id)
+
+
+@lru_cache(maxsize=64)
+def _load_definition(sha256: str, bpmn_xml: str, process_id: str) -> ProcessDefinition:
+    parser = SpiffBpmnParser()
+    parser.add_bpmn_str(bpmn_xml.encode(), filename=f"{process_id}.bpmn")
+    spec = parser.get_spec(process_id)
+    subprocess_specs = parser.get_subprocess_specs(process_id)
+    blank = SERIALIZER.to_dict(BpmnWorkflow(spec, subprocess_specs))
+    spec_json = json.dumps({"spec": blank["spec"], "subprocess_specs": blank["subprocess_specs"]})
+    return ProcessDefinition(process_id, sha256, spec_json, spec, subprocess_specs)
+
+
+class InvoiceWorkflow:
+    """One invoice's process. Always runs expressions in the restricted sandbox."""
+
+    def __init__(self, workflow: BpmnWorkflow):
+        self._wf = workflow
+        # The script engine is not serialized: re-attach the sandbox after every restore.
+        self._wf.script_engine = restricted_engine()
+
+    @classmethod
+    def start(cls, definition: ProcessDefinition, data: dict) -> InvoiceWorkflow:
+        workflow = BpmnWorkflow(
+            definition._spec, definition._subprocess_specs, script_engine=restricted_engine()
+        )
+        first = workflow.get_tasks(state=TaskState.READY)[0]
+        first.set_data(**data)
+        instance = cls(workflow)
+        instance._run_engine()
+        return instance
+
+    @classmethod
+    def restore(cls, definition: ProcessDefinition, state: str) -> InvoiceWorkflow:
+        dct = json.loads(state)
+        dct.update(json.loads(definition.spec_json))
+        version = dct.get(SERIALIZER.VERSION_KEY)
+        if version != SERIALIZER_VERSION:
+            SERIALIZER.migrate(dct)
+        else:
+            dct.pop(SERIALIZER.VERSION_KEY)
+        return cls(SERIALIZER.from_dict(dct))
+
+    def save(self) -> str:
+        """The state without the spec (the version row holds it)."""
+        SERIALIZER.registry._encoder_mode = True
+        try:
+            dct = SERIALIZER.to_dict(self._wf)
+        finally:
+            SERIALIZER.registry._encoder_mode = False
+        dct.pop("spec")
+        dct.pop("subprocess_specs")
+        dct[SERIALIZER.VERSION_KEY] = SERIALIZER_VERSION
+        return json.dumps(dct, cls=SERIALIZER._encoder_cls, separators=(",", ":"))
+
+    def ready_tasks(self) -> list[ReadyTask]:
+        return [_ready_task(t) for t in self._wf.get_tasks(state=TaskState.READY, manual=True)]
+
+    def complete(self, guid: str, data: dict) -> None:
+        """Complete a READY user task with the given data and run until people are needed."""
+        task = self._find(guid)
+        if task.state != TaskState.READY or not task.task_spec.manual:
+            # SpiffWorkflow would silently complete a task that is not READY.
+            raise TaskNotReadyError(f"task {guid} is not waiting for a decision")
+        task.set_data(**data)
+        task.run()
+        self._run_engine()
+
+    def cancel(self) -> None:
+        self._wf.cancel()
+
+    @property
+    def is_completed(self) -> bool:
+        return self._wf.is_completed()
+
+    def end_status(self) -> str | None:
+        """The `status` property of the end event the process reached, if any."""
+        reached = [
+            t
+            for t in self._wf.get_tasks(state=TaskState.COMPLETED)
+            if isinstance(t.task_spec, EndEvent) and t.task_spec.bpmn_id
+        ]
+        for task in reversed(reached):
+            status = _properties(task.task_spec).get("status")
+            if status:
+                return status
+        return None
+
+    def next_timer_at(self) -> datetime | None:
+        due = [
+            datetime.fromisoformat(e.value)
+            for e in self._wf.waiting_events()
+            if e.value and isinstance(e.value, str)
+        ]
+        return min(due).astimezone(UTC).replace(tzinfo=None) if due else None
+
+    def _find(self, guid: str):
+        try:
+            return self._wf.get_task_from_id(UUID(str(guid)))
+        except (ValueError, TaskNotFoundException) as exc:
+            raise TaskNotReadyError(f"task {guid} is not part of this process") from exc
+
+    def _run_engine(self) -> None:
+        steps = 0
+
+        def count(_task):
+            nonlocal steps
+            steps += 1
+            if steps > MAX_ENGINE_STEPS:
+                raise EngineStepLimitError(
+                    f"the process ran {MAX_ENGINE_STEPS} steps without reaching a person or a timer"
+                )
+
+        try:
+            self._wf.do_engine_steps(will_complete_task=count)
+        except EngineStepLimitError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - any diagram failure becomes one clear error
+            raise WorkflowError(_describe(exc)) from exc
+
+
+def _properties(spec) -> dict:
+    return (getattr(spec, "extensions", None) or {}).get("properties", {})
+
+
+def _ready_task(task) -> ReadyTask:
+    spec = task.task_spec
+    return ReadyTask(
+        guid=str(task.id),
+        bpmn_id=spec.bpmn_id,
+        name=spec.bpmn_name or spec.bpmn_id,
+        lane=spec.lane,
+        properties=dict(_properties(spec)),
+        data=dict(task.data),
+    )
+
+
+def _describe(exc: Exception) -> str:
+    task_spec = getattr(exc, "task_spec", None)
+    where = f" at {task_spec.bpmn_id}" if task_spec is not None else ""
+    return f"{type(exc).__name__}{where}: {exc}"
+
+
+def parse_duration(expression: str):
+    """An ISO 8601 duration (`P2D`, `PT24H`) as a timedelta; ValueError if malformed."""
+    text = (expression or "").strip()
+    if not text.upper().startswith("P"):
+        raise ValueError(f"{expression!r} is not an ISO 8601 duration")
+    try:
+        parsed = TimerEventDefinition.parse_iso_duration(text)
+        return TimerEventDefinition.get_timedelta_from_start(parsed)
+    except Exception as exc:  # noqa: BLE001 - Spiff raises a bare Exception("Invalid duration")
+        raise ValueError(f"{expression!r} is not an ISO 8601 duration") from exc
