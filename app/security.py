@@ -31,6 +31,9 @@ SELF_SERVICE = [
     ("can_show", "SwaggerView"),
     ("menu_access", "Invoices"),
     ("menu_access", "Counterparties"),
+    ("menu_access", "My tasks"),
+    # Taking part in a process needs no more than this: the task rows decide the rest.
+    ("can_read", "Task"),
 ]
 ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     roles.INITIATOR: [

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from app.models import Attachment, AuditEvent, Invoice
 from app.models.audit import invoice_chain
 from app.roles import ADMIN, CONTRIBUTOR_ROLES, has_role
+from app.services.process_history import process_history
 from app.services.visibility import get_visible_invoice
 
 
@@ -23,6 +24,13 @@ class InvoiceCard:
     can_add_files: bool
     actor_id: int
     is_admin: bool
+    history: list = None
+    open_tasks: list = None
+    payments: list = None
+
+    @property
+    def is_initiator(self) -> bool:
+        return self.actor_id == self.invoice.initiator_id
 
     def can_remove(self, attachment: Attachment) -> bool:
         return self.is_admin or self.actor_id in (
@@ -49,6 +57,7 @@ def load_card(session: Session, actor, invoice_id) -> InvoiceCard:
         ).unique()
     )
     is_admin = has_role(actor, ADMIN)
+    history, open_tasks, payments = process_history(session, invoice.id)
     return InvoiceCard(
         invoice=invoice,
         attachments=[a for a in attachments if a.removed_at is None],
@@ -58,4 +67,7 @@ def load_card(session: Session, actor, invoice_id) -> InvoiceCard:
         can_add_files=has_role(actor, *CONTRIBUTOR_ROLES),
         actor_id=actor.id,
         is_admin=is_admin,
+        history=history,
+        open_tasks=open_tasks,
+        payments=payments,
     )

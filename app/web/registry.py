@@ -3,9 +3,11 @@
 from app.i18n import _
 from app.web.api.counterparties import CounterpartyApi
 from app.web.api.invoices import InvoiceApi
+from app.web.api.tasks import InvoiceActionApi, TaskApi
 from app.web.views.counterparties import CounterpartyView
 from app.web.views.files import AttachmentView
 from app.web.views.invoices import InvoiceView
+from app.web.views.tasks import TaskView
 
 
 def register(appbuilder) -> None:
@@ -24,6 +26,11 @@ def register(appbuilder) -> None:
         icon="fa-building",
         category="Invoices",
     )
+    appbuilder.add_view(
+        TaskView, "My tasks", label=_("My tasks"), icon="fa-check-square-o", category="Invoices"
+    )
     appbuilder.add_view_no_menu(AttachmentView)
     appbuilder.add_api(InvoiceApi)
     appbuilder.add_api(CounterpartyApi)
+    appbuilder.add_api(TaskApi)
+    appbuilder.add_api(InvoiceActionApi)

@@ -7,10 +7,18 @@ from flask_babel import get_locale
 
 from app.domain.labels import status_label
 from app.domain.money import format_amount
+from app.domain.titles import render_title
 from app.extensions import db
 from app.i18n import _
 from app.web.forms import KIND_LABELS
 
+DECISION_LABELS = {
+    "approve": _("Approved"),
+    "return": _("Returned for rework"),
+    "reject": _("Rejected"),
+    "resubmit": _("Resubmitted"),
+    "pay": _("Paid"),
+}
 ACTION_LABELS = {
     "created": _("created the invoice"),
     "edited": _("edited the card"),
@@ -18,7 +26,39 @@ ACTION_LABELS = {
     "file_removed": _("removed a file"),
     "approvers_changed": _("set the approvers"),
     "duplicate_warning": _("was warned of a possible duplicate"),
+    "submitted": _("submitted the invoice for approval"),
+    "task_assigned": _("assigned a task"),
+    "approved": _("approved"),
+    "returned": _("returned the invoice for rework"),
+    "rejected": _("rejected the invoice"),
+    "resubmitted": _("resubmitted the corrected invoice"),
+    "paid": _("recorded the payment"),
+    "withdrawn": _("withdrew the invoice"),
+    "reassigned": _("reassigned a task"),
 }
+
+
+def task_title(task) -> str:
+    """A task's title in the reader's language (stored as template + values)."""
+    locale = get_locale()
+    return render_title(
+        task.title_template or {}, task.title_values or {}, locale.language if locale else None
+    )
+
+
+def task_holder(task) -> str:
+    if task.assignee_user_id and task.assignee is not None:
+        return f"{task.assignee.first_name} {task.assignee.last_name}"
+    return str(task.candidate_role or "")
+
+
+def age(since, now) -> str:
+    hours = int((now - since).total_seconds() // 3600)
+    if hours < 1:
+        return str(_("less than an hour"))
+    if hours < 48:
+        return str(_("%(n)s h", n=hours))
+    return str(_("%(n)s days", n=hours // 24))
 
 
 def localized_amount(value) -> str:
@@ -44,4 +84,8 @@ def register(app) -> None:
         kind_choices=lambda: [(k.value, label) for k, label in KIND_LABELS.items()],
         action_label=lambda a: ACTION_LABELS.get(a, a),
         approver_names=approver_names,
+        task_title=task_title,
+        task_holder=task_holder,
+        decision_label=lambda d: DECISION_LABELS.get(d, d or ""),
+        age=age,
     )

@@ -24,6 +24,8 @@ READ_WRITE = {
     "api_column_add": "write",
     "api_column_edit": "write",
     "api_readvalues": "read",
+    "submit": "write",
+    "withdraw": "write",
 }
 
 

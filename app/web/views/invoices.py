@@ -8,13 +8,16 @@ from flask_appbuilder.security.decorators import has_access
 from markupsafe import Markup
 
 from app.domain.labels import status_label
+from app.errors import ValidationError
 from app.i18n import _
 from app.models import Invoice
 from app.services.attachments import IncomingFile
 from app.services.create_invoice import create_invoice
 from app.services.invoice_card import load_card
 from app.services.invoice_input import CARD_FIELDS
+from app.services.submit_invoice import submit_invoice
 from app.services.update_invoice import update_invoice
+from app.services.withdraw_invoice import withdraw_invoice
 from app.web import context
 from app.web.datamodel import InvoiceFlowInterface
 from app.web.filters import VisibleInvoicesFilter
@@ -123,6 +126,30 @@ class InvoiceView(ServiceModelView):
         return self.render_template(
             self.show_template, card=card, title=self.show_title, labels=LABELS
         )
+
+    @expose("/<int:pk>/submit", methods=["POST"])
+    @has_access
+    def submit(self, pk):
+        try:
+            submit_invoice(context.session(), context.actor(), pk, context.invoice_policy())
+        except ValidationError as exc:
+            for messages in exc.errors.values():
+                for message in messages:
+                    flash(str(message), "danger")
+        else:
+            flash(_("Invoice submitted: the first approver has the task."), "success")
+        return redirect(url_for(".show", pk=pk))
+
+    @expose("/<int:pk>/withdraw", methods=["POST"])
+    @has_access
+    def withdraw(self, pk):
+        try:
+            withdraw_invoice(context.session(), context.actor(), pk, request.form.get("reason"))
+        except ValidationError as exc:
+            flash(str(exc.errors["reason"][0]), "danger")
+        else:
+            flash(_("Invoice withdrawn."), "success")
+        return redirect(url_for(".show", pk=pk))
 
 
 def _card_data(form) -> dict:

@@ -1,0 +1,31 @@
+"""Everything a task page shows to decide without leaving it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from app.models import HumanTask, Payment
+from app.services.invoice_card import InvoiceCard, load_card
+from app.services.process_history import process_history
+from app.services.task_access import find_task, may_act
+
+
+@dataclass
+class TaskPage:
+    task: HumanTask
+    card: InvoiceCard
+    history: list[HumanTask]  # every decided task of every round, oldest first
+    open_tasks: list[HumanTask]
+    payments: list[Payment]
+    can_act: bool
+
+
+def load_task_page(session: Session, actor, task_ref) -> TaskPage:
+    """Raises NotFoundError for an unknown task or an invoice the actor may not see."""
+    task, invoice = find_task(session, actor, task_ref)
+    card = load_card(session, actor, invoice.id)
+    history, open_tasks, payments = process_history(session, invoice.id)
+    can_act = task.status == "open" and may_act(actor, task)
+    return TaskPage(task, card, history, open_tasks, payments, can_act)

@@ -1,0 +1,207 @@
+"""Tasks and process actions over REST: the same services and errors as the screens."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import g, request
+from flask_appbuilder.api import BaseApi, expose, protect, safe
+
+from app.errors import InvoiceFlowError, ValidationError
+from app.services.attachments import IncomingFile
+from app.services.complete_task import decide
+from app.services.my_tasks import my_open_tasks
+from app.services.pay_invoice import pay_invoice
+from app.services.resubmit_invoice import resubmit_invoice
+from app.services.submit_invoice import submit_invoice
+from app.services.task_page import load_task_page
+from app.services.withdraw_invoice import withdraw_invoice
+from app.web import context
+from app.web.templating import task_title
+
+
+class ActionApi(BaseApi):
+    allow_browser_login = False
+
+    def run(self, action, status: int = 200):
+        try:
+            return self.response(status, result=action())
+        except ValidationError as exc:
+            return self.response_422(
+                message={k: [str(m) for m in v] for k, v in exc.errors.items()}
+            )
+        except InvoiceFlowError as exc:
+            return self.response(exc.status_code, message=str(exc.message))
+
+    def json_body(self) -> dict:
+        body = request.get_json(silent=True)
+        return body if isinstance(body, dict) else {}
+
+
+class TaskApi(ActionApi):
+    resource_name = "tasks"
+    class_permission_name = "Task"
+    method_permission_name = {"mine": "read", "get": "read", "decision": "read"}
+    base_permissions = ["can_read"]
+
+    @expose("/mine", methods=["GET"])
+    @protect()
+    @safe
+    def mine(self):
+        """Open tasks assigned to me or offered to my roles."""
+        page = max(request.args.get("page", 1, type=int) or 1, 1)
+        size = min(max(request.args.get("page_size", 50, type=int) or 50, 1), 100)
+        rows = my_open_tasks(context.session(), g.user, size, (page - 1) * size)
+        return self.response(200, result=[_row_json(r) for r in rows])
+
+    @expose("/<task_id>", methods=["GET"])
+    @protect()
+    @safe
+    def get(self, task_id):
+        """One task with its invoice and the approval history."""
+        return self.run(lambda: _page_json(load_task_page(context.session(), g.user, task_id)))
+
+    @expose("/<task_id>/decision", methods=["POST"])
+    @protect()
+    @safe
+    def decision(self, task_id):
+        """Approve, return or reject: {"decision": "...", "comment": "..."}."""
+        body = self.json_body()
+        return self.run(
+            lambda: _task_json(
+                decide(
+                    context.session(), g.user, task_id, body.get("decision"), body.get("comment")
+                )
+            )
+        )
+
+
+class InvoiceActionApi(ActionApi):
+    resource_name = "invoices"
+    class_permission_name = "Task"
+    method_permission_name = {
+        "submit": "read",
+        "resubmit": "read",
+        "withdraw": "read",
+        "pay": "read",
+    }
+    base_permissions = ["can_read"]
+
+    @expose("/<int:pk>/submit", methods=["POST"])
+    @protect()
+    @safe
+    def submit(self, pk):
+        """Start the approval process of a draft."""
+        return self.run(
+            lambda: _invoice_json(
+                submit_invoice(context.session(), g.user, pk, context.invoice_policy())
+            )
+        )
+
+    @expose("/<int:pk>/resubmit", methods=["POST"])
+    @protect()
+    @safe
+    def resubmit(self, pk):
+        """Send a corrected invoice back to its approvers."""
+        return self.run(
+            lambda: _invoice_json(
+                resubmit_invoice(context.session(), g.user, pk, context.invoice_policy())
+            )
+        )
+
+    @expose("/<int:pk>/withdraw", methods=["POST"])
+    @protect()
+    @safe
+    def withdraw(self, pk):
+        """Cancel an invoice that is not paid: {"reason": "..."}."""
+        reason = self.json_body().get("reason")
+        return self.run(
+            lambda: _invoice_json(withdraw_invoice(context.session(), g.user, pk, reason))
+        )
+
+    @expose("/<int:pk>/pay", methods=["POST"])
+    @protect()
+    @safe
+    def pay(self, pk):
+        """Record the payment: multipart with paid_on, amount, reference, payment_order."""
+        upload = request.files.get("payment_order")
+        order = IncomingFile(upload.filename, upload.read()) if upload and upload.filename else None
+
+        def action():
+            payment = pay_invoice(
+                context.session(),
+                g.user,
+                pk,
+                request.form.to_dict(),
+                order,
+                context.file_storage(),
+                context.max_file_size(),
+                date.today(),
+            )
+            return {
+                "id": payment.id,
+                "paid_on": payment.paid_on.isoformat(),
+                "amount": str(payment.amount),
+                "reference": payment.reference,
+            }
+
+        return self.run(action)
+
+
+def _row_json(row) -> dict:
+    return {
+        "id": row.task_guid,
+        "title": task_title(row),
+        "form": row.form,
+        "invoice_id": row.invoice_id,
+        "number": row.number,
+        "amount": str(row.amount),
+        "currency": row.currency,
+        "counterparty": row.counterparty_name,
+        "created_at": row.created_at.isoformat(),
+        "due_at": row.due_at.isoformat() if row.due_at else None,
+    }
+
+
+def _task_json(task) -> dict:
+    return {
+        "id": task.task_guid,
+        "title": task_title(task),
+        "form": task.form,
+        "status": task.status,
+        "invoice_id": task.invoice_id,
+        "round": task.round,
+        "assignee_id": task.assignee_user_id,
+        "role": task.candidate_role,
+        "decision": task.decision,
+        "comment": task.comment,
+        "created_at": task.created_at.isoformat(),
+        "due_at": task.due_at.isoformat() if task.due_at else None,
+        "completed_at": task.completed_at.isoformat() if task.completed_at else None,
+    }
+
+
+def _invoice_json(invoice) -> dict:
+    return {
+        "id": invoice.id,
+        "number": invoice.number,
+        "status": invoice.status,
+        "stage": invoice.stage,
+    }
+
+
+def _page_json(page) -> dict:
+    return {
+        **_task_json(page.task),
+        "can_act": page.can_act,
+        "invoice": {
+            **_invoice_json(page.card.invoice),
+            "amount": str(page.card.invoice.amount),
+            "currency": page.card.invoice.currency,
+            "counterparty": page.card.invoice.counterparty_name,
+        },
+        "history": [_task_json(t) for t in page.history],
+        "files": [
+            {"id": a.id, "filename": a.filename, "kind": a.kind} for a in page.card.attachments
+        ],
+    }

@@ -1,0 +1,334 @@
+"""The approval process through the screens and the API, per role."""
+
+import io
+
+import pytest
+
+from app import roles
+from app.extensions import db
+from app.models import AuditEvent, HumanTask, Invoice, TaskStatus
+from tests.web.forms import PDF
+
+
+@pytest.fixture
+def people(make):
+    return {
+        "ivan": make.user("ivan", roles.INITIATOR, roles.APPROVER),
+        "anna": make.user("anna", roles.APPROVER),
+        "boris": make.user("boris", roles.APPROVER),
+        "olga": make.user("olga", roles.APPROVER),
+        "fedor": make.user("fedor", roles.FINANCE_DIRECTOR),
+        "adam": make.user("adam", roles.ADMIN),
+    }
+
+
+@pytest.fixture
+def invoice(make, people):
+    return make.invoice(
+        people["ivan"], make.counterparty("Acme"), approvers=[people["anna"], people["boris"]]
+    )
+
+
+def open_task(app, invoice_id) -> HumanTask:
+    with app.app_context():
+        task = (
+            db.session.query(HumanTask)
+            .filter_by(invoice_id=invoice_id, status=TaskStatus.OPEN)
+            .one()
+        )
+        db.session.expunge(task)
+        return task
+
+
+def status_of(app, invoice_id) -> str:
+    with app.app_context():
+        return db.session.get(Invoice, invoice_id).status
+
+
+def submit(login, invoice_id):
+    return login("ivan").post(f"/invoices/{invoice_id}/submit", follow_redirects=True)
+
+
+def test_submitting_gives_the_first_approver_a_task_in_my_tasks(app, login, invoice):
+    page = submit(login, invoice).get_data(as_text=True)
+    assert "the first approver has the task" in page
+    assert status_of(app, invoice) == "in_approval"
+    mine = login("anna").get("/tasks/").get_data(as_text=True)
+    assert f"Approval of invoice #{invoice}" in mine and "Acme" in mine
+    assert "Nothing is waiting for you." in login("boris").get("/tasks/").get_data(as_text=True)
+
+
+def test_the_task_page_shows_what_is_needed_to_decide(app, login, invoice):
+    client = login("ivan")
+    client.post(
+        f"/files/upload/{invoice}",
+        data={"kind": "invoice", "files": [(io.BytesIO(PDF), "inv.pdf")]},
+        content_type="multipart/form-data",
+    )
+    submit(login, invoice)
+    task = open_task(app, invoice)
+    page = login("anna").get(f"/tasks/{task.task_guid}").get_data(as_text=True)
+    for expected in (
+        "1\u00a0000.00 RUB",
+        "Acme",
+        "inv.pdf",
+        "Preview",
+        "Approval history",
+        f"/invoices/show/{invoice}",
+        'value="approve"',
+        'value="return"',
+        'value="reject"',
+    ):
+        assert expected in page
+
+
+def test_submit_without_approvers_is_refused(app, login, make, people):
+    bare = make.invoice(people["ivan"], make.counterparty())
+    page = submit(login, bare).get_data(as_text=True)
+    assert "Choose at least one approver to submit." in page
+    assert status_of(app, bare) == "draft"
+
+
+def test_an_approver_cannot_decide_a_task_assigned_to_someone_else(app, login, invoice):
+    submit(login, invoice)
+    task = open_task(app, invoice)
+    response = login("boris").post(
+        f"/tasks/{task.task_guid}/decision", data={"decision": "approve"}
+    )
+    assert response.status_code == 403
+    assert open_task(app, invoice).task_guid == task.task_guid
+
+
+def test_the_initiator_cannot_approve_their_own_invoice_even_as_an_approver(
+    app, login, invoice, api_token, client
+):
+    submit(login, invoice)
+    task = open_task(app, invoice)
+    assert (
+        login("ivan")
+        .post(f"/tasks/{task.task_guid}/decision", data={"decision": "approve"})
+        .status_code
+        == 403
+    )
+    api = client.post(
+        f"/api/v1/tasks/{task.task_guid}/decision",
+        headers=api_token("ivan"),
+        json={"decision": "approve"},
+    )
+    assert api.status_code == 403
+    assert status_of(app, invoice) == "in_approval"
+
+
+def test_someone_who_cannot_see_the_invoice_gets_404(app, login, invoice):
+    submit(login, invoice)
+    task = open_task(app, invoice)
+    outsider = login("olga")
+    assert outsider.get(f"/tasks/{task.task_guid}").status_code == 404
+    assert (
+        outsider.post(f"/tasks/{task.task_guid}/decision", data={"decision": "approve"}).status_code
+        == 404
+    )
+
+
+def test_a_finished_task_answers_409_and_nothing_changes_twice(app, login, invoice):
+    submit(login, invoice)
+    task = open_task(app, invoice)
+    anna = login("anna")
+    assert (
+        anna.post(f"/tasks/{task.task_guid}/decision", data={"decision": "approve"}).status_code
+        == 302
+    )
+    again = anna.post(f"/tasks/{task.task_guid}/decision", data={"decision": "approve"})
+    assert again.status_code == 409
+    with app.app_context():
+        assert (
+            db.session.query(AuditEvent).filter_by(invoice_id=invoice, action="approved").count()
+            == 1
+        )
+
+
+@pytest.mark.parametrize(
+    ("form", "message"),
+    [
+        ({"decision": "maybe"}, "Choose approve, return or reject."),
+        ({"decision": "return", "comment": "   "}, "a comment is required"),
+        ({"decision": "reject"}, "a comment is required"),
+        ({"decision": "approve", "comment": "x" * 100_000}, "at most 5000 characters"),
+    ],
+)
+def test_bad_decisions_get_422_and_change_nothing(app, login, invoice, form, message):
+    submit(login, invoice)
+    task = open_task(app, invoice)
+    response = login("anna").post(f"/tasks/{task.task_guid}/decision", data=form)
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    assert open_task(app, invoice).task_guid == task.task_guid
+
+
+@pytest.mark.parametrize("task_id", ["not-a-uuid", "00000000-0000-0000-0000-000000000000", "1"])
+def test_unknown_task_ids_are_404(app, login, invoice, task_id, api_token, client):
+    assert login("anna").get(f"/tasks/{task_id}").status_code == 404
+    assert (
+        client.post(
+            f"/api/v1/tasks/{task_id}/decision",
+            headers=api_token("anna"),
+            json={"decision": "approve"},
+        ).status_code
+        == 404
+    )
+
+
+def test_return_correct_resubmit_approve_and_pay_through_the_screens(app, login, invoice):
+    submit(login, invoice)
+    anna = login("anna")
+    anna.post(
+        f"/tasks/{open_task(app, invoice).task_guid}/decision",
+        data={"decision": "return", "comment": "Wrong amount"},
+    )
+    assert status_of(app, invoice) == "on_rework"
+    correction = open_task(app, invoice)
+    ivan = login("ivan")
+    page = ivan.get(f"/tasks/{correction.task_guid}").get_data(as_text=True)
+    assert f"Correct invoice #{invoice}" in page and "Wrong amount" in page
+    assert ivan.get(f"/invoices/edit/{invoice}").status_code == 200
+    ivan.post(f"/tasks/{correction.task_guid}/resubmit")
+    assert status_of(app, invoice) == "in_approval"
+    for name in ("anna", "boris"):
+        login(name).post(
+            f"/tasks/{open_task(app, invoice).task_guid}/decision", data={"decision": "approve"}
+        )
+    pay = open_task(app, invoice)
+    assert pay.candidate_role == "Finance director"
+    fedor = login("fedor")
+    response = fedor.post(
+        f"/tasks/{pay.task_guid}/pay",
+        data={
+            "paid_on": "2026-11-20",
+            "reference": "PP-1",
+            "payment_order": (io.BytesIO(PDF), "order.pdf"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    assert status_of(app, invoice) == "paid"
+    card = login("ivan").get(f"/invoices/show/{invoice}").get_data(as_text=True)
+    assert "Returned for rework" in card and "Wrong amount" in card and "PP-1" in card
+
+
+def test_a_payment_order_that_is_not_a_pdf_or_image_is_refused(app, login, make, people):
+    strict = make.invoice(
+        people["ivan"], make.counterparty(), approvers=[people["anna"]], payment_order_required=True
+    )
+    submit(login, strict)
+    login("anna").post(
+        f"/tasks/{open_task(app, strict).task_guid}/decision", data={"decision": "approve"}
+    )
+    pay = open_task(app, strict)
+    fedor = login("fedor")
+    for upload, message in (
+        (None, "requires the payment order"),
+        ((io.BytesIO(b"just text"), "order.txt"), "must be a PDF or an image"),
+    ):
+        data = {"paid_on": "2026-11-20"}
+        if upload:
+            data["payment_order"] = upload
+        response = fedor.post(
+            f"/tasks/{pay.task_guid}/pay", data=data, content_type="multipart/form-data"
+        )
+        assert response.status_code == 422
+        assert message in response.get_data(as_text=True)
+    assert status_of(app, strict) == "awaiting_payment"
+
+
+def test_withdrawing_cancels_and_closes_open_tasks(app, login, invoice):
+    submit(login, invoice)
+    login("ivan").post(f"/invoices/{invoice}/withdraw", data={"reason": "Duplicate"})
+    assert status_of(app, invoice) == "cancelled"
+    with app.app_context():
+        assert (
+            db.session.query(HumanTask)
+            .filter_by(invoice_id=invoice, status=TaskStatus.OPEN)
+            .count()
+            == 0
+        )
+
+
+def test_an_admin_reassigns_a_task_and_it_is_audited(app, login, invoice, people):
+    submit(login, invoice)
+    task = open_task(app, invoice)
+    login("adam").post(f"/tasks/{task.task_guid}/reassign", data={"user_id": people["olga"]})
+    assert (
+        login("anna")
+        .post(f"/tasks/{task.task_guid}/decision", data={"decision": "approve"})
+        .status_code
+        == 403
+    )
+    assert (
+        login("olga")
+        .post(f"/tasks/{task.task_guid}/decision", data={"decision": "approve"})
+        .status_code
+        == 302
+    )
+    with app.app_context():
+        event = (
+            db.session.query(AuditEvent).filter_by(invoice_id=invoice, action="reassigned").one()
+        )
+        assert event.details["to"] == people["olga"]
+        assert event.actor_id == people["adam"]
+
+
+def test_overdue_tasks_are_highlighted_in_my_tasks(app, login, invoice):
+    from datetime import timedelta
+
+    submit(login, invoice)
+    with app.app_context():
+        task = db.session.query(HumanTask).filter_by(invoice_id=invoice).one()
+        task.due_at = task.created_at - timedelta(days=1)
+        db.session.commit()
+    assert "overdue" in login("anna").get("/tasks/").get_data(as_text=True)
+
+
+def test_the_api_drives_the_same_process(app, client, api_token, invoice, people):
+    ivan, anna = api_token("ivan"), api_token("anna")
+    submitted = client.post(f"/api/v1/invoices/{invoice}/submit", headers=ivan)
+    assert submitted.status_code == 200, submitted.json
+    assert submitted.json["result"]["status"] == "in_approval"
+    mine = client.get("/api/v1/tasks/mine", headers=anna).json["result"]
+    assert [t["title"] for t in mine] == [f"Approval of invoice #{invoice}"]
+    task_id = mine[0]["id"]
+    detail = client.get(f"/api/v1/tasks/{task_id}", headers=anna).json["result"]
+    assert detail["can_act"] is True and detail["invoice"]["amount"] == "1000.00"
+    bad = client.post(
+        f"/api/v1/tasks/{task_id}/decision", headers=anna, json={"decision": "return"}
+    )
+    assert bad.status_code == 422 and "comment" in bad.json["message"]
+    done = client.post(
+        f"/api/v1/tasks/{task_id}/decision",
+        headers=anna,
+        json={"decision": "approve", "comment": "ok"},
+    )
+    assert done.status_code == 200 and done.json["result"]["status"] == "done"
+    assert (
+        client.post(
+            f"/api/v1/tasks/{task_id}/decision", headers=anna, json={"decision": "approve"}
+        ).status_code
+        == 409
+    )
+    boris_task = client.get("/api/v1/tasks/mine", headers=api_token("boris")).json["result"][0]
+    client.post(
+        f"/api/v1/tasks/{boris_task['id']}/decision",
+        headers=api_token("boris"),
+        json={"decision": "approve"},
+    )
+    paid = client.post(
+        f"/api/v1/invoices/{invoice}/pay",
+        headers=api_token("fedor"),
+        data={"reference": "PP-9", "payment_order": (io.BytesIO(PDF), "o.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert paid.status_code == 200, paid.json
+    assert status_of(app, invoice) == "paid"
+    withdrawn = client.post(
+        f"/api/v1/invoices/{invoice}/withdraw", headers=ivan, json={"reason": "late"}
+    )
+    assert withdrawn.status_code == 409
