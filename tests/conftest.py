@@ -64,6 +64,9 @@ def _clean_tables(request):
         db.session.rollback()
         for table in APP_TABLES:
             db.session.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - fixed names
+        # Keep the seeded version 1 of each process; drop what a test published.
+        db.session.execute(text("DELETE FROM process_version WHERE version > 1"))
+        db.session.execute(text("UPDATE process_version SET is_current = true WHERE version = 1"))
         db.session.execute(text("DELETE FROM ab_user_role"))
         db.session.execute(text("DELETE FROM ab_user"))
         db.session.commit()

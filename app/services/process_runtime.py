@@ -21,7 +21,13 @@ from app.models import (
 from app.models.base import utcnow
 from app.services import audit
 from app.services.process_versions import definition_of
-from app.workflow.engine import InvoiceWorkflow, ReadyTask, WorkflowError, parse_duration
+from app.workflow.engine import (
+    InvoiceWorkflow,
+    ReadyTask,
+    TaskNotReadyError,
+    WorkflowError,
+    parse_duration,
+)
 
 INITIATOR_LANE = "Initiator"
 FORM_STATUS = {
@@ -59,6 +65,9 @@ def run_step(step) -> None:
     """Run an engine call, turning a diagram failure into a clean error that saves nothing."""
     try:
         step()
+    except TaskNotReadyError as exc:
+        # Another request completed it between our read of the task and of the state.
+        raise ConcurrentEditError(_("This task was already handled by someone else.")) from exc
     except WorkflowError as exc:
         raise ProcessFailedError(
             _("The process could not continue: %(why)s", why=str(exc))

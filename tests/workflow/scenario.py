@@ -37,6 +37,17 @@ class Scenario:
         )
         self.names = {pk: name for name, pk in self.ids.items()}
 
+    @classmethod
+    def with_people(cls, other: Scenario, make, approvers: int = 1, **card) -> Scenario:
+        """Another invoice by the same people."""
+        case = cls.__new__(cls)
+        case.app, case.ids, case.names = other.app, dict(other.ids), dict(other.names)
+        chain = [case.ids[f"a{n}"] for n in range(1, approvers + 1)]
+        case.invoice_id = make.invoice(
+            case.ids["ivan"], make.counterparty(), approvers=chain, **card
+        )
+        return case
+
     def user(self, name):
         return self.app.appbuilder.sm.get_user_by_id(self.ids[name])
 

@@ -1,0 +1,89 @@
+"""A new stage is an edit of the diagram: a Legal review above 100,000, with no code change."""
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import update
+
+from app.errors import PermissionDeniedError
+from app.extensions import db
+from app.models import InvoiceStatus, ProcessVersion
+from app.services.visibility import get_visible_invoice
+from app.workflow.engine import sha256_of
+from tests.workflow.scenario import Scenario
+
+LEGAL_DIAGRAM = Path(__file__).parent / "diagrams" / "invoice_approval_with_legal.bpmn"
+
+
+def publish(app, xml: str) -> None:
+    """Make a diagram the current version for new invoices (what the process editor does)."""
+    with app.app_context():
+        db.session.execute(update(ProcessVersion).values(is_current=False))
+        db.session.add(
+            ProcessVersion(
+                process_id="invoice_approval",
+                version=2,
+                bpmn_xml=xml,
+                sha256=sha256_of(xml),
+                is_current=True,
+                note="Legal",
+            )
+        )
+        db.session.commit()
+        db.session.remove()
+
+
+@pytest.fixture
+def legal(app, make):
+    with app.app_context():
+        app.appbuilder.sm.add_role("Legal")
+        db.session.remove()
+    return make.user("lena", "Legal")
+
+
+def test_a_large_invoice_goes_through_legal_and_a_small_one_skips_it(app, make, legal):
+    before = Scenario(app, make, approvers=1, amount="150000")
+    before.submit()  # on version 1, before the publish
+    publish(app, LEGAL_DIAGRAM.read_text())
+    large = Scenario.with_people(before, make, amount="150000")
+    small = Scenario.with_people(before, make, amount="50000")
+    for case in (large, small, before):
+        if case is not before:
+            case.submit()
+        case.decide("a1", "approve")
+    assert large.holders() == ["Legal"]
+    assert large.status == InvoiceStatus.IN_APPROVAL
+    with app.test_request_context():
+        lena = app.appbuilder.sm.get_user_by_id(legal)
+        assert get_visible_invoice(db.session, lena, large.invoice_id).id == large.invoice_id
+        db.session.remove()
+    large.ids["lena"] = legal
+    large.names[legal] = "lena"
+    large.decide("lena", "approve", "Contract checked", task=large.open_tasks()[0][2])
+    for case in (large, small, before):
+        assert case.holders() == ["Finance director"]
+        case.pay()
+        assert case.status == InvoiceStatus.PAID
+    assert "legal_review" not in [b for b, _h, _g in small.open_tasks()]
+
+
+def test_legal_can_return_the_invoice_to_its_initiator(app, make, legal):
+    publish(app, LEGAL_DIAGRAM.read_text())
+    case = Scenario(app, make, approvers=1, amount="250000")
+    case.ids["lena"] = legal
+    case.names[legal] = "lena"
+    case.submit()
+    case.decide("a1", "approve")
+    case.decide("lena", "return", "Attach the contract", task=case.open_tasks()[0][2])
+    assert case.status == InvoiceStatus.ON_REWORK
+    assert case.holders() == ["ivan"]
+
+
+def test_someone_without_the_lane_role_cannot_take_the_legal_task(app, make, legal):
+    publish(app, LEGAL_DIAGRAM.read_text())
+    case = Scenario(app, make, approvers=1, amount="250000")
+    case.submit()
+    case.decide("a1", "approve")
+    with pytest.raises(PermissionDeniedError, match="belongs to someone else"):
+        case.decide("a1", "approve", task=case.open_tasks()[0][2])
+    assert case.holders() == ["Legal"]
