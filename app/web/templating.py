@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import g
 from flask_appbuilder.security.sqla.models import User
 from flask_babel import get_locale
 
@@ -10,6 +11,7 @@ from app.domain.money import format_amount
 from app.domain.titles import render_title
 from app.extensions import db
 from app.i18n import _
+from app.services.my_tasks import count_my_open_tasks
 from app.web.forms import KIND_LABELS
 
 DECISION_LABELS = {
@@ -76,6 +78,16 @@ def approver_names(user_ids) -> str:
     )
 
 
+def open_task_count() -> int:
+    """Open tasks of the signed-in user, counted once per request for the menu."""
+    user = getattr(g, "user", None)
+    if user is None or not user.is_authenticated:
+        return 0
+    if "_open_task_count" not in g:
+        g._open_task_count = count_my_open_tasks(db.session, user)
+    return g._open_task_count
+
+
 def register(app) -> None:
     app.jinja_env.globals.update(
         format_amount=localized_amount,
@@ -88,4 +100,5 @@ def register(app) -> None:
         task_holder=task_holder,
         decision_label=lambda d: DECISION_LABELS.get(d, d or ""),
         age=age,
+        open_task_count=open_task_count,
     )

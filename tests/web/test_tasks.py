@@ -332,3 +332,10 @@ def test_the_api_drives_the_same_process(app, client, api_token, invoice, people
         f"/api/v1/invoices/{invoice}/withdraw", headers=ivan, json={"reason": "late"}
     )
     assert withdrawn.status_code == 409
+
+
+def test_the_menu_shows_how_many_tasks_are_waiting(app, login, invoice):
+    assert 'data-test="open-task-count"' not in login("anna").get("/tasks/").get_data(as_text=True)
+    submit(login, invoice)
+    page = login("anna").get("/invoices/list/").get_data(as_text=True)
+    assert '<span class="badge" data-test="open-task-count">1</span>' in page
