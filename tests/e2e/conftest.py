@@ -113,7 +113,11 @@ def page(browser, live_server):
 
 @pytest.fixture
 def log_in_as(page):
+    """Log in as `username` (logging out first), so one test can switch between users."""
+
     def _login(username: str, password: str = PASSWORD):
+        # One browser context holds one session: end whoever was logged in before.
+        page.goto("/logout/")
         page.goto("/login/")
         page.fill("input[name=username]", username)
         page.fill("input[name=password]", password)

@@ -1,8 +1,9 @@
 """Serve InvoiceFlow for the browser tests: its own database, seeded users, a free port.
 
 Run as `python -m tests.e2e.server --database-url URL --files-dir DIR --ready-file PATH`
-from the repository root. Creates the schema, the roles, the users and two counterparties, then
-listens on a free localhost port and writes that port to the ready file.
+from the repository root. Creates the schema, the roles, the approval process (processes/*.bpmn
+as version 1), the users and two counterparties, then listens on a free localhost port and writes
+that port to the ready file.
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ from werkzeug.serving import make_server
 from app import create_app, roles
 from app.extensions import db
 from app.security import seed_roles
+from app.services.process_versions import seed_process_versions
 from tests.factories import Factories
 
 USERS = {
     "initiator": roles.INITIATOR,
     "approver1": roles.APPROVER,
     "approver2": roles.APPROVER,
+    "finance": roles.FINANCE_DIRECTOR,
 }
 COUNTERPARTY = "Acme Supplies GmbH"
 # Listed first in the form, so choosing COUNTERPARTY takes a real choice in the browser.
@@ -37,6 +40,7 @@ def build_app(database_url: str, files_dir: str):
     with app.app_context():
         db.create_all()
         seed_roles(app.appbuilder)
+        seed_process_versions(db.session, app.config["PROCESSES_DIR"])
         db.session.remove()
     make = Factories(app)
     for username, role in USERS.items():
