@@ -5,6 +5,8 @@ from flask import current_app
 
 from alembic import context
 
+from app.models.base import schema_objects_for
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -91,6 +93,8 @@ def run_migrations_online():
         conf_args["process_revision_directives"] = process_revision_directives
 
     connectable = get_engine()
+    # Objects declared for one database only (e.g. PostgreSQL's trigram index) stay out elsewhere.
+    conf_args.setdefault("include_object", schema_objects_for(connectable.dialect.name))
 
     with connectable.connect() as connection:
         context.configure(

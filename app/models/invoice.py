@@ -2,6 +2,7 @@ import enum
 
 from flask_appbuilder import Model
 from sqlalchemy import (
+    DDL,
     Boolean,
     Column,
     Date,
@@ -9,14 +10,14 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    Numeric,
     String,
     Text,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.orm import relationship
 
-from app.models.base import utcnow
+from app.models.base import Money, utcnow
 from app.models.user import User
 
 
@@ -36,15 +37,22 @@ class Invoice(Model):
         Index("ix_invoice_issue_date_id", "issue_date", "id"),
         Index("ix_invoice_amount_id", "amount", "id"),
         Index("ix_invoice_counterparty_vendor_no", "counterparty_id", "vendor_invoice_no"),
+        # "Counterparty contains ..." searches use a trigram index on PostgreSQL.
+        Index(
+            "ix_invoice_counterparty_name_trgm",
+            "counterparty_name",
+            postgresql_using="gin",
+            postgresql_ops={"counterparty_name": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
     )
 
     id = Column(Integer, primary_key=True)
     # The short number users say aloud (#49); assigned from the id when the card is created.
     number = Column(Integer, unique=True, index=True)
     vendor_invoice_no = Column(String(64))
-    amount = Column(Numeric(18, 2), nullable=False)
+    amount = Column(Money, nullable=False)
     currency = Column(String(3), nullable=False, default="RUB")
-    vat_amount = Column(Numeric(18, 2))
+    vat_amount = Column(Money)
     counterparty_id = Column(ForeignKey("counterparty.id"), nullable=False, index=True)
     # Copied from the counterparty so the list can search and sort without a join.
     counterparty_name = Column(String(255), nullable=False, index=True)
@@ -97,3 +105,10 @@ class InvoiceApprover(Model):
 
     invoice = relationship("Invoice", back_populates="approvers")
     user = relationship(User, lazy="joined", innerjoin=True)
+
+
+event.listen(
+    Invoice.__table__,
+    "before_create",
+    DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"),
+)

@@ -1,7 +1,7 @@
 from flask_appbuilder import Model
-from sqlalchemy import Column, Date, DateTime, ForeignKey, Integer, Numeric, String
+from sqlalchemy import Column, Date, DateTime, ForeignKey, Integer, String
 
-from app.models.base import utcnow
+from app.models.base import Money, utcnow
 
 
 class Payment(Model):
@@ -10,7 +10,7 @@ class Payment(Model):
     id = Column(Integer, primary_key=True)
     invoice_id = Column(ForeignKey("invoice.id"), nullable=False, index=True)
     paid_on = Column(Date, nullable=False)
-    amount = Column(Numeric(18, 2), nullable=False)
+    amount = Column(Money, nullable=False)
     reference = Column(String(100))
     payment_order_id = Column(ForeignKey("attachment.id"))
     recorded_by_id = Column(ForeignKey("ab_user.id"), nullable=False)

@@ -101,18 +101,27 @@ def remove_attachment(session: Session, actor, attachment_id: int) -> Attachment
     """Hide a file. Its uploader, the initiator or an admin may; the bytes stay for the audit."""
     attachment = get_visible_attachment(session, actor, attachment_id)
     invoice = session.get(Invoice, attachment.invoice_id)
-    allowed = actor.id in (attachment.uploaded_by_id, invoice.initiator_id) or has_role(
-        actor, ADMIN
-    )
-    if not allowed:
+    if not may_remove(actor, attachment, invoice):
         raise PermissionDeniedError(
-            _("Only the uploader, the initiator or an admin may remove it.")
+            _(
+                "Only the uploader, the initiator or an admin may remove a file, and payment "
+                "orders and the files of a submitted invoice stay for the audit."
+            )
         )
     if attachment.removed_at is None:
         attachment.removed_at = utcnow()
         attachment.removed_by_id = actor.id
         audit.record(session, "file_removed", actor.id, _file_details(attachment), invoice.id)
     return attachment
+
+
+def may_remove(actor, attachment: Attachment, invoice: Invoice) -> bool:
+    """Uploader or initiator while the card is editable; admins any time; payment orders never."""
+    if attachment.kind == AttachmentKind.PAYMENT_ORDER:
+        return False
+    if has_role(actor, ADMIN):
+        return True
+    return invoice.is_editable and actor.id in (attachment.uploaded_by_id, invoice.initiator_id)
 
 
 def get_visible_attachment(session: Session, actor, attachment_id: object) -> Attachment:

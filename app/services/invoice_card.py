@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from app.models import Attachment, AuditEvent, Invoice
 from app.models.audit import invoice_chain
 from app.roles import ADMIN, CONTRIBUTOR_ROLES, has_role
+from app.services.attachments import may_remove
 from app.services.process_history import process_history
 from app.services.visibility import get_visible_invoice
 
@@ -32,11 +33,10 @@ class InvoiceCard:
     def is_initiator(self) -> bool:
         return self.actor_id == self.invoice.initiator_id
 
+    actor: object = None
+
     def can_remove(self, attachment: Attachment) -> bool:
-        return self.is_admin or self.actor_id in (
-            attachment.uploaded_by_id,
-            self.invoice.initiator_id,
-        )
+        return may_remove(self.actor, attachment, self.invoice)
 
 
 def load_card(session: Session, actor, invoice_id) -> InvoiceCard:
@@ -67,6 +67,7 @@ def load_card(session: Session, actor, invoice_id) -> InvoiceCard:
         can_add_files=has_role(actor, *CONTRIBUTOR_ROLES),
         actor_id=actor.id,
         is_admin=is_admin,
+        actor=actor,
         history=history,
         open_tasks=open_tasks,
         payments=payments,

@@ -1,7 +1,7 @@
 """After `pybabel update`, bring back the catalog's entries for Flask-AppBuilder's own strings.
 
 They are not in our code, so the update marks them obsolete; they carry the translator comment
-"Flask-AppBuilder" and are restored here.
+"Flask-AppBuilder" and are restored here. Other obsolete entries are dropped.
 """
 
 import sys
@@ -15,6 +15,7 @@ def main(path: str) -> None:
     obsolete = catalog.obsolete
     for key in [k for k in obsolete if "Flask-AppBuilder" in obsolete[k].user_comments]:
         catalog[key] = obsolete.pop(key)
+    obsolete.clear()  # text no longer in the code: nothing to keep
     with open(path, "wb") as target:
         write_po(target, catalog, width=76)
 

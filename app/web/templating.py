@@ -14,6 +14,15 @@ from app.i18n import _
 from app.services.my_tasks import count_my_open_tasks
 from app.web.forms import KIND_LABELS
 
+STATUS_STYLES = {
+    "draft": "default",
+    "in_approval": "primary",
+    "on_rework": "warning",
+    "awaiting_payment": "info",
+    "paid": "success",
+    "rejected": "danger",
+    "cancelled": "default",
+}
 DECISION_LABELS = {
     "approve": _("Approved"),
     "return": _("Returned for rework"),
@@ -101,4 +110,5 @@ def register(app) -> None:
         decision_label=lambda d: DECISION_LABELS.get(d, d or ""),
         age=age,
         open_task_count=open_task_count,
+        status_style=lambda s: STATUS_STYLES.get(s, "default"),
     )

@@ -339,3 +339,37 @@ def test_the_menu_shows_how_many_tasks_are_waiting(app, login, invoice):
     submit(login, invoice)
     page = login("anna").get("/invoices/list/").get_data(as_text=True)
     assert '<span class="badge" data-test="open-task-count">1</span>' in page
+
+
+def test_files_of_a_submitted_invoice_and_payment_orders_stay(app, login, invoice, people):
+    ivan = login("ivan")
+    ivan.post(
+        f"/files/upload/{invoice}",
+        data={"kind": "invoice", "files": [(io.BytesIO(PDF), "inv.pdf")]},
+        content_type="multipart/form-data",
+    )
+    submit(login, invoice)
+    with app.app_context():
+        from app.models import Attachment
+
+        attachment_id = db.session.query(Attachment.id).filter_by(invoice_id=invoice).scalar()
+    assert login("ivan").post(f"/files/{attachment_id}/remove").status_code == 403
+    for name in ("anna", "boris"):
+        login(name).post(
+            f"/tasks/{open_task(app, invoice).task_guid}/decision", data={"decision": "approve"}
+        )
+    login("fedor").post(
+        f"/tasks/{open_task(app, invoice).task_guid}/pay",
+        data={"payment_order": (io.BytesIO(PDF + b"order"), "order.pdf")},
+        content_type="multipart/form-data",
+    )
+    with app.app_context():
+        from app.models import Attachment
+
+        order_id = (
+            db.session.query(Attachment.id)
+            .filter_by(invoice_id=invoice, kind="payment_order")
+            .scalar()
+        )
+    assert login("adam").post(f"/files/{order_id}/remove").status_code == 403
+    assert login("adam").post(f"/files/{attachment_id}/remove").status_code == 302

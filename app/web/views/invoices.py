@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import flash, redirect, request, url_for
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.security.decorators import has_access
+from flask_appbuilder.widgets import ListWidget
 from markupsafe import Markup
 
 from app.domain.labels import status_label
@@ -55,6 +56,12 @@ LABELS = {
 }
 
 
+class InvoiceListWidget(ListWidget):
+    """FAB's list with the row buttons' links and titles built once per page, not per row."""
+
+    template = "invoices/list_widget.html"
+
+
 class InvoiceView(ServiceModelView):
     datamodel = InvoiceFlowInterface(Invoice)
     class_permission_name = "Invoice"
@@ -80,6 +87,7 @@ class InvoiceView(ServiceModelView):
         "kind": "file_kind",
     }
     show_template = "invoices/card.html"
+    list_widget = InvoiceListWidget
     formatters_columns = {"amount": localized_amount, "status": status_label}
 
     def prefill_form(self, form, pk):
