@@ -34,6 +34,19 @@ def _answer(status: int, message, headers: dict | None = None):
     return response, status, headers or {}
 
 
+RETRY_AFTER_SECONDS = "2"
+
+
+def is_database_busy(exc: OperationalError) -> bool:
+    """SQLite's lock still held after the busy timeout (or a PostgreSQL lock timeout)."""
+    text = str(getattr(exc, "orig", exc)).lower()
+    return "locked" in text or "busy" in text or "lock timeout" in text
+
+
+def busy_message():
+    return _("The database is busy. Please try again in a moment.")
+
+
 def register(app) -> None:
     @app.errorhandler(InvoiceFlowError)
     def service_error(exc: InvoiceFlowError):
@@ -46,9 +59,8 @@ def register(app) -> None:
 
     @app.errorhandler(OperationalError)
     def database_busy(exc: OperationalError):
-        if "locked" in str(exc.orig).lower() or "busy" in str(exc.orig).lower():
-            message = _("The database is busy. Please try again in a moment.")
-            return _answer(503, message, {"Retry-After": "2"})
+        if is_database_busy(exc):
+            return _answer(503, busy_message(), {"Retry-After": RETRY_AFTER_SECONDS})
         raise exc
 
     @app.errorhandler(HTTPException)

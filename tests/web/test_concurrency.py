@@ -58,3 +58,27 @@ def test_twenty_simultaneous_decisions_on_one_task_count_once(app, submitted, ap
             db.session.query(HumanTask).filter_by(invoice_id=invoice, status=TaskStatus.OPEN).all()
         )
         assert [t.assignee_user_id for t in open_tasks] == [boris]
+
+
+def test_a_database_still_locked_after_the_busy_timeout_answers_503(
+    app, submitted, api_token, client, monkeypatch
+):
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    from app.web.api import tasks
+
+    def locked(*args, **kwargs):
+        raise OperationalError(
+            "UPDATE process_instance", {}, sqlite3.OperationalError("database is locked")
+        )
+
+    monkeypatch.setattr(tasks, "decide", locked)
+    response = client.post(
+        "/api/v1/tasks/00000000-0000-0000-0000-000000000001/decision",
+        headers=api_token("anna"),
+        json={"decision": "approve"},
+    )
+    assert response.status_code == 503
+    assert response.headers["Retry-After"]

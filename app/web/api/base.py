@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from flask import request
 from flask_appbuilder.api import ModelRestApi
+from sqlalchemy.exc import OperationalError
 
 from app.errors import InvoiceFlowError, ValidationError
+from app.web.errors import RETRY_AFTER_SECONDS, busy_message, is_database_busy
 
 READ_WRITE_API = {
     "get": "read",
@@ -17,6 +19,15 @@ READ_WRITE_API = {
     "download": "read",
     "attachments": "read",
 }
+
+
+def busy_response(api, exc: OperationalError):
+    """FAB's @safe turns any exception into a 500: answer a held lock with 503 first."""
+    if not is_database_busy(exc):
+        raise exc
+    response = api.response(503, message=str(busy_message()))
+    response.headers["Retry-After"] = RETRY_AFTER_SECONDS
+    return response
 
 
 class ServiceModelRestApi(ModelRestApi):
@@ -51,4 +62,6 @@ class ServiceModelRestApi(ModelRestApi):
             )
         except InvoiceFlowError as exc:
             return self.response(exc.status_code, message=str(exc.message))
+        except OperationalError as exc:
+            return busy_response(self, exc)
         return self.response(status, id=item.id, result=self.show_model_schema.dump(item))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import request
 from flask_appbuilder.api import expose, protect, safe
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from app.errors import InvoiceFlowError, ValidationError
 from app.models import Invoice, InvoiceApprover
@@ -19,7 +20,7 @@ from app.services.invoice_input import CARD_FIELDS
 from app.services.update_invoice import update_invoice
 from app.services.visibility import get_visible_invoice
 from app.web import context
-from app.web.api.base import ServiceModelRestApi
+from app.web.api.base import ServiceModelRestApi, busy_response
 from app.web.datamodel import InvoiceFlowInterface
 from app.web.files import send_attachment
 from app.web.filters import VisibleInvoicesFilter
@@ -139,6 +140,8 @@ class InvoiceApi(ServiceModelRestApi):
             )
         except InvoiceFlowError as exc:
             return self.response(exc.status_code, message=str(exc.message))
+        except OperationalError as exc:
+            return busy_response(self, exc)
         return self.response(201, result=[_attachment_json(a) for a in stored])
 
     @expose("/<int:pk>/attachments/<int:attachment_id>", methods=["GET"])

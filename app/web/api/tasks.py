@@ -6,6 +6,7 @@ from datetime import date
 
 from flask import g, request
 from flask_appbuilder.api import BaseApi, expose, protect, safe
+from sqlalchemy.exc import OperationalError
 
 from app.errors import InvoiceFlowError, ValidationError
 from app.services.attachments import IncomingFile
@@ -17,6 +18,7 @@ from app.services.submit_invoice import submit_invoice
 from app.services.task_page import load_task_page
 from app.services.withdraw_invoice import withdraw_invoice
 from app.web import context
+from app.web.api.base import busy_response
 from app.web.templating import task_title
 
 
@@ -32,6 +34,8 @@ class ActionApi(BaseApi):
             )
         except InvoiceFlowError as exc:
             return self.response(exc.status_code, message=str(exc.message))
+        except OperationalError as exc:
+            return busy_response(self, exc)
 
     def json_body(self) -> dict:
         body = request.get_json(silent=True)

@@ -1,0 +1,53 @@
+"""Diagram expressions run in a sandbox: a hostile condition fails cleanly and changes nothing."""
+
+from pathlib import Path
+
+import pytest
+
+from app.errors import InvoiceFlowError
+from app.models import InvoiceStatus
+from app.workflow.sandbox import RestrictedScriptError, RestrictedTaskDataEnvironment
+from tests.workflow.scenario import Scenario
+from tests.workflow.test_new_stage_without_code import publish
+
+DEFAULT = (Path(__file__).parents[2] / "processes" / "invoice_approval.bpmn").read_text()
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "__import__('os').system('touch /tmp/pwned')",
+        "().__class__.__base__.__subclasses__()",
+        "open('/etc/passwd').read()",
+        "eval('1')",
+    ],
+)
+def test_hostile_expressions_are_refused(expression):
+    environment = RestrictedTaskDataEnvironment()
+    with pytest.raises((RestrictedScriptError, NameError)):
+        environment.evaluate(expression, {})
+
+
+def test_ordinary_expressions_and_scripts_work():
+    environment = RestrictedTaskDataEnvironment()
+    assert environment.evaluate(
+        "approvals[-1]['decision'] == 'return'", {"approvals": [{"decision": "return"}]}
+    )
+    context = {"approvals": [1, 2]}
+    environment.execute("approvals = []\ntotal = sum([1, 2, 3])", context)
+    assert context == {"approvals": [], "total": 6}
+
+
+def test_a_diagram_that_tries_to_escape_stops_cleanly_and_saves_nothing(app, make, tmp_path):
+    hostile = DEFAULT.replace(
+        "approvals[-1]['decision'] == 'return'",
+        "__import__('os').system('touch " + str(tmp_path / "pwned") + "') == 0",
+    )
+    publish(app, hostile)
+    case = Scenario(app, make, approvers=1)
+    case.submit()
+    with pytest.raises(InvoiceFlowError, match="could not continue"):
+        case.decide("a1", "approve")
+    assert not (tmp_path / "pwned").exists()
+    assert case.status == InvoiceStatus.IN_APPROVAL
+    assert case.holders() == ["a1"]
