@@ -55,6 +55,19 @@ class Config:
 
     PROCESSES_DIR = _env("PROCESSES_DIR", str(BASE_DIR / "processes"))
 
+    # Mail: without MAIL_SERVER, messages are written to MAIL_FOLDER instead of being sent.
+    MAIL_SERVER = _env("MAIL_SERVER", "")
+    MAIL_PORT = _env_int("MAIL_PORT", 25)
+    MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", False)
+    MAIL_USE_SSL = _env_bool("MAIL_USE_SSL", False)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_DEFAULT_SENDER = _env("MAIL_DEFAULT_SENDER", "InvoiceFlow <invoiceflow@localhost>")
+    MAIL_FOLDER = _env("MAIL_FOLDER", str(INSTANCE_DIR / "mail"))
+    # The worker: how often it looks for mail and timers; whether run.py starts one beside the app.
+    WORKER_INTERVAL_SECONDS = _env_int("WORKER_INTERVAL_SECONDS", 5)
+    RUN_WORKER_IN_PROCESS = _env_bool("RUN_WORKER_IN_PROCESS", True)
+
     # Invoice rules.
     ISSUE_DATE_FUTURE_MARGIN_DAYS = _env_int("ISSUE_DATE_FUTURE_MARGIN_DAYS", 3)
     DEFAULT_CURRENCY = _env("DEFAULT_CURRENCY", "RUB")

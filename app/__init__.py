@@ -7,7 +7,8 @@ from flask_appbuilder import AppBuilder
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from app.extensions import csrf, db, mail, migrate
+from app import extensions
+from app.extensions import csrf, db, migrate
 from config import BASE_DIR, INSTANCE_DIR, config_for
 
 
@@ -25,7 +26,7 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
     _configure_database(app)
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True, directory=str(BASE_DIR / "migrations"))
-    mail.init_app(app)
+    extensions.mail.init_app(app)  # (app.mail is the outbox relay module)
     csrf.init_app(app)
     with app.app_context():
         appbuilder = AppBuilder(update_perms=app.config["FAB_UPDATE_PERMS"])

@@ -19,6 +19,7 @@ def register(app) -> None:
     app.cli.add_command(audit_group)
     app.cli.add_command(invoice_group)
     app.cli.add_command(process_group)
+    app.cli.add_command(worker)
 
 
 @click.command("init-security")
@@ -112,3 +113,22 @@ def process_seed():
 
     seeded = seed_process_versions(db.session, current_app.config["PROCESSES_DIR"])
     click.echo(f"Processes seeded: {', '.join(seeded) or 'none (all have versions)'}.")
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="One pass, then exit.")
+def worker(once: bool):
+    """Deliver the mail outbox; several workers may run at once on PostgreSQL."""
+    import threading
+
+    from app.worker import run_forever, work_once
+
+    app = current_app._get_current_object()
+    if once:
+        click.echo(f"outbox: {work_once(app)}")
+        return
+    click.echo("Worker running; Ctrl+C stops it.")
+    try:
+        run_forever(app, threading.Event())
+    except KeyboardInterrupt:
+        click.echo("Worker stopped.")

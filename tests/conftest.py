@@ -19,6 +19,9 @@ from tests import factories
 from tests.databases import temporary_database
 
 APP_TABLES = (
+    "outbox",
+    "notification",
+    "user_preference",
     "audit_event",
     "payment",
     "human_task",

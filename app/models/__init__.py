@@ -4,6 +4,13 @@ from app.models.attachment import Attachment, AttachmentKind
 from app.models.audit import AuditEvent
 from app.models.counterparty import Counterparty
 from app.models.invoice import Invoice, InvoiceApprover, InvoiceStatus
+from app.models.notification import (
+    Notification,
+    NotificationKind,
+    OutboxMessage,
+    OutboxStatus,
+    UserPreference,
+)
 from app.models.payment import Payment
 from app.models.process import InstanceStatus, ProcessInstance, ProcessVersion
 from app.models.task import FormKind, HumanTask, TaskStatus
@@ -23,4 +30,9 @@ __all__ = [
     "ProcessInstance",
     "ProcessVersion",
     "TaskStatus",
+    "Notification",
+    "NotificationKind",
+    "OutboxMessage",
+    "OutboxStatus",
+    "UserPreference",
 ]

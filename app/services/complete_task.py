@@ -6,14 +6,16 @@ from sqlalchemy.orm import Session
 
 from app.errors import PermissionDeniedError, ValidationError
 from app.i18n import _
-from app.models import FormKind, HumanTask, ProcessInstance
+from app.models import FormKind, HumanTask, NotificationKind, ProcessInstance
 from app.models.base import utcnow
 from app.services import audit, use_case
+from app.services.notify import notify
 from app.services.process_runtime import advance, close_task, load_workflow, run_step
 from app.services.revision import invoice_revision
 from app.services.task_access import task_for_action
 
 DECISIONS = ("approve", "return", "reject")
+NOTIFY_INITIATOR = {"return": NotificationKind.RETURNED, "reject": NotificationKind.REJECTED}
 AUDIT_ACTIONS = {"approve": "approved", "return": "returned", "reject": "rejected"}
 COMMENT_LIMIT = 5000
 
@@ -60,7 +62,16 @@ def decide(session: Session, actor, task_ref, decision, comment) -> HumanTask:
         "round": task.round,
         "revision": invoice_revision(session, invoice),
     }
-    audit.record(session, AUDIT_ACTIONS[decision], actor.id, details, invoice.id)
+    event = audit.record(session, AUDIT_ACTIONS[decision], actor.id, details, invoice.id)
+    if decision in NOTIFY_INITIATOR:
+        notify(
+            session,
+            NOTIFY_INITIATOR[decision],
+            [invoice.initiator_id],
+            event=str(event.id),
+            invoice_id=invoice.id,
+            params={"comment": comment, "by": actor.id},
+        )
     advance(session, actor, instance, invoice, workflow)
     return task
 

@@ -11,9 +11,18 @@ from app.domain.dates import DateError, parse_date
 from app.domain.money import AmountError, parse_amount
 from app.errors import InvoiceNotEditableError, PermissionDeniedError, ValidationError
 from app.i18n import _
-from app.models import AttachmentKind, FormKind, HumanTask, Payment, ProcessInstance, TaskStatus
+from app.models import (
+    AttachmentKind,
+    FormKind,
+    HumanTask,
+    NotificationKind,
+    Payment,
+    ProcessInstance,
+    TaskStatus,
+)
 from app.services import audit, use_case
 from app.services.attachments import IncomingFile, check_file, store_files
+from app.services.notify import notify
 from app.services.process_runtime import advance, close_task, load_workflow, run_step
 from app.services.task_access import task_for_action
 from app.services.visibility import get_visible_invoice
@@ -81,6 +90,14 @@ def pay_invoice(
             "payment_order": order.filename if order else None,
         },
         invoice.id,
+    )
+    notify(
+        session,
+        NotificationKind.PAID,
+        [invoice.initiator_id],
+        event=f"paid:{payment.id}",
+        invoice_id=invoice.id,
+        params={"paid_on": paid_on.isoformat(), "by": actor.id},
     )
     advance(session, actor, instance, invoice, workflow)
     return payment

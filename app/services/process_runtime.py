@@ -15,11 +15,13 @@ from app.models import (
     InstanceStatus,
     Invoice,
     InvoiceStatus,
+    NotificationKind,
     ProcessInstance,
     TaskStatus,
 )
 from app.models.base import utcnow
 from app.services import audit
+from app.services.notify import holders_of, notify
 from app.services.process_versions import definition_of
 from app.workflow.engine import (
     InvoiceWorkflow,
@@ -80,8 +82,16 @@ def advance(
     """After the workflow moved: mirror its tasks, update the invoice, save with the lock."""
     new_tasks = sync_tasks(session, instance, invoice, workflow)
     for task in new_tasks:
-        audit.record(
-            session, "task_assigned", actor.id if actor else None, _task_details(task), invoice.id
+        # The process hands out tasks: recorded as the system's act, caused by the actor's.
+        audit.record(session, "task_assigned", None, _task_details(task), invoice.id)
+        notify(
+            session,
+            NotificationKind.TASK_ASSIGNED,
+            holders_of(session, task),
+            event=task.task_guid,
+            invoice_id=invoice.id,
+            task_guid=task.task_guid,
+            params=task_params(task),
         )
     open_tasks = open_tasks_of(session, instance.id)
     refresh_invoice_state(invoice, instance, workflow, open_tasks)
@@ -218,6 +228,11 @@ def _current_round(session: Session, instance_id: int) -> int:
         )
     )
     return 1 + (corrections or 0)
+
+
+def task_params(task: HumanTask) -> dict:
+    """What a notification needs to name a task in any language."""
+    return {"title_template": task.title_template, "title_values": task.title_values}
 
 
 def _task_details(task: HumanTask) -> dict:

@@ -7,9 +7,10 @@ from sqlalchemy.orm import Session
 
 from app.errors import InvoiceNotEditableError, PermissionDeniedError, ValidationError
 from app.i18n import _
-from app.models import InstanceStatus, InvoiceStatus, ProcessInstance
+from app.models import InstanceStatus, InvoiceStatus, NotificationKind, ProcessInstance
 from app.models.base import utcnow
 from app.services import audit, use_case
+from app.services.notify import holders_of, notify
 from app.services.process_runtime import load_workflow, open_tasks_of, save_state
 from app.services.visibility import get_visible_invoice
 
@@ -30,7 +31,7 @@ def withdraw_invoice(session: Session, actor, invoice_id, reason: object):
         raise ValidationError(
             {"reason": [_("Give the reason for withdrawing (up to 2000 characters).")]}
         )
-    holders = []
+    holders, recipients = [], set()
     instance = session.scalars(
         select(ProcessInstance).where(ProcessInstance.invoice_id == invoice.id)
     ).first()
@@ -39,6 +40,7 @@ def withdraw_invoice(session: Session, actor, invoice_id, reason: object):
         workflow.cancel()
         for task in open_tasks_of(session, instance.id):
             holders.append(task.assignee_user_id or task.candidate_role)
+            recipients.update(holders_of(session, task))
             task.status = "cancelled"
             task.completed_at = utcnow()
         instance.status = InstanceStatus.CANCELLED
@@ -46,7 +48,15 @@ def withdraw_invoice(session: Session, actor, invoice_id, reason: object):
     invoice.status = InvoiceStatus.CANCELLED
     invoice.stage = None
     session.flush()
-    audit.record(
+    event = audit.record(
         session, "withdrawn", actor.id, {"reason": text, "open_tasks_of": holders}, invoice.id
+    )
+    notify(
+        session,
+        NotificationKind.WITHDRAWN,
+        recipients - {actor.id},
+        event=str(event.id),
+        invoice_id=invoice.id,
+        params={"reason": text},
     )
     return invoice

@@ -7,6 +7,7 @@ from app.web.api.tasks import InvoiceActionApi, TaskApi
 from app.web.views.counterparties import CounterpartyView
 from app.web.views.files import AttachmentView
 from app.web.views.invoices import InvoiceView
+from app.web.views.notifications import DevMailView, NotificationView, OutboxView
 from app.web.views.tasks import TaskView
 
 
@@ -30,6 +31,18 @@ def register(appbuilder) -> None:
         TaskView, "My tasks", label=_("My tasks"), icon="fa-check-square-o", category="Invoices"
     )
     appbuilder.add_view_no_menu(AttachmentView)
+    appbuilder.add_view_no_menu(NotificationView)
+    appbuilder.add_view(
+        OutboxView,
+        "Outgoing e-mail",
+        label=_("Outgoing e-mail"),
+        icon="fa-envelope",
+        category="Mail",
+        category_label=_("Mail"),
+    )
+    appbuilder.add_view(
+        DevMailView, "Mail folder", label=_("Mail folder"), icon="fa-folder", category="Mail"
+    )
     appbuilder.add_api(InvoiceApi)
     appbuilder.add_api(CounterpartyApi)
     appbuilder.add_api(TaskApi)

@@ -11,6 +11,7 @@ from app.domain.money import format_amount
 from app.domain.titles import render_title
 from app.extensions import db
 from app.i18n import _
+from app.services import inbox
 from app.services.my_tasks import count_my_open_tasks
 from app.web.forms import KIND_LABELS
 
@@ -97,6 +98,15 @@ def open_task_count() -> int:
     return g._open_task_count
 
 
+def unread_notification_count() -> int:
+    user = getattr(g, "user", None)
+    if user is None or not user.is_authenticated:
+        return 0
+    if "_unread_notifications" not in g:
+        g._unread_notifications = inbox.unread_count(db.session, user)
+    return g._unread_notifications
+
+
 def register(app) -> None:
     app.jinja_env.globals.update(
         format_amount=localized_amount,
@@ -110,5 +120,6 @@ def register(app) -> None:
         decision_label=lambda d: DECISION_LABELS.get(d, d or ""),
         age=age,
         open_task_count=open_task_count,
+        unread_notification_count=unread_notification_count,
         status_style=lambda s: STATUS_STYLES.get(s, "default"),
     )

@@ -1,0 +1,93 @@
+"""Outbox relay: renders each message in its recipient's language and hands it to SMTP.
+
+Without MAIL_SERVER (development) messages are written as .eml files under instance/mail/,
+listed for admins, so a new user sees what would have been sent.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import current_app, render_template
+from flask_babel import force_locale, get_locale
+from flask_mail import Message
+
+from app.domain.money import format_amount
+from app.domain.titles import render_title
+from app.extensions import db, mail
+from app.i18n import _
+from app.models import Invoice, NotificationKind, OutboxMessage
+from app.models.user import User
+
+SUBJECTS = {
+    NotificationKind.TASK_ASSIGNED: _("%(title)s"),
+    NotificationKind.RETURNED: _("Invoice #%(number)s was returned for rework"),
+    NotificationKind.REJECTED: _("Invoice #%(number)s was rejected"),
+    NotificationKind.PAID: _("Invoice #%(number)s is paid"),
+    NotificationKind.WITHDRAWN: _("Invoice #%(number)s was withdrawn"),
+    NotificationKind.REASSIGNED: _("Task reassigned: %(title)s"),
+    NotificationKind.DISCUSSION: _("New message on invoice #%(number)s"),
+    NotificationKind.REMINDER: _("Reminder: %(title)s"),
+    NotificationKind.ESCALATION: _("Overdue: %(title)s"),
+}
+
+
+def link_for(base_url: str, invoice_id, task_guid) -> str:
+    if task_guid:
+        return f"{base_url.rstrip('/')}/tasks/{task_guid}"
+    return f"{base_url.rstrip('/')}/invoices/show/{invoice_id}"
+
+
+def message_context(message) -> dict:
+    """What a notification or an e-mail says, in the current language."""
+    invoice = db.session.get(Invoice, message.invoice_id) if message.invoice_id else None
+    params = message.params or {}
+    locale = get_locale()
+    title = render_title(
+        params.get("title_template") or {},
+        params.get("title_values") or {},
+        locale.language if locale else None,
+    )
+    by = db.session.get(User, params["by"]) if params.get("by") else None
+    number = invoice.number if invoice else ""
+    return {
+        "kind": message.kind,
+        "title": title,
+        "invoice": invoice,
+        "number": number,
+        "amount": format_amount(invoice.amount) if invoice else "",
+        "by": f"{by.first_name} {by.last_name}" if by else "",
+        "params": params,
+        "subject": str(SUBJECTS.get(message.kind, "%(title)s"))
+        % {"title": title, "number": number},
+        "link": link_for(current_app.config["BASE_URL"], message.invoice_id, message.task_guid),
+    }
+
+
+class OutboxMailer:
+    def __init__(self, app):
+        self.app = app
+
+    def send(self, row: OutboxMessage) -> None:
+        language = row.language or self.app.config["BABEL_DEFAULT_LOCALE"]
+        with force_locale(language):
+            context = message_context(row)
+            text = render_template("mail/notification.txt", **context)
+            html = render_template("mail/notification.html", **context)
+        message = Message(
+            subject=context["subject"],
+            recipients=[row.to_address],
+            body=text,
+            html=html,
+            sender=self.app.config["MAIL_DEFAULT_SENDER"],
+        )
+        message.msgId = row.message_id
+        if self.app.config.get("MAIL_SERVER"):
+            mail.send(message)
+        else:
+            self._write(row, message)
+
+    def _write(self, row: OutboxMessage, message: Message) -> None:
+        folder = Path(self.app.config["MAIL_FOLDER"])
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{row.id:08d}.eml").write_bytes(message.as_bytes())

@@ -1,0 +1,89 @@
+from flask_appbuilder import Model
+from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import relationship
+
+from app.models.base import utcnow
+from app.models.user import User
+
+
+class NotificationKind:
+    TASK_ASSIGNED = "task_assigned"
+    RETURNED = "returned"
+    REJECTED = "rejected"
+    PAID = "paid"
+    WITHDRAWN = "withdrawn"
+    REASSIGNED = "reassigned"
+    DISCUSSION = "discussion"
+    REMINDER = "reminder"
+    ESCALATION = "escalation"
+    ALL = (
+        TASK_ASSIGNED,
+        RETURNED,
+        REJECTED,
+        PAID,
+        WITHDRAWN,
+        REASSIGNED,
+        DISCUSSION,
+        REMINDER,
+        ESCALATION,
+    )
+
+
+class Notification(Model):
+    """An in-app notification: always made, whatever the e-mail preferences."""
+
+    __tablename__ = "notification"
+    __table_args__ = (Index("ix_notification_user_unread", "user_id", "read_at", "id"),)
+
+    id = Column(Integer, primary_key=True)
+    user_id = Column(ForeignKey("ab_user.id"), nullable=False)
+    kind = Column(String(30), nullable=False)
+    invoice_id = Column(ForeignKey("invoice.id"))
+    task_guid = Column(String(36))
+    params = Column(JSON, nullable=False, default=dict)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    read_at = Column(DateTime)
+
+
+class OutboxStatus:
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class OutboxMessage(Model):
+    """One e-mail to one recipient, written in the same transaction as the change it reports.
+
+    Rendered and sent by the worker; the Message-ID is fixed at creation, so a resend after a
+    crash carries the same one.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+
+    id = Column(Integer, primary_key=True)
+    recipient_id = Column(ForeignKey("ab_user.id"), nullable=False)
+    to_address = Column(String(255), nullable=False)
+    language = Column(String(10), nullable=False, default="en")
+    kind = Column(String(30), nullable=False)
+    invoice_id = Column(ForeignKey("invoice.id"))
+    task_guid = Column(String(36))
+    params = Column(JSON, nullable=False, default=dict)
+    status = Column(String(10), nullable=False, default=OutboxStatus.PENDING)
+    attempts = Column(Integer, nullable=False, default=0)
+    next_attempt_at = Column(DateTime, nullable=False, default=utcnow)
+    last_error = Column(Text)
+    message_id = Column(String(255), nullable=False, unique=True)
+    dedupe_key = Column(String(255), nullable=False, unique=True)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    sent_at = Column(DateTime)
+
+    recipient = relationship(User, lazy="joined")
+
+
+class UserPreference(Model):
+    __tablename__ = "user_preference"
+
+    user_id = Column(ForeignKey("ab_user.id"), primary_key=True)
+    language = Column(String(10))
+    email_off = Column(JSON, nullable=False, default=list)  # kinds the user wants in-app only

@@ -1,0 +1,103 @@
+"""Delivering the outbox: claim due rows, send, mark; retry with backoff; give up after N tries.
+
+Several workers may run at once: on PostgreSQL each claims rows with FOR UPDATE SKIP LOCKED and
+leases them; a worker that dies leaves its lease to expire, and the resend keeps the Message-ID.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from app.errors import PermissionDeniedError
+from app.i18n import _
+from app.models import OutboxMessage, OutboxStatus
+from app.roles import ADMIN, has_role
+from app.services import audit, use_case
+
+LEASE = timedelta(minutes=5)
+MAX_ATTEMPTS = 8
+
+
+class Mailer(Protocol):
+    def send(self, message: OutboxMessage) -> None: ...
+
+
+def backoff(attempts: int) -> timedelta:
+    """1, 2, 4, 8 ... minutes, at most 6 hours."""
+    return timedelta(minutes=min(2 ** (attempts - 1), 360))
+
+
+def claim_due(session: Session, now: datetime, limit: int = 50) -> list[int]:
+    """Lease due rows to this worker. PostgreSQL skips rows another worker has locked; the
+    conditional UPDATE makes the claim safe on SQLite too (one winner per row)."""
+    due = session.execute(
+        select(OutboxMessage.id, OutboxMessage.next_attempt_at)
+        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now)
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    claimed = []
+    for message_id, due_at in due:
+        won = session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id == message_id,
+                OutboxMessage.next_attempt_at == due_at,
+                OutboxMessage.status == OutboxStatus.PENDING,
+            )
+            .values(next_attempt_at=now + LEASE)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if won:
+            claimed.append(message_id)
+    session.commit()
+    return claimed
+
+
+def deliver_due(session: Session, mailer: Mailer, now: datetime, limit: int = 50) -> dict:
+    """Send what is due; one transaction per message. Returns counts."""
+    counts = {"sent": 0, "retry": 0, "failed": 0}
+    for message_id in claim_due(session, now, limit):
+        message = session.get(OutboxMessage, message_id)
+        try:
+            mailer.send(message)
+        except Exception as exc:  # noqa: BLE001 - any delivery failure is retried
+            message.attempts += 1
+            message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            if message.attempts >= MAX_ATTEMPTS:
+                message.status = OutboxStatus.FAILED
+                counts["failed"] += 1
+            else:
+                message.next_attempt_at = now + backoff(message.attempts)
+                counts["retry"] += 1
+        else:
+            message.status = OutboxStatus.SENT
+            message.sent_at = now
+            message.attempts += 1
+            counts["sent"] += 1
+        session.commit()
+    return counts
+
+
+@use_case
+def retry_failed(session: Session, actor, message_ids, now: datetime) -> int:
+    """An admin sends failed messages again. Raises PermissionDeniedError."""
+    if not has_role(actor, ADMIN):
+        raise PermissionDeniedError(_("Only an administrator may retry e-mails."))
+    rows = session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.id.in_([int(i) for i in message_ids]),
+            OutboxMessage.status == OutboxStatus.FAILED,
+        )
+    ).all()
+    for row in rows:
+        row.status = OutboxStatus.PENDING
+        row.attempts = 0
+        row.next_attempt_at = now
+    audit.record(session, "mail_retried", actor.id, {"outbox_ids": [r.id for r in rows]})
+    return len(rows)

@@ -1,0 +1,75 @@
+"""Notifications: in-app always, e-mail through the outbox unless the user turned it off.
+
+Written in the caller's transaction: they exist exactly when the change they report does.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import HumanTask, Notification, OutboxMessage, UserPreference
+from app.models.user import Role, User
+
+
+def holders_of(session: Session, task: HumanTask) -> list[int]:
+    """The person holding a task, or every active holder of its lane's role."""
+    if task.assignee_user_id is not None:
+        return [task.assignee_user_id]
+    return list(
+        session.scalars(
+            select(User.id)
+            .join(User.roles)
+            .where(Role.name == task.candidate_role, User.active.is_(True))
+            .order_by(User.id)
+        )
+    )
+
+
+def notify(
+    session: Session,
+    kind: str,
+    user_ids,
+    event: str,
+    invoice_id: int | None = None,
+    task_guid: str | None = None,
+    params: dict | None = None,
+) -> int:
+    """Notify each user once per `event` (a stable reference to what happened)."""
+    ids = sorted({int(pk) for pk in user_ids if pk is not None})
+    if not ids:
+        return 0
+    users = session.scalars(select(User).where(User.id.in_(ids), User.active.is_(True))).all()
+    preferences = {
+        p.user_id: p
+        for p in session.scalars(select(UserPreference).where(UserPreference.user_id.in_(ids)))
+    }
+    for user in users:
+        preference = preferences.get(user.id)
+        session.add(
+            Notification(
+                user_id=user.id,
+                kind=kind,
+                invoice_id=invoice_id,
+                task_guid=task_guid,
+                params=params or {},
+            )
+        )
+        if user.email and kind not in (preference.email_off if preference else []):
+            session.add(
+                OutboxMessage(
+                    recipient_id=user.id,
+                    to_address=user.email,
+                    language=(preference.language if preference else None) or "",
+                    kind=kind,
+                    invoice_id=invoice_id,
+                    task_guid=task_guid,
+                    params=params or {},
+                    message_id=f"<{uuid.uuid4().hex}@invoiceflow>",
+                    dedupe_key=f"{kind}:{event}:{user.id}",
+                )
+            )
+    session.flush()
+    return len(users)

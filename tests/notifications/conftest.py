@@ -1,0 +1,63 @@
+"""A real SMTP server (aiosmtpd) on a free localhost port; stop it to simulate an outage."""
+
+from __future__ import annotations
+
+import email
+import socket
+from email.policy import default as default_policy
+
+import pytest
+from aiosmtpd.controller import Controller
+
+
+class Inbox:
+    def __init__(self):
+        self.messages: list[email.message.EmailMessage] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        self.messages.append(email.message_from_bytes(envelope.content, policy=default_policy))
+        return "250 Message accepted for delivery"
+
+    def to(self, address: str) -> list:
+        return [m for m in self.messages if m["To"] == address]
+
+    def text(self, message) -> str:
+        return message.get_body(("plain",)).get_content()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class SmtpServer:
+    def __init__(self):
+        self.port = free_port()
+        self.inbox = Inbox()
+        self.controller = None
+
+    def start(self):
+        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self):
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+
+@pytest.fixture
+def smtp(app, monkeypatch):
+    server = SmtpServer()
+    server.start()
+    state = app.extensions["mail"]
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setitem(app.config, "MAIL_PORT", server.port)
+    monkeypatch.setattr(state, "server", "127.0.0.1")
+    monkeypatch.setattr(state, "port", server.port)
+    monkeypatch.setattr(state, "suppress", False)
+    monkeypatch.setattr(state, "use_tls", False)
+    monkeypatch.setattr(state, "use_ssl", False)
+    yield server
+    server.stop()
