@@ -15,36 +15,43 @@ Not a test: pytest never collects it (the file is not named test_*).
 from __future__ import annotations
 
 import argparse
-import logging
 import math
-import os
 import random
 import re
 import statistics
 import sys
-import tempfile
 import time
-import uuid
-import warnings
-from collections import Counter
-from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import create_engine, event, insert, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import insert
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app import create_app, roles  # noqa: E402
+from app import roles  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.models import Counterparty, Invoice, InvoiceApprover, InvoiceStatus  # noqa: E402
 from app.security import seed_roles  # noqa: E402
+from bench.common import (  # noqa: E402
+    BATCH,
+    SqlRecorder,
+    Statement,
+    abbreviate,
+    analyze,
+    bench_app,
+    explain_statements,
+    load_average,
+    login_api_client,
+    login_page_client,
+    move_sequences,
+    print_statements,
+    quiet,
+    seed_users,
+    shown_url,
+)
 
-PASSWORD = "bench-pass"
-BATCH = 5_000
 SEED = 20240601
 TARGET_P50_MS = 100.0
 TARGET_STATEMENTS = 15
@@ -89,28 +96,6 @@ SCENARIOS = [
 SHOW_SQL_URLS = ("/invoices/list/", "/api/v1/invoice/?q=(page_size:25)")
 
 
-# --------------------------------------------------------------------------- database
-
-
-@contextmanager
-def fresh_database(base_url: str | None, tmp: Path):
-    """Yield the URL of an empty database; drop it afterwards (PostgreSQL)."""
-    if not base_url or base_url.startswith("sqlite"):
-        yield f"sqlite:///{tmp / 'bench.db'}"
-        return
-    url = make_url(base_url)
-    name = f"invoiceflow_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 # --------------------------------------------------------------------------- seeding
 
 
@@ -118,24 +103,13 @@ def _pick(rng: random.Random, weights: dict) -> str:
     return rng.choices(list(weights), weights=list(weights.values()), k=1)[0]
 
 
-def seed_users(app) -> dict[str, int]:
-    sm = app.appbuilder.sm
+def bench_users() -> dict[str, str]:
     wanted = {name: roles.INITIATOR for name in OWNERS}
-    wanted |= {"approver1": roles.APPROVER, "admin": roles.ADMIN, "finance": roles.FINANCE_DIRECTOR}
-    ids = {}
-    for username, role_name in wanted.items():
-        user = sm.add_user(
-            username,
-            username.title(),
-            "Bench",
-            f"{username}@example.com",
-            sm.find_role(role_name),
-            password=PASSWORD,
-        )
-        if not user:
-            raise RuntimeError(f"could not create user {username}")
-        ids[username] = user.id
-    return ids
+    return wanted | {
+        "approver1": roles.APPROVER,
+        "admin": roles.ADMIN,
+        "finance": roles.FINANCE_DIRECTOR,
+    }
 
 
 def seed_counterparties(n: int, rng: random.Random) -> list[tuple[int, str]]:
@@ -209,66 +183,23 @@ def _flush(invoices: list, approvers: list) -> None:
     approvers.clear()
 
 
-def seed(app, n_invoices: int, n_parties: int, analyze: bool) -> dict[str, int]:
+def seed(app, n_invoices: int, n_parties: int, run_analyze: bool) -> dict[str, int]:
     rng = random.Random(SEED)
     with app.app_context():
         db.create_all()
         seed_roles(app.appbuilder)
-        users = seed_users(app)
+        users = seed_users(app, bench_users())
         parties = seed_counterparties(n_parties, rng)
         seed_invoices(n_invoices, parties, users, rng)
-        if db.engine.dialect.name == "postgresql":
-            # Explicit ids were inserted: move the sequences past them (constant table names).
-            for table in ("counterparty", "invoice", "invoice_approver"):
-                sequence = f"pg_get_serial_sequence('{table}', 'id')"
-                db.session.execute(text(f"SELECT setval({sequence}, max(id)) FROM {table}"))  # noqa: S608
+        move_sequences(("counterparty", "invoice", "invoice_approver"))
         db.session.commit()
-        if analyze:
-            db.session.execute(text("ANALYZE"))
-            db.session.commit()
+        if run_analyze:
+            analyze()
         db.session.remove()
     return users
 
 
 # --------------------------------------------------------------------------- measuring
-
-
-@dataclass
-class Statement:
-    sql: str
-    params: object
-    ms: float = 0.0
-
-
-@dataclass
-class SqlRecorder:
-    """Collects the statements sent while `active`."""
-
-    active: bool = False
-    statements: list[Statement] = field(default_factory=list)
-    _started: float = 0.0
-
-    def attach(self, engine) -> None:
-        event.listen(engine, "before_cursor_execute", self._before)
-        event.listen(engine, "after_cursor_execute", self._after)
-
-    def _before(self, conn, cursor, statement, parameters, context, executemany):
-        if self.active:
-            self.statements.append(Statement(statement, parameters))
-            self._started = time.perf_counter()
-
-    def _after(self, conn, cursor, statement, parameters, context, executemany):
-        if self.active and self.statements:
-            self.statements[-1].ms = (time.perf_counter() - self._started) * 1000
-
-    @contextmanager
-    def recording(self):
-        self.statements = []
-        self.active = True
-        try:
-            yield self.statements
-        finally:
-            self.active = False
 
 
 @dataclass
@@ -319,28 +250,6 @@ class Result:
         if self.error:
             return False
         return self.p50 < TARGET_P50_MS and max(self.statements) <= TARGET_STATEMENTS
-
-
-def login_page_client(app, username: str):
-    client = app.test_client()
-    response = client.post("/login/", data={"username": username, "password": PASSWORD})
-    probe = client.get("/invoices/list/")
-    if response.status_code not in (200, 302) or probe.status_code != 200:
-        raise RuntimeError(
-            f"login as {username} failed ({response.status_code}, list page {probe.status_code})"
-        )
-    return client, {}
-
-
-def login_api_client(app, username: str):
-    client = app.test_client()
-    response = client.post(
-        "/api/v1/security/login",
-        json={"username": username, "password": PASSWORD, "provider": "db"},
-    )
-    if response.status_code != 200:
-        raise RuntimeError(f"API login as {username} failed: {response.status_code}")
-    return client, {"Authorization": f"Bearer {response.json['access_token']}"}
 
 
 _RECORD_COUNT = re.compile(r"Record Count:\s*</strong>\s*(\d+)")
@@ -405,11 +314,6 @@ def measure(app, recorder: SqlRecorder, username: str, requests: int, warmups: i
 # --------------------------------------------------------------------------- reporting
 
 
-def abbreviate(sql: str, width: int) -> str:
-    one_line = " ".join(sql.split())
-    return one_line if len(one_line) <= width else one_line[: width - 1] + "…"
-
-
 def print_table(results: list[Result]) -> None:
     header = (
         f"{'user':<10} {'request':<30} {'p50 ms':>8} {'p95 ms':>8} {'cpu p50':>8} {'db p50':>8} "
@@ -441,40 +345,15 @@ def print_sql(result: Result, width: int) -> None:
         f"({len(result.sql)} statements, {sum(s.ms for s in result.sql):.1f} ms in the database)"
     )
     print("  (ms = the statement's median over the timed requests)")
-    seen = Counter(" ".join(s.sql.split()) for s in result.sql)
-    for i, statement in enumerate(result.sql, 1):
-        repeats = seen[" ".join(statement.sql.split())]
-        mark = f" [same SQL x{repeats}]" if repeats > 1 else ""
-        ms = result.median_ms(i - 1)
-        print(f"  {i:>3}. {ms:7.2f} ms{mark} {abbreviate(statement.sql, width)}")
-        if statement.params:
-            print(f"       params: {abbreviate(repr(statement.params), width)}")
+    medians = [result.median_ms(i) for i in range(len(result.sql))]
+    print_statements(result.sql, width, medians)
 
 
 def explain(app, result: Result, top: int) -> None:
     """EXPLAIN the slowest statements of one request (ANALYZE on PostgreSQL)."""
     order = sorted(range(len(result.sql)), key=result.median_ms, reverse=True)[:top]
-    with app.app_context():
-        dialect = db.engine.dialect.name
-        prefix = "EXPLAIN (ANALYZE, BUFFERS) " if dialect == "postgresql" else "EXPLAIN QUERY PLAN "
-        with db.engine.connect() as conn:
-            for i in order:
-                statement = result.sql[i]
-                print(
-                    f"\nEXPLAIN (median {result.median_ms(i):.1f} ms) {result.user} "
-                    f"GET {result.url}:\n  "
-                    f"{abbreviate(statement.sql, 400)}"
-                )
-                try:
-                    rows = conn.exec_driver_sql(prefix + statement.sql, statement.params or ())
-                except Exception as exc:  # e.g. the statement that made the request fail
-                    conn.rollback()
-                    print(f"    cannot EXPLAIN: {str(exc).splitlines()[0]}")
-                    continue
-                for row in rows:
-                    line = row[-1] if dialect == "sqlite" else row[0]
-                    indent = f"{row[1]:>3}" if dialect == "sqlite" else ""
-                    print(f"    {indent} {line}")
+    chosen = [(result.median_ms(i), result.sql[i]) for i in order]
+    explain_statements(app, chosen, f"{result.user} GET {result.url}")
 
 
 # --------------------------------------------------------------------------- main
@@ -523,27 +402,13 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    logging.disable(logging.WARNING)  # FAB's and the app's info/warning chatter
-    # TestConfig's short SECRET_KEY also signs the JWTs; irrelevant to a benchmark.
-    warnings.filterwarnings("ignore", message=".*HMAC key.*")
-    with tempfile.TemporaryDirectory(prefix="invoiceflow_bench_") as tmp_dir:
-        tmp = Path(tmp_dir)
-        with fresh_database(args.db, tmp) as url:
-            files = tmp / "files"
-            files.mkdir()
-            app = create_app("test", SQLALCHEMY_DATABASE_URI=url, FILE_STORAGE_DIR=str(files))
-            try:
-                return run(app, url, args)
-            finally:
-                with app.app_context():
-                    db.session.remove()
-                    with suppress(Exception):
-                        db.engine.dispose()
+    quiet()
+    with bench_app(args.db) as (app, url):
+        return run(app, url, args)
 
 
 def run(app, url: str, args: argparse.Namespace) -> int:
-    shown_url = make_url(url).render_as_string(hide_password=True)
-    print(f"Database: {shown_url}   (load average {_load()})")
+    print(f"Database: {shown_url(url)}   (load average {load_average()})")
     started = time.perf_counter()
     seed(app, args.invoices, args.counterparties, args.analyze)
     print(
@@ -580,12 +445,8 @@ def report(app, results: list[Result], args: argparse.Namespace) -> None:
     missed = sum(not r.meets_target for r in results)
     print(
         f"\n{len(results) - missed}/{len(results)} cases meet the target "
-        f"(load average now {_load()}: wall times grow with other work on the machine)."
+        f"(load average now {load_average()}: wall times grow with other work on the machine)."
     )
-
-
-def _load() -> str:
-    return " ".join(f"{v:.1f}" for v in os.getloadavg())
 
 
 if __name__ == "__main__":
