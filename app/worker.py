@@ -1,4 +1,4 @@
-"""The background worker: delivers the mail outbox (and, later, fires due timers).
+"""The background worker: fires due timers of the diagrams and delivers the mail outbox.
 
 `flask worker` runs it; `python run.py` starts one in a thread beside the development server.
 """
@@ -12,15 +12,19 @@ from app.extensions import db
 from app.mail import OutboxMailer
 from app.models.base import utcnow
 from app.services.mail_delivery import deliver_due
+from app.services.timers import fire_due_timers
 
 log = logging.getLogger(__name__)
 
 
 def work_once(app, now=None, mailer=None) -> dict:
-    """One pass: send what is due. `now` is the application's clock (tests move it)."""
+    """One pass: timers, then mail. `now` is the application's clock (tests move it)."""
+    now = now or utcnow()
     with app.app_context():
         try:
-            return deliver_due(db.session, mailer or OutboxMailer(app), now or utcnow())
+            timers = fire_due_timers(db.session, now)
+            counts = deliver_due(db.session, mailer or OutboxMailer(app), now)
+            return {**counts, "timers": timers}
         finally:
             db.session.remove()
 

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import g
 from flask_appbuilder.security.sqla.models import User
 from flask_babel import get_locale
+from markupsafe import Markup, escape
 
 from app.domain.labels import status_label
 from app.domain.money import format_amount
 from app.domain.titles import render_title
 from app.extensions import db
 from app.i18n import _
+from app.models.base import utcnow
 from app.services import inbox
+from app.services.discussion import Discussion, load_discussion
 from app.services.my_tasks import count_my_open_tasks
 from app.web.forms import KIND_LABELS
 
@@ -36,6 +41,9 @@ ACTION_LABELS = {
     "edited": _("edited the card"),
     "file_added": _("added a file"),
     "file_removed": _("removed a file"),
+    "message_posted": _("wrote in the discussion"),
+    "message_edited": _("edited a message in the discussion"),
+    "message_deleted": _("deleted a message from the discussion"),
     "approvers_changed": _("set the approvers"),
     "duplicate_warning": _("was warned of a possible duplicate"),
     "submitted": _("submitted the invoice for approval"),
@@ -47,7 +55,15 @@ ACTION_LABELS = {
     "paid": _("recorded the payment"),
     "withdrawn": _("withdrew the invoice"),
     "reassigned": _("reassigned a task"),
+    "reminder_sent": _("reminded the holder of a waiting task"),
+    "escalated": _("reported an overdue task to the initiator and the administrators"),
 }
+
+
+# Matched in already-escaped text: `&amp;` may be part of a URL; `&lt;`, `&#34;` and the like
+# (escaped < > " ') end it, as does whitespace.
+ESCAPED_URL = re.compile(r"\bhttps?://(?:[^\s&<>\"']|&amp;)+", re.IGNORECASE)
+TRAILING_PUNCTUATION = ".,;:!?)]}"
 
 
 def task_title(task) -> str:
@@ -88,6 +104,36 @@ def approver_names(user_ids) -> str:
     )
 
 
+def linkify(text) -> Markup:
+    """Plain text made safe to show: escaped first, then http(s) URLs wrapped in links."""
+    escaped = str(escape(text or ""))
+    return Markup(ESCAPED_URL.sub(_link, escaped))  # noqa: S704 - built from escaped text only
+
+
+def _link(match: re.Match) -> str:
+    url = match.group(0)
+    trail = ""
+    while url[-1] in TRAILING_PUNCTUATION and not _closes_a_pair_inside(url):
+        url, trail = url[:-1], url[-1] + trail
+    if url.endswith("://"):
+        return match.group(0)  # a scheme alone is no link
+    return (
+        f'<a href="{url}" rel="nofollow noopener noreferrer" target="_blank">{url}</a>{trail}'
+    )
+
+
+def _closes_a_pair_inside(url: str) -> bool:
+    """Keep `)` in https://en.wikipedia.org/wiki/Foo_(bar); drop it in (see https://x.org)."""
+    pairs = {")": "(", "]": "[", "}": "{"}
+    last = url[-1]
+    return last in pairs and url.count(pairs[last]) >= url.count(last)
+
+
+def discussion_of(invoice_id) -> Discussion:
+    """The thread shown on a card or a task page, read for the signed-in user."""
+    return load_discussion(db.session, g.user, invoice_id, utcnow())
+
+
 def open_task_count() -> int:
     """Open tasks of the signed-in user, counted once per request for the menu."""
     user = getattr(g, "user", None)
@@ -122,4 +168,6 @@ def register(app) -> None:
         open_task_count=open_task_count,
         unread_notification_count=unread_notification_count,
         status_style=lambda s: STATUS_STYLES.get(s, "default"),
+        discussion_of=discussion_of,
     )
+    app.jinja_env.filters["linkify"] = linkify

@@ -80,6 +80,16 @@ class ReadyTask:
         return titles
 
 
+@dataclass(frozen=True)
+class FiredTimer:
+    """A boundary timer that fired, with the `notify` property the diagram gave it."""
+
+    notify: str
+    timer_id: str
+    task_guid: str | None  # the user task the timer is attached to
+    firing_id: str  # unique per firing: a cycle timer fires several times
+
+
 @dataclass
 class ProcessDefinition:
     process_id: str
@@ -164,6 +174,35 @@ class InvoiceWorkflow:
         task.run()
         self._run_engine()
 
+    def fire_due_timers(self) -> list[FiredTimer]:
+        """Fire timers that are due by the clock and run on; report those with `notify`."""
+        before = self._completed_ids()
+        self._wf.refresh_timers()
+        self._run_engine()
+        fired = []
+        for task in self._wf.get_tasks(state=TaskState.ANY_MASK):
+            if task.state != TaskState.COMPLETED or task.id in before or task.parent is None:
+                continue
+            notify = _properties(task.parent.task_spec).get("notify")
+            if notify:
+                fired.append(
+                    FiredTimer(
+                        notify,
+                        task.parent.task_spec.bpmn_id,
+                        _attached_user_task(task.parent),
+                        str(task.id),
+                    )
+                )
+        return fired
+
+    def _completed_ids(self) -> set:
+        # get_tasks(state=COMPLETED) skips tasks inside running subprocesses: filter ourselves.
+        return {
+            t.id
+            for t in self._wf.get_tasks(state=TaskState.ANY_MASK)
+            if t.state == TaskState.COMPLETED
+        }
+
     def cancel(self) -> None:
         self._wf.cancel()
 
@@ -215,6 +254,15 @@ class InvoiceWorkflow:
             raise
         except Exception as exc:  # noqa: BLE001 - any diagram failure becomes one clear error
             raise WorkflowError(_describe(exc)) from exc
+
+
+def _attached_user_task(boundary_task) -> str | None:
+    """The user task a boundary event sits on: a sibling under the boundary split."""
+    split = boundary_task.parent
+    for sibling in split.children if split is not None else []:
+        if sibling.task_spec.manual:
+            return str(sibling.id)
+    return None
 
 
 def _properties(spec) -> dict:

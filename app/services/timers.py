@@ -1,0 +1,106 @@
+"""Timers from the diagram: the worker fires due ones; reminders and escalations notify people.
+
+No decision is ever taken by a timer: it only tells people. `now` is the application's clock.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.errors import InvoiceFlowError
+from app.models import HumanTask, InstanceStatus, Invoice, NotificationKind, ProcessInstance
+from app.models.user import Role, User
+from app.roles import ADMIN
+from app.services import audit, use_case
+from app.services.notify import holders_of, notify
+from app.services.process_runtime import advance, load_workflow, run_step, task_params
+
+REMINDER, ESCALATION = "reminder", "escalation"
+
+
+def due_instances(session: Session, now: datetime, limit: int = 50) -> list[int]:
+    ids = list(
+        session.scalars(
+            select(ProcessInstance.id)
+            .where(
+                ProcessInstance.status == InstanceStatus.RUNNING,
+                ProcessInstance.next_timer_at <= now,
+            )
+            .order_by(ProcessInstance.next_timer_at)
+            .limit(limit)
+        )
+    )
+    session.commit()
+    return ids
+
+
+def fire_due_timers(session: Session, now: datetime, limit: int = 50) -> int:
+    """One transaction per instance; an instance someone else just saved waits for next pass."""
+    fired = 0
+    for instance_id in due_instances(session, now, limit):
+        try:
+            fired += fire_timers_of(session, instance_id)
+        except InvoiceFlowError:
+            continue
+    return fired
+
+
+@use_case
+def fire_timers_of(session: Session, instance_id: int) -> int:
+    instance = session.get(ProcessInstance, instance_id)
+    invoice = session.get(Invoice, instance.invoice_id)
+    workflow = load_workflow(instance)
+    fired = []
+    run_step(lambda: fired.extend(workflow.fire_due_timers()))
+    for timer in fired:
+        _tell_people(session, invoice, timer)
+    advance(session, None, instance, invoice, workflow)
+    return len(fired)
+
+
+def _tell_people(session: Session, invoice: Invoice, timer) -> None:
+    task = session.scalars(select(HumanTask).where(HumanTask.task_guid == timer.task_guid)).first()
+    if task is None:
+        return
+    holders = holders_of(session, task)
+    params = task_params(task)
+    event = f"{timer.timer_id}:{timer.firing_id}"
+    notify(
+        session,
+        NotificationKind.REMINDER,
+        holders,
+        event=event,
+        invoice_id=invoice.id,
+        task_guid=task.task_guid,
+        params=params,
+    )
+    action = "reminder_sent"
+    if timer.notify == ESCALATION:
+        action = "escalated"
+        notify(
+            session,
+            NotificationKind.ESCALATION,
+            [invoice.initiator_id, *_admins(session)],
+            event=event,
+            invoice_id=invoice.id,
+            task_guid=task.task_guid,
+            params={**params, "holders": holders},
+        )
+    audit.record(
+        session,
+        action,
+        None,
+        {"task": task.task_guid, "step": task.name, "to": holders, "timer": timer.timer_id},
+        invoice.id,
+    )
+
+
+def _admins(session: Session) -> list[int]:
+    return list(
+        session.scalars(
+            select(User.id).join(User.roles).where(Role.name == ADMIN, User.active.is_(True))
+        )
+    )
