@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
+import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -140,7 +142,7 @@ class InvoiceWorkflow:
 
     @classmethod
     def restore(cls, definition: ProcessDefinition, state: str) -> InvoiceWorkflow:
-        dct = json.loads(state)
+        dct = json.loads(_unpack(state))
         dct.update(json.loads(definition.spec_json))
         version = dct.get(SERIALIZER.VERSION_KEY)
         if version != SERIALIZER_VERSION:
@@ -159,7 +161,7 @@ class InvoiceWorkflow:
         dct.pop("spec")
         dct.pop("subprocess_specs")
         dct[SERIALIZER.VERSION_KEY] = SERIALIZER_VERSION
-        return json.dumps(dct, cls=SERIALIZER._encoder_cls, separators=(",", ":"))
+        return _pack(json.dumps(dct, cls=SERIALIZER._encoder_cls, separators=(",", ":")))
 
     def ready_tasks(self) -> list[ReadyTask]:
         return [_ready_task(t) for t in self._wf.get_tasks(state=TaskState.READY, manual=True)]
@@ -263,6 +265,20 @@ def _attached_user_task(boundary_task) -> str | None:
         if sibling.task_spec.manual:
             return str(sibling.id)
     return None
+
+
+_PACKED = "z:"
+
+
+def _pack(state_json: str) -> str:
+    """Compressed text: a first-round state is ~10 KB of JSON and ~3 KB stored."""
+    return _PACKED + base64.b64encode(zlib.compress(state_json.encode(), 6)).decode()
+
+
+def _unpack(state: str) -> str:
+    if state.startswith(_PACKED):
+        return zlib.decompress(base64.b64decode(state[len(_PACKED) :])).decode()
+    return state
 
 
 def _properties(spec) -> dict:
