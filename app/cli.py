@@ -132,3 +132,50 @@ def worker(once: bool):
         run_forever(app, threading.Event())
     except KeyboardInterrupt:
         click.echo("Worker stopped.")
+
+
+@process_group.command("lint")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--process", "process_id", default="invoice_approval")
+@with_appcontext
+def process_lint(path: str, process_id: str):
+    """Check a diagram; exit status 1 when it has errors."""
+    from pathlib import Path
+
+    from app.services.publish_process import check_diagram
+    from app.workflow.lint import has_errors
+
+    problems = check_diagram(
+        db.session, Path(path).read_bytes().decode("utf-8", "replace"), process_id
+    )
+    for problem in problems:
+        click.echo(str(problem))
+    click.echo(f"{len(problems)} problem(s).")
+    if has_errors(problems):
+        sys.exit(1)
+
+
+@process_group.command("publish")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--note", required=True, help="What changed, in a few words.")
+@click.option("--process", "process_id", default="invoice_approval")
+@with_appcontext
+def process_publish(path: str, note: str, process_id: str):
+    """Lint and publish a diagram as the current version for new invoices."""
+    from pathlib import Path
+
+    from app.services.publish_process import DiagramRejectedError, publish_process
+
+    try:
+        version = publish_process(
+            db.session, None, Path(path).read_text(encoding="utf-8"), note, process_id
+        )
+    except DiagramRejectedError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        sys.exit(1)
+    except ValidationError as exc:
+        raise click.ClickException(
+            " ".join(str(m) for v in exc.errors.values() for m in v)
+        ) from exc
+    click.echo(f"Published {process_id} version {version.version}.")

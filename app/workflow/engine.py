@@ -22,6 +22,7 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
 from app.workflow.sandbox import restricted_engine
+from app.workflow.xml import parse_bpmn
 
 # Cap on engine steps per action: a gateway cycle without a wait state cannot spin forever.
 MAX_ENGINE_STEPS = 1000
@@ -113,7 +114,7 @@ def load_definition(bpmn_xml: str, process_id: str) -> ProcessDefinition:
 @lru_cache(maxsize=64)
 def _load_definition(sha256: str, bpmn_xml: str, process_id: str) -> ProcessDefinition:
     parser = SpiffBpmnParser()
-    parser.add_bpmn_str(bpmn_xml.encode(), filename=f"{process_id}.bpmn")
+    parser.add_bpmn_xml(parse_bpmn(bpmn_xml), filename=f"{process_id}.bpmn")
     spec = parser.get_spec(process_id)
     subprocess_specs = parser.get_subprocess_specs(process_id)
     blank = SERIALIZER.to_dict(BpmnWorkflow(spec, subprocess_specs))

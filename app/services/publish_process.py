@@ -1,0 +1,121 @@
+"""Publishing a process version: linted first, audited with its note and the task-id diff."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from app.errors import InvoiceFlowError, NotFoundError, PermissionDeniedError, ValidationError
+from app.i18n import _
+from app.models import ProcessVersion
+from app.models.user import Role
+from app.roles import ADMIN, ANALYST, has_role
+from app.services import audit, use_case
+from app.services.process_versions import INVOICE_PROCESS
+from app.workflow.engine import sha256_of
+from app.workflow.lint import Problem, has_errors, lint, task_ids
+
+
+class DiagramRejectedError(InvoiceFlowError):
+    """Lint found errors; `problems` lists them all."""
+
+    status_code = 422
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__(_("The diagram has errors: %(n)s.", n=len(problems)))
+        self.problems = problems
+
+
+def existing_roles(session: Session) -> set[str]:
+    return set(session.scalars(select(Role.name)))
+
+
+def check_diagram(session: Session, xml: str, process_id: str = INVOICE_PROCESS) -> list[Problem]:
+    return lint(xml, existing_roles(session), process_id)
+
+
+def _require_analyst(actor) -> None:
+    if actor is not None and not has_role(actor, ANALYST, ADMIN):
+        raise PermissionDeniedError(_("Only analysts and administrators may publish processes."))
+
+
+@use_case
+def publish_process(
+    session: Session, actor, xml: str, note: str, process_id: str = INVOICE_PROCESS
+) -> ProcessVersion:
+    """Make a diagram the current version for new invoices. `actor` None: the command line.
+    Raises PermissionDeniedError, ValidationError, DiagramRejectedError."""
+    _require_analyst(actor)
+    note = (note or "").strip()
+    if not note or len(note) > 500:
+        raise ValidationError(
+            {"note": [_("Say in a few words what changed (up to 500 characters).")]}
+        )
+    problems = check_diagram(session, xml, process_id)
+    if has_errors(problems):
+        raise DiagramRejectedError([p for p in problems if p.severity == "error"])
+    previous = session.scalars(
+        select(ProcessVersion).where(
+            ProcessVersion.process_id == process_id, ProcessVersion.is_current.is_(True)
+        )
+    ).first()
+    number = (
+        session.scalar(
+            select(func.max(ProcessVersion.version)).where(ProcessVersion.process_id == process_id)
+        )
+        or 0
+    ) + 1
+    session.execute(
+        update(ProcessVersion)
+        .where(ProcessVersion.process_id == process_id)
+        .values(is_current=False)
+    )
+    version = ProcessVersion(
+        process_id=process_id,
+        version=number,
+        bpmn_xml=xml,
+        sha256=sha256_of(xml),
+        note=note,
+        is_current=True,
+        published_by_id=actor.id if actor else None,
+    )
+    session.add(version)
+    session.flush()
+    before = task_ids(previous.bpmn_xml) if previous else set()
+    after = task_ids(xml)
+    audit.record(
+        session,
+        "process_published",
+        actor.id if actor else None,
+        {
+            "process": process_id,
+            "version": number,
+            "note": note,
+            "added": sorted(after - before),
+            "removed": sorted(before - after),
+        },
+    )
+    return version
+
+
+@use_case
+def make_current(session: Session, actor, version_id) -> ProcessVersion:
+    """Put an earlier version back in use for new invoices. Raises PermissionDeniedError,
+    NotFoundError."""
+    _require_analyst(actor)
+    version = session.get(ProcessVersion, int(version_id))
+    if version is None:
+        raise NotFoundError(_("Process version not found."))
+    session.execute(
+        update(ProcessVersion)
+        .where(ProcessVersion.process_id == version.process_id)
+        .values(is_current=False)
+    )
+    version.is_current = True
+    audit.record(
+        session,
+        "process_version_made_current",
+        actor.id if actor else None,
+        {"process": version.process_id, "version": version.version},
+    )
+    return version

@@ -1,0 +1,195 @@
+"""Every lint rule names the element (or the line); hostile diagrams are refused, never run."""
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import ProcessVersion
+from app.services.publish_process import DiagramRejectedError, publish_process
+from app.workflow.lint import has_errors, lint
+
+DEFAULT = (Path(__file__).parents[2] / "processes" / "invoice_approval.bpmn").read_text()
+ROLES = {"Admin", "Initiator", "Approver", "Finance director", "Analyst", "Auditor"}
+
+
+def problems_of(xml: str) -> list:
+    return lint(xml, ROLES, "invoice_approval")
+
+
+def errors_about(xml: str) -> dict[str | None, str]:
+    errors: dict[str | None, str] = {}
+    for problem in problems_of(xml):
+        if problem.severity == "error":
+            errors[problem.element_id] = errors.get(problem.element_id, "") + problem.message + "; "
+    return errors
+
+
+def test_the_default_diagram_is_clean():
+    assert problems_of(DEFAULT) == []
+
+
+@pytest.mark.parametrize(
+    ("change", "element", "message"),
+    [
+        (
+            ("approvals[-1]['decision'] == 'return'", "approvals[-1]['decision'] =="),
+            "f_returned",
+            "syntax error",
+        ),
+        (
+            ("approvals[-1]['decision'] == 'return'", "__import__('os').system('id')"),
+            "f_returned",
+            "not allowed",
+        ),
+        (
+            ("approvals[-1]['decision'] == 'return'", "().__class__.__base__"),
+            "f_returned",
+            "not allowed",
+        ),
+        (("approvals = []", "while True: pass"), "correct", "`while` loops"),
+        (("approvals = []", "import os"), "correct", "imports are not allowed"),
+        (("approvals = []", "def f(n): return f(n)"), "correct", "functions are not allowed"),
+        (('name="Finance director"', 'name="Treasury"'), "pay", "neither `Initiator`"),
+        (
+            (
+                '<spiffworkflow:property name="form" value="payment"/>',
+                '<spiffworkflow:property name="form" value="sign"/>',
+            ),
+            "pay",
+            "`form` must be",
+        ),
+        (
+            ('value="Pay invoice #{number}"', 'value="Pay invoice #{invoice.number}"'),
+            "pay",
+            "not a bare field name",
+        ),
+        (
+            ('value="Pay invoice #{number}"', 'value="Pay invoice #{secret}"'),
+            "pay",
+            "unknown fields",
+        ),
+        (
+            ('name="assignee" value="approver"', 'name="assignee" value="boss"'),
+            "approve",
+            "not a variable the data provides",
+        ),
+        (
+            (
+                '<spiffworkflow:property name="status" value="paid"/>',
+                '<spiffworkflow:property name="status" value="done"/>',
+            ),
+            "end_paid",
+            "needs the property `status`",
+        ),
+        (('"R3/PT24H"', "R3/PT24H +"), "remind_approver", "syntax error"),
+    ],
+)
+def test_each_rule_names_the_element(change, element, message):
+    old, new = change
+    assert old in DEFAULT
+    errors = errors_about(DEFAULT.replace(old, new, 1))
+    assert element in errors, errors
+    assert message in errors[element]
+
+
+def test_a_flow_without_condition_out_of_an_exclusive_gateway_is_refused():
+    xml = DEFAULT.replace('default="f_approved"', "")
+    errors = errors_about(xml)
+    assert any("condition" in message for message in errors.values()), errors
+
+
+def test_a_missing_start_event_is_refused():
+    xml = DEFAULT.replace(
+        '<bpmn:startEvent id="start" name="Invoice submitted">',
+        '<bpmn:intermediateThrowEvent id="start" name="Invoice submitted">',
+        1,
+    )
+    xml = xml.replace("</bpmn:startEvent>\n\n", "</bpmn:intermediateThrowEvent>\n\n", 1)
+    assert has_errors(problems_of(xml))
+
+
+def test_xml_that_is_not_well_formed_gives_the_line():
+    [problem] = problems_of(DEFAULT.replace("</bpmn:exclusiveGateway>", "</bpmn:gateway>", 1))
+    assert problem.line and "not well-formed" in problem.message
+
+
+def test_a_truncated_file_is_refused():
+    assert has_errors(problems_of(DEFAULT[: len(DEFAULT) // 2]))
+
+
+def test_entities_are_refused_xxe_and_billion_laughs():
+    xxe = DEFAULT.replace(
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>',
+    )
+    laughs = DEFAULT.replace(
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "lol"><!ENTITY b "&a;&a;&a;&a;">]>',
+    )
+    for xml in (xxe, laughs):
+        [problem] = problems_of(xml)
+        assert "DOCTYPE and ENTITY" in problem.message
+
+
+def test_a_two_megabyte_file_is_refused():
+    padded = DEFAULT.replace(
+        "</bpmn:definitions>", "<!--" + "x" * 2_000_000 + "--></bpmn:definitions>"
+    )
+    [problem] = problems_of(padded)
+    assert "larger than" in problem.message
+
+
+def test_a_gateway_loop_without_a_wait_state_is_refused():
+    loop = DEFAULT.replace(
+        '<bpmn:sequenceFlow id="f_rejected" name="rejected" sourceRef="gw_decision" '
+        'targetRef="end_rejected">',
+        '<bpmn:sequenceFlow id="f_rejected" name="rejected" sourceRef="gw_decision" '
+        'targetRef="gw_spin">',
+    )
+    loop = loop.replace(
+        '    <bpmn:userTask id="correct"',
+        '''    <bpmn:exclusiveGateway id="gw_spin" default="f_spin_back">
+      <bpmn:incoming>f_rejected</bpmn:incoming>
+      <bpmn:incoming>f_spin_back</bpmn:incoming>
+      <bpmn:outgoing>f_spin_back</bpmn:outgoing>
+    </bpmn:exclusiveGateway>
+    <bpmn:sequenceFlow id="f_spin_back" sourceRef="gw_spin" targetRef="gw_spin"/>
+    <bpmn:userTask id="correct"''',
+        1,
+    )
+    errors = errors_about(loop)
+    assert "gw_spin" in errors and "spin forever" in errors["gw_spin"]
+
+
+def test_a_rejected_diagram_is_not_published(app):
+    with app.app_context():
+        before = db.session.scalar(select(func.count()).select_from(ProcessVersion))
+        with pytest.raises(DiagramRejectedError) as refused:
+            publish_process(
+                db.session, None, DEFAULT.replace('"Finance director"', '"Nobody"'), "break it"
+            )
+        assert [p.element_id for p in refused.value.problems] == ["pay"]
+        assert db.session.scalar(select(func.count()).select_from(ProcessVersion)) == before
+        db.session.remove()
+
+
+def test_the_command_line_lints_and_publishes(app, tmp_path):
+    good, bad = tmp_path / "good.bpmn", tmp_path / "bad.bpmn"
+    good.write_text(DEFAULT.replace('value="P5D"', 'value="P4D"'))
+    bad.write_text(DEFAULT.replace("approvals = []", "while True: pass"))
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["process", "lint", str(good)]).exit_code == 0
+    refused = runner.invoke(args=["process", "lint", str(bad)])
+    assert refused.exit_code == 1 and "correct" in refused.output
+    assert runner.invoke(args=["process", "publish", str(bad), "--note", "x"]).exit_code == 1
+    published = runner.invoke(args=["process", "publish", str(good), "--note", "Pay in 4 days"])
+    assert published.exit_code == 0, published.output
+    assert "version 2" in published.output
+    with app.app_context():
+        current = db.session.scalars(
+            select(ProcessVersion).where(ProcessVersion.is_current.is_(True))
+        ).one()
+        assert current.version == 2 and "P4D" in current.bpmn_xml
+        db.session.remove()
