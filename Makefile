@@ -5,9 +5,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export FLASK_APP := app:create_app
 
-.PHONY: run install translations messages db test test-postgres lint format bench clean
+.PHONY: run install assets translations messages db test test-postgres lint format bench clean
 
-run: install translations db
+run: install assets translations db
 	$(BIN)/python run.py
 
 $(STAMP): pyproject.toml
@@ -17,6 +17,18 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# bpmn-js from the npm registry, copied into the app's static files (users' networks may be closed).
+VENDOR := app/web/static/vendor/bpmn-js
+assets: $(VENDOR)/.built
+
+$(VENDOR)/.built: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p $(VENDOR)
+	cp node_modules/bpmn-js/dist/bpmn-navigated-viewer.production.min.js $(VENDOR)/
+	cp node_modules/bpmn-js/dist/bpmn-modeler.production.min.js $(VENDOR)/
+	cp -r node_modules/bpmn-js/dist/assets $(VENDOR)/
+	touch $@
 
 translations: install
 	$(BIN)/pybabel compile --use-fuzzy -d app/translations -f >/dev/null
@@ -33,10 +45,10 @@ db: install
 	$(BIN)/flask process seed
 	$(BIN)/flask demo-data
 
-test: install translations
+test: install assets translations
 	$(BIN)/pytest -q $(PYTEST_ARGS)
 
-test-postgres: install translations
+test-postgres: install assets translations
 	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
 		$(BIN)/pytest -q $(PYTEST_ARGS)
 
@@ -52,4 +64,4 @@ bench: install translations
 	$(BIN)/python bench/invoice_list.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache node_modules $(VENDOR)

@@ -44,7 +44,13 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     ],
     roles.APPROVER: [(READ, "Invoice"), (READ, "Counterparty")],
     roles.FINANCE_DIRECTOR: [(READ, "Invoice"), (READ, "Counterparty"), (WRITE, "Counterparty")],
-    roles.ANALYST: [(READ, "Invoice"), (READ, "Counterparty")],
+    roles.ANALYST: [
+        (READ, "Invoice"),
+        (READ, "Counterparty"),
+        (READ, "Process"),
+        (WRITE, "Process"),
+        ("menu_access", "Process"),
+    ],
     roles.AUDITOR: [
         (READ, "Invoice"),
         (READ, "Counterparty"),

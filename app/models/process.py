@@ -1,5 +1,6 @@
 from flask_appbuilder import Model
 from sqlalchemy import (
+    JSON,
     Boolean,
     Column,
     DateTime,
@@ -64,3 +65,20 @@ class ProcessInstance(Model):
 
     # Saving compares lock_version: of two concurrent decisions only one can save its state.
     __mapper_args__ = {"version_id_col": lock_version}
+
+
+class ProcessDraft(Model):
+    """An analyst's work in progress: saved, linted, reopened; published when clean."""
+
+    __tablename__ = "process_draft"
+
+    id = Column(Integer, primary_key=True)
+    process_id = Column(String(100), nullable=False, index=True)
+    bpmn_xml = Column(Text, nullable=False)
+    based_on_version = Column(Integer)
+    saved_by_id = Column(ForeignKey("ab_user.id"), nullable=False)
+    saved_at = Column(DateTime, nullable=False, default=utcnow)
+    problems = Column(JSON, nullable=False, default=list)
+    published_version_id = Column(ForeignKey("process_version.id"))
+
+    saved_by = relationship(User, lazy="joined")

@@ -206,6 +206,19 @@ class InvoiceWorkflow:
             if t.state == TaskState.COMPLETED
         }
 
+    def path_taken(self) -> tuple[set[str], set[str]]:
+        """BPMN ids of the elements passed through, and of those waiting for people now."""
+        done, waiting = set(), set()
+        for task in self._wf.get_tasks(state=TaskState.ANY_MASK):
+            bpmn_id = getattr(task.task_spec, "bpmn_id", None)
+            if not bpmn_id:
+                continue
+            if task.state == TaskState.COMPLETED:
+                done.add(bpmn_id)
+            elif task.state == TaskState.READY and task.task_spec.manual:
+                waiting.add(bpmn_id)
+        return done - waiting, waiting
+
     def cancel(self) -> None:
         self._wf.cancel()
 

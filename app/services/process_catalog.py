@@ -1,0 +1,114 @@
+"""What analysts work with: processes, their versions with the invoices on each, drafts."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.errors import NotFoundError, PermissionDeniedError, ValidationError
+from app.i18n import _
+from app.models import ProcessInstance, ProcessVersion
+from app.models.process import ProcessDraft
+from app.roles import ADMIN, ANALYST, has_role
+from app.services import use_case
+from app.services.process_versions import INVOICE_PROCESS
+from app.services.publish_process import check_diagram, publish_process
+from app.workflow.xml import MAX_BPMN_BYTES
+
+
+@dataclass
+class VersionRow:
+    version: ProcessVersion
+    invoices: int
+
+
+def require_analyst(actor) -> None:
+    if not has_role(actor, ANALYST, ADMIN):
+        raise PermissionDeniedError(_("Only analysts and administrators manage processes."))
+
+
+def versions(session: Session, actor, process_id: str = INVOICE_PROCESS) -> list[VersionRow]:
+    require_analyst(actor)
+    counts = dict(
+        session.execute(
+            select(ProcessInstance.process_version_id, func.count()).group_by(
+                ProcessInstance.process_version_id
+            )
+        ).all()
+    )
+    rows = session.scalars(
+        select(ProcessVersion)
+        .where(ProcessVersion.process_id == process_id)
+        .order_by(ProcessVersion.version.desc())
+    ).unique()
+    return [VersionRow(v, counts.get(v.id, 0)) for v in rows]
+
+
+def get_version(session: Session, actor, version_id) -> ProcessVersion:
+    require_analyst(actor)
+    version = session.get(ProcessVersion, int(version_id))
+    if version is None:
+        raise NotFoundError(_("Process version not found."))
+    return version
+
+
+def drafts(session: Session, actor, process_id: str = INVOICE_PROCESS) -> list[ProcessDraft]:
+    require_analyst(actor)
+    return list(
+        session.scalars(
+            select(ProcessDraft)
+            .where(
+                ProcessDraft.process_id == process_id, ProcessDraft.published_version_id.is_(None)
+            )
+            .order_by(ProcessDraft.saved_at.desc())
+        ).unique()
+    )
+
+
+def get_draft(session: Session, actor, draft_id) -> ProcessDraft:
+    require_analyst(actor)
+    draft = session.get(ProcessDraft, int(draft_id))
+    if draft is None:
+        raise NotFoundError(_("Draft not found."))
+    return draft
+
+
+@use_case
+def save_draft(
+    session: Session,
+    actor,
+    xml: str,
+    draft_id=None,
+    based_on: int | None = None,
+    process_id: str = INVOICE_PROCESS,
+) -> ProcessDraft:
+    """Store the analyst's diagram with its lint result. Raises PermissionDeniedError,
+    NotFoundError, ValidationError."""
+    require_analyst(actor)
+    if not xml or len(xml.encode()) > MAX_BPMN_BYTES:
+        raise ValidationError({"diagram": [_("The diagram is empty or larger than 1 MB.")]})
+    draft = session.get(ProcessDraft, int(draft_id)) if draft_id else None
+    if draft_id and draft is None:
+        raise NotFoundError(_("Draft not found."))
+    draft = draft or ProcessDraft(process_id=process_id, based_on_version=based_on)
+    draft.bpmn_xml = xml
+    draft.saved_by_id = actor.id
+    draft.problems = [asdict(p) for p in check_diagram(session, xml, process_id)]
+    session.add(draft)
+    session.flush()
+    return draft
+
+
+def publish_draft(session: Session, actor, draft_id, note: str) -> ProcessVersion:
+    """Publish a saved draft. Raises what publish_process raises, and NotFoundError."""
+    draft = get_draft(session, actor, draft_id)
+    version = publish_process(session, actor, draft.bpmn_xml, note, draft.process_id)
+    _mark_published(session, draft.id, version.id)
+    return version
+
+
+@use_case
+def _mark_published(session: Session, draft_id: int, version_id: int) -> None:
+    session.get(ProcessDraft, draft_id).published_version_id = version_id

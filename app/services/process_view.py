@@ -1,0 +1,39 @@
+"""An invoice's diagram as it ran: its own version, the path taken, who holds what now."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import ProcessInstance
+from app.services.process_runtime import load_workflow
+from app.services.process_versions import current_version
+from app.services.visibility import get_visible_invoice
+
+
+@dataclass
+class InvoiceDiagram:
+    xml: str
+    version: int
+    done: list[str] = field(default_factory=list)
+    waiting: list[str] = field(default_factory=list)
+
+
+def invoice_diagram(session: Session, actor, invoice_id) -> InvoiceDiagram:
+    """Raises NotFoundError for an invoice the actor may not see."""
+    invoice = get_visible_invoice(session, actor, invoice_id)
+    instance = session.scalars(
+        select(ProcessInstance).where(ProcessInstance.invoice_id == invoice.id)
+    ).first()
+    if instance is None:  # a draft: the version it would start on
+        version = current_version(session)
+        return InvoiceDiagram(version.bpmn_xml, version.version)
+    done, waiting = load_workflow(instance).path_taken()
+    return InvoiceDiagram(
+        instance.process_version.bpmn_xml,
+        instance.process_version.version,
+        sorted(done),
+        sorted(waiting),
+    )

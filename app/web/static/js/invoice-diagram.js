@@ -1,0 +1,38 @@
+// The invoice's own process version, with the path taken and the current task highlighted.
+(function () {
+  "use strict";
+  function show(container) {
+    fetch(container.dataset.source, { credentials: "same-origin" })
+      .then(function (response) { return response.json(); })
+      .then(function (data) {
+        var viewer = new BpmnJS({ container: container });
+        return viewer.importXML(data.xml).then(function () {
+          var canvas = viewer.get("canvas");
+          var overlays = viewer.get("overlays");
+          var registry = viewer.get("elementRegistry");
+          data.done.forEach(function (id) {
+            if (registry.get(id)) { canvas.addMarker(id, "if-done"); }
+          });
+          data.waiting.forEach(function (id) {
+            if (!registry.get(id)) { return; }
+            canvas.addMarker(id, "if-waiting");
+            var holder = data.holders[id];
+            if (holder) {
+              var note = document.createElement("div");
+              note.className = "if-holder";
+              note.textContent = holder;
+              overlays.add(id, { position: { bottom: -4, left: 0 }, html: note });
+            }
+          });
+          canvas.zoom("fit-viewport");
+          container.dataset.rendered = "true";
+        });
+      })
+      .catch(function (error) {
+        container.textContent = container.dataset.failed || "The diagram could not be shown.";
+        container.dataset.rendered = "failed";
+        if (window.console) { console.error(error); }
+      });
+  }
+  document.querySelectorAll("[data-invoice-diagram]").forEach(show);
+})();

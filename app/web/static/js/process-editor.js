@@ -1,0 +1,185 @@
+// The process editor: bpmn-js with a small side panel for InvoiceFlow's diagram contract
+// (lanes, task properties, end-event status, gateway conditions, timer delays).
+(function () {
+  "use strict";
+  var SPIFF = {
+    name: "SpiffWorkflow", uri: "http://spiffworkflow.org/bpmn/schema/1.0/core",
+    prefix: "spiffworkflow", xml: { tagAlias: "lowerCase" },
+    types: [
+      { name: "Properties", superClass: ["Element"],
+        properties: [{ name: "properties", type: "Property", isMany: true }] },
+      { name: "Property", superClass: ["Element"],
+        properties: [{ name: "name", isAttr: true, type: "String" },
+                     { name: "value", isAttr: true, type: "String" }] },
+      { name: "PreScript", superClass: ["Element"],
+        properties: [{ name: "value", isBody: true, type: "String" }] },
+      { name: "PostScript", superClass: ["Element"],
+        properties: [{ name: "value", isBody: true, type: "String" }] }
+    ]
+  };
+  var TASK_PROPERTIES = ["form", "title", "title_ru", "assignee", "due"];
+  var container = document.getElementById("editor");
+  var panel = document.getElementById("properties");
+  var body = document.getElementById("properties-body");
+  var modeler = new BpmnJS({ container: container, moddleExtensions: { spiffworkflow: SPIFF } });
+  var modeling, moddle, selected = null;
+
+  function spiffProperties(bo) {
+    var ext = bo.extensionElements;
+    var holder = ext && (ext.values || []).find(function (v) { return v.$type === "spiffworkflow:Properties"; });
+    var result = {};
+    (holder && holder.properties || []).forEach(function (p) { result[p.name] = p.value; });
+    return result;
+  }
+
+  function setSpiffProperty(element, name, value) {
+    var bo = element.businessObject;
+    var ext = bo.extensionElements || moddle.create("bpmn:ExtensionElements", { values: [] });
+    ext.values = ext.values || [];
+    var holder = ext.values.find(function (v) { return v.$type === "spiffworkflow:Properties"; });
+    if (!holder) { holder = moddle.create("spiffworkflow:Properties", { properties: [] }); ext.values.push(holder); }
+    holder.properties = (holder.properties || []).filter(function (p) { return p.name !== name; });
+    if (value) { holder.properties.push(moddle.create("spiffworkflow:Property", { name: name, value: value })); }
+    modeling.updateProperties(element, { extensionElements: ext });
+  }
+
+  function field(label, value, onChange, options) {
+    var group = document.createElement("div");
+    group.className = "form-group";
+    var caption = document.createElement("label");
+    caption.textContent = label;
+    var input;
+    if (options) {
+      input = document.createElement("select");
+      [""].concat(options).forEach(function (o) {
+        var option = document.createElement("option");
+        option.value = o; option.textContent = o || "—";
+        if (o === (value || "")) { option.selected = true; }
+        input.appendChild(option);
+      });
+    } else {
+      input = document.createElement("input");
+      input.value = value || "";
+    }
+    input.className = "form-control input-sm";
+    input.name = label;
+    input.addEventListener("change", function () { onChange(input.value.trim()); });
+    group.appendChild(caption); group.appendChild(input);
+    body.appendChild(group);
+  }
+
+  function expressionOf(node) { return node && node.body || ""; }
+
+  function render(element) {
+    body.innerHTML = "";
+    selected = element;
+    if (!element) { return; }
+    var bo = element.businessObject;
+    var title = document.createElement("p");
+    title.innerHTML = "<strong></strong> <code></code>";
+    title.firstChild.textContent = bo.$type.replace("bpmn:", "");
+    title.lastChild.textContent = bo.id;
+    body.appendChild(title);
+    field("name", bo.name, function (v) { modeling.updateProperties(element, { name: v }); });
+    if (bo.$type === "bpmn:Lane") {
+      var hint = document.createElement("p");
+      hint.className = "help-block";
+      hint.textContent = "Initiator, or one of: " + JSON.parse(panel.dataset.roles).join(", ");
+      body.appendChild(hint);
+    }
+    if (bo.$type === "bpmn:UserTask") {
+      var props = spiffProperties(bo);
+      TASK_PROPERTIES.forEach(function (name) {
+        field(name, props[name], function (v) { setSpiffProperty(element, name, v); },
+              name === "form" ? JSON.parse(panel.dataset.forms) : null);
+      });
+    }
+    if (bo.$type === "bpmn:EndEvent") {
+      field("status", spiffProperties(bo).status, function (v) { setSpiffProperty(element, "status", v); },
+            JSON.parse(panel.dataset.statuses));
+    }
+    if (bo.$type === "bpmn:SequenceFlow") {
+      field("condition", expressionOf(bo.conditionExpression), function (v) {
+        modeling.updateProperties(element, {
+          conditionExpression: v ? moddle.create("bpmn:FormalExpression", { body: v }) : undefined });
+      });
+    }
+    var timer = (bo.eventDefinitions || []).find(function (d) { return d.$type === "bpmn:TimerEventDefinition"; });
+    if (timer) {
+      ["timeDuration", "timeCycle", "timeDate"].forEach(function (kind) {
+        field(kind, expressionOf(timer[kind]), function (v) {
+          timer[kind] = v ? moddle.create("bpmn:FormalExpression", { body: v }) : undefined;
+          modeling.updateProperties(element, { eventDefinitions: bo.eventDefinitions });
+        });
+      });
+    }
+  }
+
+  function showProblems(problems) {
+    var list = document.getElementById("problems");
+    var canvas = modeler.get("canvas");
+    var registry = modeler.get("elementRegistry");
+    registry.getAll().forEach(function (el) { canvas.removeMarker(el.id, "if-problem"); });
+    list.innerHTML = "";
+    if (!problems.length) {
+      var ok = document.createElement("li");
+      ok.className = "text-success"; ok.textContent = list.dataset.none;
+      list.appendChild(ok);
+    }
+    problems.forEach(function (p) {
+      var item = document.createElement("li");
+      item.className = p.severity === "error" ? "text-danger" : "text-warning";
+      item.dataset.element = p.element_id || "";
+      item.textContent = (p.element_id || "diagram") + (p.line ? " (line " + p.line + ")" : "") + ": " + p.message;
+      list.appendChild(item);
+      if (p.element_id && registry.get(p.element_id)) { canvas.addMarker(p.element_id, "if-problem"); }
+    });
+  }
+
+  document.getElementById("problems").addEventListener("click", function (event) {
+    var id = event.target.dataset.element;
+    var element = id && modeler.get("elementRegistry").get(id);
+    if (element) {
+      modeler.get("selection").select(element);
+      modeler.get("canvas").scrollToElement(element);
+    }
+  });
+
+  document.getElementById("save-draft").addEventListener("click", function () {
+    var state = document.getElementById("save-state");
+    state.textContent = "…";
+    modeler.saveXML({ format: true }).then(function (result) {
+      return fetch(container.dataset.save, {
+        method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": container.dataset.csrf },
+        body: JSON.stringify({ xml: result.xml })
+      });
+    }).then(function (response) { return response.json(); })
+      .then(function (data) {
+        state.textContent = data.saved ? "✓" : "✗";
+        state.dataset.saved = data.saved ? "true" : "false";
+        showProblems(data.problems || []);
+      });
+  });
+
+  fetch(container.dataset.source, { credentials: "same-origin" })
+    .then(function (response) { return response.text(); })
+    .then(function (xml) { return modeler.importXML(xml); })
+    .then(function () {
+      modeling = modeler.get("modeling");
+      moddle = modeler.get("moddle");
+      modeler.get("canvas").zoom("fit-viewport");
+      modeler.on("selection.changed", function (event) { render(event.newSelection[0] || null); });
+      modeler.on("element.changed", function (event) {
+        if (selected && event.element === selected && document.activeElement.tagName === "BODY") { render(selected); }
+      });
+      var initial = [];
+      document.querySelectorAll("#problems li").forEach(function (li) {
+        if (li.dataset.element) { initial.push({ element_id: li.dataset.element }); }
+      });
+      initial.forEach(function (p) {
+        if (modeler.get("elementRegistry").get(p.element_id)) { modeler.get("canvas").addMarker(p.element_id, "if-problem"); }
+      });
+      container.dataset.rendered = "true";
+    });
+})();

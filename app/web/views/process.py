@@ -1,0 +1,181 @@
+"""Process diagrams: every participant sees an invoice's path; analysts manage versions."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, jsonify, redirect, request, url_for
+from flask_appbuilder import BaseView, expose
+from flask_appbuilder.security.decorators import has_access
+
+from app.errors import ValidationError
+from app.i18n import _
+from app.services import process_catalog as catalog
+from app.services.process_history import process_history
+from app.services.process_view import invoice_diagram
+from app.services.publish_process import DiagramRejectedError, existing_roles, make_current
+from app.web import context
+from app.web.templating import task_holder
+from app.workflow.lint import FORMS, STATUSES
+
+
+class DiagramView(BaseView):
+    route_base = "/diagram"
+    class_permission_name = "Task"
+    method_permission_name = {"invoice": "read"}
+    base_permissions = ["can_read"]
+
+    @expose("/invoice/<int:invoice_id>")
+    @has_access
+    def invoice(self, invoice_id):
+        diagram = invoice_diagram(context.session(), context.actor(), invoice_id)
+        _done, open_tasks, _payments = process_history(context.session(), invoice_id)
+        holders = {
+            t.bpmn_id: f"{task_holder(t)} · {t.created_at:%Y-%m-%d %H:%M}" for t in open_tasks
+        }
+        return jsonify(
+            xml=diagram.xml,
+            version=diagram.version,
+            done=diagram.done,
+            waiting=diagram.waiting,
+            holders=holders,
+        )
+
+
+class ProcessView(BaseView):
+    """Analysts and administrators: versions, drafts, the editor, lint, publish."""
+
+    route_base = "/process"
+    class_permission_name = "Process"
+    method_permission_name = {
+        "index": "read",
+        "version": "read",
+        "download_version": "read",
+        "download_draft": "read",
+        "editor": "read",
+        "make_current": "write",
+        "new_draft": "write",
+        "save_draft": "write",
+        "publish": "write",
+    }
+    base_permissions = ["can_read", "can_write"]
+    default_view = "index"
+
+    @expose("/")
+    @has_access
+    def index(self):
+        session, actor = context.session(), context.actor()
+        return self.render_template(
+            "process/index.html",
+            rows=catalog.versions(session, actor),
+            drafts=catalog.drafts(session, actor),
+            title=_("Process"),
+        )
+
+    @expose("/version/<int:version_id>")
+    @has_access
+    def version(self, version_id):
+        version = catalog.get_version(context.session(), context.actor(), version_id)
+        return self.render_template(
+            "process/version.html",
+            version=version,
+            title=_("Process version %(n)s", n=version.version),
+        )
+
+    @expose("/version/<int:version_id>/bpmn")
+    @has_access
+    def download_version(self, version_id):
+        version = catalog.get_version(context.session(), context.actor(), version_id)
+        return _bpmn_file(version.bpmn_xml, f"{version.process_id}-v{version.version}.bpmn")
+
+    @expose("/version/<int:version_id>/make-current", methods=["POST"])
+    @has_access
+    def make_current(self, version_id):
+        version = make_current(context.session(), context.actor(), version_id)
+        flash(_("Version %(n)s is now used for new invoices.", n=version.version), "success")
+        return redirect(url_for(".index"))
+
+    @expose("/drafts", methods=["POST"])
+    @has_access
+    def new_draft(self):
+        upload = request.files.get("diagram")
+        if upload and upload.filename:
+            xml = upload.read().decode("utf-8", "replace")
+            based_on = None
+        else:
+            version = catalog.get_version(
+                context.session(), context.actor(), request.form.get("version_id")
+            )
+            xml, based_on = version.bpmn_xml, version.version
+        try:
+            draft = catalog.save_draft(context.session(), context.actor(), xml, based_on=based_on)
+        except ValidationError as exc:
+            flash(str(exc.errors["diagram"][0]), "danger")
+            return redirect(url_for(".index"))
+        return redirect(url_for(".editor", draft_id=draft.id))
+
+    @expose("/drafts/<int:draft_id>")
+    @has_access
+    def editor(self, draft_id):
+        draft = catalog.get_draft(context.session(), context.actor(), draft_id)
+        roles = sorted(existing_roles(context.session()))
+        return self.render_template(
+            "process/editor.html",
+            draft=draft,
+            roles=roles,
+            forms=FORMS,
+            statuses=STATUSES,
+            title=_("Edit the process"),
+        )
+
+    @expose("/drafts/<int:draft_id>/bpmn")
+    @has_access
+    def download_draft(self, draft_id):
+        draft = catalog.get_draft(context.session(), context.actor(), draft_id)
+        return _bpmn_file(draft.bpmn_xml, f"{draft.process_id}-draft-{draft.id}.bpmn")
+
+    @expose("/drafts/<int:draft_id>/save", methods=["POST"])
+    @has_access
+    def save_draft(self, draft_id):
+        body = request.get_json(silent=True) or {}
+        try:
+            draft = catalog.save_draft(
+                context.session(), context.actor(), body.get("xml") or "", draft_id=draft_id
+            )
+        except ValidationError as exc:
+            return jsonify(
+                saved=False,
+                problems=[
+                    {"severity": "error", "element_id": None, "line": None, "message": str(m)}
+                    for m in exc.errors["diagram"]
+                ],
+            ), 422
+        return jsonify(saved=True, problems=draft.problems)
+
+    @expose("/drafts/<int:draft_id>/publish", methods=["POST"])
+    @has_access
+    def publish(self, draft_id):
+        try:
+            version = catalog.publish_draft(
+                context.session(), context.actor(), draft_id, request.form.get("note")
+            )
+        except DiagramRejectedError as exc:
+            for problem in exc.problems:
+                flash(str(problem), "danger")
+            return redirect(url_for(".editor", draft_id=draft_id))
+        except ValidationError as exc:
+            flash(str(exc.errors["note"][0]), "danger")
+            return redirect(url_for(".editor", draft_id=draft_id))
+        flash(
+            _("Published as version %(n)s: new invoices start on it.", n=version.version), "success"
+        )
+        return redirect(url_for(".index"))
+
+
+def _bpmn_file(xml: str, name: str):
+    return current_app.response_class(
+        xml,
+        mimetype="application/xml",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
