@@ -17,6 +17,7 @@ from app.security import seed_roles
 from app.services.process_versions import seed_process_versions
 from tests import factories
 from tests.databases import temporary_database
+from tests.mail_server import SmtpServer
 
 APP_TABLES = (
     "outbox",
@@ -27,6 +28,7 @@ APP_TABLES = (
     "human_task",
     "process_instance",
     "attachment",
+    "message",
     "invoice_approver",
     "invoice",
     "counterparty",
@@ -116,3 +118,20 @@ def api_token(app):
 @pytest.fixture
 def today():
     return date.today()
+
+
+@pytest.fixture
+def smtp(app, monkeypatch):
+    """A real SMTP server (aiosmtpd) on a free localhost port; stop it to simulate an outage."""
+    server = SmtpServer()
+    server.start()
+    state = app.extensions["mail"]
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setitem(app.config, "MAIL_PORT", server.port)
+    monkeypatch.setattr(state, "server", "127.0.0.1")
+    monkeypatch.setattr(state, "port", server.port)
+    monkeypatch.setattr(state, "suppress", False)
+    monkeypatch.setattr(state, "use_tls", False)
+    monkeypatch.setattr(state, "use_ssl", False)
+    yield server
+    server.stop()

@@ -3,6 +3,7 @@
 from app.models.attachment import Attachment, AttachmentKind
 from app.models.audit import AuditEvent
 from app.models.counterparty import Counterparty
+from app.models.discussion import DiscussionMessage
 from app.models.invoice import Invoice, InvoiceApprover, InvoiceStatus
 from app.models.notification import (
     Notification,
@@ -20,6 +21,7 @@ __all__ = [
     "AttachmentKind",
     "AuditEvent",
     "Counterparty",
+    "DiscussionMessage",
     "Invoice",
     "InvoiceApprover",
     "InvoiceStatus",

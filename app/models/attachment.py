@@ -32,6 +32,8 @@ class Attachment(Model):
     uploaded_at = Column(DateTime, nullable=False, default=utcnow)
     removed_at = Column(DateTime)
     removed_by_id = Column(ForeignKey("ab_user.id"))
+    # Set when the file was posted with a discussion message; it is a card file all the same.
+    message_id = Column(ForeignKey("message.id"), index=True)
 
     uploaded_by = relationship(User, foreign_keys=[uploaded_by_id], lazy="joined")
 

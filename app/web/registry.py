@@ -2,9 +2,11 @@
 
 from app.i18n import _
 from app.web.api.counterparties import CounterpartyApi
+from app.web.api.discussion import DiscussionApi
 from app.web.api.invoices import InvoiceApi
 from app.web.api.tasks import InvoiceActionApi, TaskApi
 from app.web.views.counterparties import CounterpartyView
+from app.web.views.discussion import DiscussionView
 from app.web.views.files import AttachmentView
 from app.web.views.invoices import InvoiceView
 from app.web.views.notifications import DevMailView, NotificationView, OutboxView
@@ -31,6 +33,7 @@ def register(appbuilder) -> None:
         TaskView, "My tasks", label=_("My tasks"), icon="fa-check-square-o", category="Invoices"
     )
     appbuilder.add_view_no_menu(AttachmentView)
+    appbuilder.add_view_no_menu(DiscussionView)
     appbuilder.add_view_no_menu(NotificationView)
     appbuilder.add_view(
         OutboxView,
@@ -47,3 +50,4 @@ def register(appbuilder) -> None:
     appbuilder.add_api(CounterpartyApi)
     appbuilder.add_api(TaskApi)
     appbuilder.add_api(InvoiceActionApi)
+    appbuilder.add_api(DiscussionApi)

@@ -117,9 +117,7 @@ def _link(match: re.Match) -> str:
         url, trail = url[:-1], url[-1] + trail
     if url.endswith("://"):
         return match.group(0)  # a scheme alone is no link
-    return (
-        f'<a href="{url}" rel="nofollow noopener noreferrer" target="_blank">{url}</a>{trail}'
-    )
+    return f'<a href="{url}" rel="nofollow noopener noreferrer" target="_blank">{url}</a>{trail}'
 
 
 def _closes_a_pair_inside(url: str) -> bool:

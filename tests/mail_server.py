@@ -6,7 +6,6 @@ import email
 import socket
 from email.policy import default as default_policy
 
-import pytest
 from aiosmtpd.controller import Controller
 
 
@@ -45,19 +44,3 @@ class SmtpServer:
         if self.controller is not None:
             self.controller.stop()
             self.controller = None
-
-
-@pytest.fixture
-def smtp(app, monkeypatch):
-    server = SmtpServer()
-    server.start()
-    state = app.extensions["mail"]
-    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
-    monkeypatch.setitem(app.config, "MAIL_PORT", server.port)
-    monkeypatch.setattr(state, "server", "127.0.0.1")
-    monkeypatch.setattr(state, "port", server.port)
-    monkeypatch.setattr(state, "suppress", False)
-    monkeypatch.setattr(state, "use_tls", False)
-    monkeypatch.setattr(state, "use_ssl", False)
-    yield server
-    server.stop()

@@ -1,0 +1,213 @@
+"""The discussion on an invoice: its participants write, everyone who may see the invoice reads.
+
+Participants are collected from the invoice and its process, never chosen by hand: the initiator,
+the approvers, and whoever holds or held a task on it (for an open task offered to a role, every
+active holder of that role). A message may be edited or deleted by its author for a few minutes;
+nothing is ever physically deleted, and every post, edit and delete is an audit event.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.errors import (
+    InvoiceFlowError,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationError,
+)
+from app.i18n import _
+from app.models import DiscussionMessage, HumanTask, Invoice, NotificationKind, TaskStatus
+from app.services import audit, use_case
+from app.services.attachments import IncomingFile, store_files
+from app.services.notify import holders_of, notify
+from app.services.visibility import get_visible_invoice
+from app.storage import LocalFileStorage
+
+TEXT_LIMIT = 5000
+NOTIFICATION_TEXT_LIMIT = 500
+CHANGE_WINDOW = timedelta(minutes=5)
+
+
+class MessageLockedError(InvoiceFlowError):
+    """The message can no longer change: deleted, or posted too long ago."""
+
+    status_code = 409
+
+
+@dataclass
+class Discussion:
+    invoice: Invoice
+    messages: list[DiscussionMessage]
+    can_post: bool
+    actor_id: int
+    now: datetime
+
+    def can_change(self, message: DiscussionMessage) -> bool:
+        return may_change(self.actor_id, message, self.now)
+
+
+def participant_ids(session: Session, invoice: Invoice) -> set[int]:
+    """Everyone taking part in the invoice's process, past or present."""
+    ids = {invoice.initiator_id, *(approver.user_id for approver in invoice.approvers)}
+    tasks = session.execute(
+        select(
+            HumanTask.assignee_user_id,
+            HumanTask.completed_by_id,
+            HumanTask.candidate_role,
+            HumanTask.status,
+        ).where(HumanTask.invoice_id == invoice.id)
+    )
+    for task in tasks:
+        ids.update(pk for pk in (task.assignee_user_id, task.completed_by_id) if pk is not None)
+        if task.status == TaskStatus.OPEN and task.assignee_user_id is None:
+            ids.update(holders_of(session, task))
+    return ids
+
+
+def load_discussion(session: Session, actor, invoice_id, now: datetime) -> Discussion:
+    """The thread, oldest first. Raises NotFoundError when the actor may not see the invoice."""
+    invoice = get_visible_invoice(session, actor, invoice_id)
+    messages = list(
+        session.scalars(
+            select(DiscussionMessage)
+            .where(DiscussionMessage.invoice_id == invoice.id)
+            .order_by(DiscussionMessage.created_at, DiscussionMessage.id)
+        ).unique()
+    )
+    can_post = actor.id in participant_ids(session, invoice)
+    return Discussion(invoice, messages, can_post, actor.id, now)
+
+
+@use_case
+def post_message(
+    session: Session,
+    actor,
+    invoice_id,
+    text: object,
+    files: list[IncomingFile],
+    storage: LocalFileStorage,
+    max_size: int,
+    now: datetime,
+) -> DiscussionMessage:
+    """Post to the thread; files join the card. Notifies the other participants. Raises
+    NotFoundError, PermissionDeniedError, ValidationError, FileTooLargeError, FileRejectedError."""
+    invoice = get_visible_invoice(session, actor, invoice_id)
+    participants = participant_ids(session, invoice)
+    if actor.id not in participants:
+        raise PermissionDeniedError(
+            _("You may read this discussion; only the invoice's participants may write in it.")
+        )
+    message = DiscussionMessage(
+        invoice_id=invoice.id, author_id=actor.id, text=clean_text(text), created_at=now
+    )
+    session.add(message)
+    session.flush()
+    stored = store_files(session, actor, invoice, files, storage, max_size)
+    for attachment in stored:
+        attachment.message_id = message.id
+    details = {
+        "message_id": message.id,
+        "text": message.text,
+        "files": [{"attachment_id": a.id, "filename": a.filename} for a in stored],
+    }
+    audit.record(session, "message_posted", actor.id, details, invoice.id)
+    notify(
+        session,
+        NotificationKind.DISCUSSION,
+        participants - {actor.id},
+        event=f"message:{message.id}",
+        invoice_id=invoice.id,
+        params={"text": message.text[:NOTIFICATION_TEXT_LIMIT], "by": actor.id},
+    )
+    return message
+
+
+@use_case
+def edit_message(session: Session, actor, message_id, text: object, now: datetime):
+    """Change one's own message within the window. Raises NotFoundError,
+    PermissionDeniedError, MessageLockedError, ValidationError."""
+    message = _changeable_message(session, actor, message_id, now)
+    new_text = clean_text(text)
+    if new_text == message.text:
+        return message
+    details = {"message_id": message.id, "old": message.text, "new": new_text}
+    message.text = new_text
+    message.edited_at = now
+    audit.record(session, "message_edited", actor.id, details, message.invoice_id)
+    return message
+
+
+@use_case
+def delete_message(session: Session, actor, message_id, now: datetime) -> DiscussionMessage:
+    """Withdraw one's own message within the window; the audit trail keeps its text. Raises
+    NotFoundError, PermissionDeniedError, MessageLockedError."""
+    message = _changeable_message(session, actor, message_id, now)
+    details = {"message_id": message.id, "text": message.text}
+    message.text = ""
+    message.deleted_at = now
+    audit.record(session, "message_deleted", actor.id, details, message.invoice_id)
+    return message
+
+
+def clean_text(text: object) -> str:
+    """Plain text with its line breaks; raises ValidationError when empty or too long."""
+    if not isinstance(text, str):
+        text = ""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    if not text:
+        raise ValidationError({"text": [_("Write a message first.")]})
+    if len(text) > TEXT_LIMIT:
+        raise ValidationError(
+            {
+                "text": [
+                    _(
+                        "A message may have at most %(n)s characters (this one has %(m)s).",
+                        n=TEXT_LIMIT,
+                        m=len(text),
+                    )
+                ]
+            }
+        )
+    return text
+
+
+def may_change(actor_id: int, message: DiscussionMessage, now: datetime) -> bool:
+    return (
+        message.author_id == actor_id
+        and not message.is_deleted
+        and now - message.created_at <= CHANGE_WINDOW
+    )
+
+
+def get_visible_message(session: Session, actor, message_id: object) -> DiscussionMessage:
+    """The message if the actor may see its invoice; NotFoundError otherwise."""
+    try:
+        pk = int(message_id)
+    except (TypeError, ValueError) as exc:
+        raise NotFoundError(_("Message not found.")) from exc
+    message = session.get(DiscussionMessage, pk)
+    if message is None:
+        raise NotFoundError(_("Message not found."))
+    get_visible_invoice(session, actor, message.invoice_id)
+    return message
+
+
+def _changeable_message(session: Session, actor, message_id, now: datetime):
+    message = get_visible_message(session, actor, message_id)
+    if message.author_id != actor.id:
+        raise PermissionDeniedError(_("Only its author may edit or delete a message."))
+    if message.is_deleted:
+        raise MessageLockedError(_("This message was deleted."))
+    if now - message.created_at > CHANGE_WINDOW:
+        raise MessageLockedError(
+            _(
+                "A message may be edited or deleted only within %(n)s minutes of posting.",
+                n=int(CHANGE_WINDOW.total_seconds() // 60),
+            )
+        )
+    return message
