@@ -36,7 +36,7 @@ translations: install
 # After adding or changing text: re-extract, then translate the new entries in the .po file.
 messages: install
 	$(BIN)/pybabel extract -F babel.cfg -k _ -k lazy_gettext -o /tmp/invoiceflow.pot .
-	$(BIN)/pybabel update -i /tmp/invoiceflow.pot -d app/translations -l ru
+	$(BIN)/pybabel update --no-fuzzy-matching -i /tmp/invoiceflow.pot -d app/translations -l ru
 	$(BIN)/python app/translations/keep_fab_entries.py
 
 db: install

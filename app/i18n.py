@@ -1,7 +1,22 @@
-"""Translatable text for every layer: evaluated in the reader's language when rendered."""
+"""Translatable text for every layer: evaluated in the reader's language when rendered.
 
-from flask_babel import lazy_gettext
+Flask-Babel's lazy strings claim to be safe HTML (`__html__`), so a message carrying user input
+(a file name, a counterparty) would reach pages unescaped. These do not: templates escape them.
+"""
 
-_ = lazy_gettext
+from flask_babel import gettext
+from flask_babel.speaklater import LazyString
+
+
+class LazyText(LazyString):
+    def __getattribute__(self, name):
+        if name == "__html__":
+            raise AttributeError(name)
+        return super().__getattribute__(name)
+
+
+def _(string: str, **variables) -> LazyText:
+    return LazyText(gettext, string, **variables)
+
 
 __all__ = ["_"]

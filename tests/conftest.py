@@ -20,6 +20,7 @@ from tests.databases import temporary_database
 from tests.mail_server import SmtpServer
 
 APP_TABLES = (
+    "process_draft",
     "outbox",
     "notification",
     "user_preference",

@@ -25,9 +25,10 @@ class HumanTask(Model):
 
     __tablename__ = "human_task"
     __table_args__ = (
-        Index("ix_human_task_assignee_open", "assignee_user_id", "status", "created_at"),
-        Index("ix_human_task_role_open", "candidate_role", "status", "created_at"),
+        Index("ix_human_task_assignee_open", "assignee_user_id", "status", "created_at", "id"),
+        Index("ix_human_task_role_open", "candidate_role", "status", "created_at", "id"),
         Index("ix_human_task_invoice", "invoice_id", "status"),
+        Index("ix_human_task_instance", "instance_id", "status"),
     )
 
     id = Column(Integer, primary_key=True)

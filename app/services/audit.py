@@ -53,9 +53,10 @@ def record(
     raise AssertionError("unreachable")
 
 
-def _head(session: Session, chain: str) -> AuditEvent | None:
-    return session.scalars(
-        select(AuditEvent)
+def _head(session: Session, chain: str):
+    """(sequence, hash) of the chain's last event, or None."""
+    return session.execute(
+        select(AuditEvent.sequence, AuditEvent.hash)
         .where(AuditEvent.chain == chain)
         .order_by(AuditEvent.sequence.desc())
         .limit(1)

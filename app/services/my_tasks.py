@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from app.models import HumanTask, Invoice, TaskStatus
@@ -37,7 +37,38 @@ def _mine(actor):
     )
 
 
+def _page_of_ids(actor, limit: int, offset: int):
+    """Two index-ordered branches (mine, offered to my roles), each cut at offset + limit."""
+    depth = offset + limit
+    columns = (HumanTask.id, HumanTask.created_at)
+    mine = (
+        select(*columns)
+        .where(HumanTask.status == TaskStatus.OPEN, HumanTask.assignee_user_id == actor.id)
+        .order_by(HumanTask.created_at, HumanTask.id)
+        .limit(depth)
+        .subquery()
+    )
+    offered = (
+        select(*columns)
+        .where(
+            HumanTask.status == TaskStatus.OPEN,
+            HumanTask.assignee_user_id.is_(None),
+            HumanTask.candidate_role.in_(sorted(role_names(actor))),
+        )
+        .order_by(HumanTask.created_at, HumanTask.id)
+        .limit(depth)
+        .subquery()
+    )
+    both = union_all(
+        select(mine.c.id, mine.c.created_at), select(offered.c.id, offered.c.created_at)
+    ).subquery()
+    return select(both.c.id).order_by(both.c.created_at, both.c.id).limit(limit).offset(offset)
+
+
 def my_open_tasks(session: Session, actor, limit: int = 50, offset: int = 0) -> list[TaskRow]:
+    ids = list(session.scalars(_page_of_ids(actor, limit, offset)))
+    if not ids:
+        return []
     rows = session.execute(
         select(
             HumanTask.task_guid,
@@ -53,10 +84,8 @@ def my_open_tasks(session: Session, actor, limit: int = 50, offset: int = 0) -> 
             Invoice.counterparty_name,
         )
         .join(Invoice, Invoice.id == HumanTask.invoice_id)
-        .where(HumanTask.status == TaskStatus.OPEN, _mine(actor))
+        .where(HumanTask.id.in_(ids))
         .order_by(HumanTask.created_at, HumanTask.id)
-        .limit(limit)
-        .offset(offset)
     )
     return [TaskRow(*row) for row in rows]
 

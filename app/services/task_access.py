@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from app.errors import ConcurrentEditError, NotFoundError, PermissionDeniedError
 from app.i18n import _
@@ -24,7 +24,11 @@ def find_task(session: Session, actor, task_ref: object) -> tuple[HumanTask, Inv
         guid = str(uuid.UUID(str(task_ref)))
     except ValueError as exc:
         raise NotFoundError(_("Task not found.")) from exc
-    task = session.scalars(select(HumanTask).where(HumanTask.task_guid == guid)).first()
+    task = session.scalars(
+        select(HumanTask)
+        .where(HumanTask.task_guid == guid)
+        .options(lazyload(HumanTask.assignee), lazyload(HumanTask.completed_by))
+    ).first()
     if task is None:
         raise NotFoundError(_("Task not found."))
     return task, get_visible_invoice(session, actor, task.invoice_id)

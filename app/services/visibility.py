@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session
 
 from app.errors import NotFoundError
@@ -15,24 +15,39 @@ def sees_all_invoices(user) -> bool:
     return bool(role_names(user) & SEE_ALL_ROLES)
 
 
+def _offered_to(user):
+    # Whoever is or was offered a task on an invoice sees it: a new stage needs no code.
+    return or_(
+        HumanTask.assignee_user_id == user.id,
+        HumanTask.completed_by_id == user.id,
+        and_(
+            HumanTask.assignee_user_id.is_(None),
+            HumanTask.candidate_role.in_(sorted(role_names(user))),
+        ),
+    )
+
+
 def visible_invoices_clause(user):
-    """A WHERE clause on Invoice; None when the user sees every invoice."""
+    """A WHERE clause on Invoice for lists; None when the user sees every invoice."""
     if sees_all_invoices(user):
         return None
     approver_of = select(InvoiceApprover.invoice_id).where(InvoiceApprover.user_id == user.id)
-    # Whoever is or was offered a task on an invoice sees it: a new stage needs no code.
-    offered = select(HumanTask.invoice_id).where(
-        or_(
-            HumanTask.assignee_user_id == user.id,
-            HumanTask.completed_by_id == user.id,
-            and_(
-                HumanTask.assignee_user_id.is_(None),
-                HumanTask.candidate_role.in_(sorted(role_names(user))),
-            ),
-        )
-    )
+    offered = select(HumanTask.invoice_id).where(_offered_to(user))
     return or_(
         Invoice.initiator_id == user.id, Invoice.id.in_(approver_of), Invoice.id.in_(offered)
+    )
+
+
+def _visible_invoice_clause(user):
+    """The same rule for one invoice: correlated EXISTS use the per-invoice indexes."""
+    if sees_all_invoices(user):
+        return None
+    return or_(
+        Invoice.initiator_id == user.id,
+        exists().where(
+            InvoiceApprover.invoice_id == Invoice.id, InvoiceApprover.user_id == user.id
+        ),
+        exists().where(HumanTask.invoice_id == Invoice.id, _offered_to(user)),
     )
 
 
@@ -43,7 +58,7 @@ def get_visible_invoice(session: Session, user, invoice_id: object) -> Invoice:
     except (TypeError, ValueError) as exc:
         raise NotFoundError(_("Invoice not found.")) from exc
     query = select(Invoice).where(Invoice.id == pk)
-    clause = visible_invoices_clause(user)
+    clause = _visible_invoice_clause(user)
     if clause is not None:
         query = query.where(clause)
     invoice = session.scalars(query).unique().first()

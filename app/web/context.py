@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import current_app, g
+from flask import current_app, flash, g
+from markupsafe import Markup
 
 from app.extensions import db
 from app.services.invoice_input import InvoicePolicy
@@ -27,3 +28,8 @@ def file_storage() -> LocalFileStorage:
 
 def max_file_size() -> int:
     return current_app.config["MAX_FILE_SIZE"]
+
+
+def say(message, category: str = "info") -> None:
+    """Flash a message as text (or prepared Markup): user input inside it stays escaped."""
+    flash(message if isinstance(message, Markup) else str(message), category)

@@ -17,8 +17,9 @@ def _wants_json() -> bool:
 
 
 def _answer(status: int, message, headers: dict | None = None):
+    message = str(message)  # plain text: escaped in the page
     if _wants_json():
-        response = jsonify(message=str(message))
+        response = jsonify(message=message)
     elif not hasattr(g, "user"):
         # Refused before sign-in was read (e.g. a missing CSRF token): no menu to show.
         response = render_template_string(BARE_PAGE, status=status, message=message)

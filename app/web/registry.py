@@ -10,6 +10,7 @@ from app.web.views.discussion import DiscussionView
 from app.web.views.files import AttachmentView
 from app.web.views.invoices import InvoiceView
 from app.web.views.notifications import DevMailView, NotificationView, OutboxView
+from app.web.views.process import DiagramView, ProcessView
 from app.web.views.tasks import TaskView
 
 
@@ -29,9 +30,9 @@ def register(appbuilder) -> None:
         icon="fa-building",
         category="Invoices",
     )
-    appbuilder.add_view(
-        TaskView, "My tasks", label=_("My tasks"), icon="fa-check-square-o", category="Invoices"
-    )
+    appbuilder.add_view(TaskView, "My tasks", label=_("My tasks"), icon="fa-check-square-o")
+    appbuilder.add_view(ProcessView, "Process", label=_("Process"), icon="fa-sitemap")
+    appbuilder.add_view_no_menu(DiagramView)
     appbuilder.add_view_no_menu(AttachmentView)
     appbuilder.add_view_no_menu(DiscussionView)
     appbuilder.add_view_no_menu(NotificationView)

@@ -184,3 +184,18 @@ def test_forms_without_the_csrf_token_are_refused(card, login, app, monkeypatch)
     assert response.status_code == 400
     with app.app_context():
         assert db.session.query(Attachment).count() == 0
+
+
+def test_hostile_file_names_stay_inert_in_messages_and_error_pages(card, login, app, monkeypatch):
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "")
+    client = login("ivan")
+    name = "<img src=x onerror=alert(1)>.pdf"
+    refused = upload(client, card, name, b"\x7fELF" + b"\x00" * 64).get_data(as_text=True)
+    monkeypatch.setitem(app.config, "MAX_FILE_SIZE", 100)
+    too_large = upload(client, card, name, PDF + b"0" * 200).get_data(as_text=True)
+    upload(client, card, name.replace(".pdf", ".txt"), b"text")
+    attachment = only_attachment(app)
+    removed = client.post(f"/files/{attachment.id}/remove", follow_redirects=True)
+    for page in (refused, too_large, removed.get_data(as_text=True)):
+        assert "<img src=x" not in page
+        assert "&lt;img src=x onerror=alert(1)&gt;" in page

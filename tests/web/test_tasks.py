@@ -373,3 +373,31 @@ def test_files_of_a_submitted_invoice_and_payment_orders_stay(app, login, invoic
         )
     assert login("adam").post(f"/files/{order_id}/remove").status_code == 403
     assert login("adam").post(f"/files/{attachment_id}/remove").status_code == 302
+
+
+def test_my_tasks_pages_through_my_own_and_my_roles_tasks_in_order(
+    app, make, people, client, api_token
+):
+    both = make.user("petra", roles.APPROVER, roles.FINANCE_DIRECTOR)
+    ivan = api_token("ivan")
+    invoices = [
+        make.invoice(people["ivan"], make.counterparty(), approvers=[both]) for _ in range(2)
+    ]
+    paid_later = make.invoice(people["ivan"], make.counterparty(), approvers=[people["anna"]])
+    for invoice_id in (*invoices, paid_later):
+        client.post(f"/api/v1/invoices/{invoice_id}/submit", headers=ivan)
+    anna = api_token("anna")
+    task = client.get("/api/v1/tasks/mine", headers=anna).json["result"][0]["id"]
+    client.post(f"/api/v1/tasks/{task}/decision", headers=anna, json={"decision": "approve"})
+    petra = api_token("petra")
+    pages = [
+        client.get(f"/api/v1/tasks/mine?page_size=2&page={n}", headers=petra).json["result"]
+        for n in (1, 2, 3)
+    ]
+    assert [len(page) for page in pages] == [2, 1, 0]
+    titles = [t["title"] for page in pages for t in page]
+    assert titles == [
+        f"Approval of invoice #{invoices[0]}",
+        f"Approval of invoice #{invoices[1]}",
+        f"Pay invoice #{paid_later}",
+    ]

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from app import roles
 from app.extensions import db
 from app.models import AuditEvent, Notification
-from app.workflow.engine import _load_definition
 from app.worker import work_once
+from app.workflow.engine import _load_definition
 from tests.workflow.scenario import Scenario
 
 START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, request
+from flask import abort, request
 from flask_appbuilder import ModelView
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.security.decorators import has_access
 
 from app.errors import InvoiceFlowError, ValidationError
 from app.i18n import _
+from app.web.context import say
 
 READ_WRITE = {
     "list": "read",
@@ -67,7 +68,7 @@ class ServiceModelView(ModelView):
             self._show_field_errors(form, exc.errors)
             return False
         except InvoiceFlowError as exc:
-            flash(str(exc.message), "danger")
+            say(str(exc.message), "danger")
             return False
         return True
 
@@ -76,10 +77,10 @@ class ServiceModelView(ModelView):
             field = form._fields.get(self.error_fields.get(key, key))
             if field is None:
                 for message in messages:
-                    flash(f"{key}: {message}", "danger")
+                    say(f"{key}: {message}", "danger")
                 continue
             field.errors = list(field.errors or []) + [str(m) for m in messages]
-        flash(_("Please correct the fields marked below."), "danger")
+        say(_("Please correct the fields marked below."), "danger")
 
     def _delete(self, pk):
         abort(405)  # nothing in InvoiceFlow is deleted: invoices are cancelled instead

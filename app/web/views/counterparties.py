@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from flask import flash
-
 from app.i18n import _
 from app.models import Counterparty
 from app.services.counterparties import FIELDS, save_counterparty
 from app.web import context
+from app.web.context import say
 from app.web.datamodel import InvoiceFlowInterface
 from app.web.views.base import ServiceModelView
 
@@ -43,4 +42,4 @@ class CounterpartyView(ServiceModelView):
         saved = save_counterparty(
             context.session(), context.actor(), data, item.id if item is not None else None
         )
-        flash(_("Counterparty %(name)s saved.", name=saved.name), "success")
+        say(_("Counterparty %(name)s saved.", name=saved.name), "success")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import NoReturn
 from urllib.parse import urlsplit
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 
@@ -15,6 +15,7 @@ from app.models.base import utcnow
 from app.services.attachments import IncomingFile
 from app.services.discussion import delete_message, edit_message, post_message
 from app.web import context
+from app.web.context import say
 
 
 class DiscussionView(BaseView):
@@ -47,7 +48,7 @@ class DiscussionView(BaseView):
             )
         except (ValidationError, FileTooLargeError) as exc:
             refuse(exc)
-        flash(_("Message posted."), "success")
+        say(_("Message posted."), "success")
         return redirect(back)
 
     @expose("/message/<int:message_id>/edit", methods=["POST"])
@@ -60,7 +61,7 @@ class DiscussionView(BaseView):
             )
         except ValidationError as exc:
             refuse(exc)
-        flash(_("Message updated."), "success")
+        say(_("Message updated."), "success")
         return redirect(back or url_for("InvoiceView.show", pk=message.invoice_id))
 
     @expose("/message/<int:message_id>/delete", methods=["POST"])
@@ -68,7 +69,7 @@ class DiscussionView(BaseView):
     def delete(self, message_id):
         back = return_path()
         message = delete_message(context.session(), context.actor(), message_id, utcnow())
-        flash(_("Message deleted."), "success")
+        say(_("Message deleted."), "success")
         return redirect(back or url_for("InvoiceView.show", pk=message.invoice_id))
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, request, url_for
+from flask import redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 
@@ -15,6 +15,7 @@ from app.services.attachments import (
     remove_attachment,
 )
 from app.web import context
+from app.web.context import say
 from app.web.files import send_attachment
 
 
@@ -59,16 +60,16 @@ class AttachmentView(BaseView):
                 context.max_file_size(),
             )
         except ValidationError as exc:
-            flash(str(exc.message), "danger")
+            say(str(exc.message), "danger")
         else:
-            flash(_("%(n)s file(s) added.", n=len(stored)), "success")
+            say(_("%(n)s file(s) added.", n=len(stored)), "success")
         return redirect(url_for("InvoiceView.show", pk=invoice_id))
 
     @expose("/<int:attachment_id>/remove", methods=["POST"])
     @has_access
     def remove(self, attachment_id):
         attachment = remove_attachment(context.session(), context.actor(), attachment_id)
-        flash(_("File %(name)s removed from the card.", name=attachment.filename), "success")
+        say(_("File %(name)s removed from the card.", name=attachment.filename), "success")
         return redirect(url_for("InvoiceView.show", pk=attachment.invoice_id))
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, request, url_for
+from flask import redirect, request, url_for
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.widgets import ListWidget
@@ -20,6 +20,7 @@ from app.services.submit_invoice import submit_invoice
 from app.services.update_invoice import update_invoice
 from app.services.withdraw_invoice import withdraw_invoice
 from app.web import context
+from app.web.context import say
 from app.web.datamodel import InvoiceFlowInterface
 from app.web.filters import VisibleInvoicesFilter
 from app.web.forms import card_extra_fields, edit_extra_fields
@@ -106,7 +107,7 @@ class InvoiceView(ServiceModelView):
             saved = create_invoice(
                 context.session(), context.actor(), data, context.invoice_policy(), **common
             )
-            flash(_("Invoice #%(n)s created.", n=saved.invoice.number), "success")
+            say(_("Invoice #%(n)s created.", n=saved.invoice.number), "success")
         else:
             saved = update_invoice(
                 context.session(),
@@ -117,7 +118,7 @@ class InvoiceView(ServiceModelView):
                 form.lock_version.data or None,
                 **common,
             )
-            flash(_("Invoice #%(n)s saved.", n=saved.invoice.number), "success")
+            say(_("Invoice #%(n)s saved.", n=saved.invoice.number), "success")
         _flash_duplicates(saved.warnings)
         self._saved_id = saved.invoice.id
 
@@ -143,9 +144,9 @@ class InvoiceView(ServiceModelView):
         except ValidationError as exc:
             for messages in exc.errors.values():
                 for message in messages:
-                    flash(str(message), "danger")
+                    say(str(message), "danger")
         else:
-            flash(_("Invoice submitted: the first approver has the task."), "success")
+            say(_("Invoice submitted: the first approver has the task."), "success")
         return redirect(url_for(".show", pk=pk))
 
     @expose("/<int:pk>/withdraw", methods=["POST"])
@@ -154,9 +155,9 @@ class InvoiceView(ServiceModelView):
         try:
             withdraw_invoice(context.session(), context.actor(), pk, request.form.get("reason"))
         except ValidationError as exc:
-            flash(str(exc.errors["reason"][0]), "danger")
+            say(str(exc.errors["reason"][0]), "danger")
         else:
-            flash(_("Invoice withdrawn."), "success")
+            say(_("Invoice withdrawn."), "success")
         return redirect(url_for(".show", pk=pk))
 
 
@@ -190,4 +191,4 @@ def _flash_duplicates(warnings) -> None:
                 "Possible duplicate: invoice %(no)s from this counterparty is also recorded as",
                 no=warning.detail,
             )
-        flash(Markup("{} {}").format(text, link), "warning")
+        say(Markup("{} {}").format(text, link), "warning")

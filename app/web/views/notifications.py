@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import abort, current_app, redirect, request, url_for
 from flask_appbuilder import BaseView, ModelView, expose
 from flask_appbuilder.security.decorators import has_access
 
@@ -16,6 +16,7 @@ from app.models.base import utcnow
 from app.services import inbox
 from app.services.mail_delivery import retry_failed
 from app.web import context
+from app.web.context import say
 from app.web.datamodel import InvoiceFlowInterface
 
 KIND_LABELS = {
@@ -77,9 +78,9 @@ class NotificationView(BaseView):
                     languages,
                 )
             except ValidationError as exc:
-                flash(str(exc.errors["language"][0]), "danger")
+                say(str(exc.errors["language"][0]), "danger")
             else:
-                flash(_("Notification settings saved."), "success")
+                say(_("Notification settings saved."), "success")
             return redirect(url_for(".preferences"))
         preference = inbox.preferences_of(context.session(), context.actor())
         return self.render_template(
@@ -121,7 +122,7 @@ class OutboxView(ModelView):
         count = retry_failed(
             context.session(), context.actor(), request.form.getlist("ids"), utcnow()
         )
-        flash(_("%(n)s e-mail(s) will be sent again.", n=count), "success")
+        say(_("%(n)s e-mail(s) will be sent again.", n=count), "success")
         return redirect(url_for(".list"))
 
 

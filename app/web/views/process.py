@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, jsonify, redirect, request, url_for
+from flask import current_app, jsonify, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 
@@ -13,6 +13,7 @@ from app.services.process_history import process_history
 from app.services.process_view import invoice_diagram
 from app.services.publish_process import DiagramRejectedError, existing_roles, make_current
 from app.web import context
+from app.web.context import say
 from app.web.templating import task_holder
 from app.workflow.lint import FORMS, STATUSES
 
@@ -90,7 +91,7 @@ class ProcessView(BaseView):
     @has_access
     def make_current(self, version_id):
         version = make_current(context.session(), context.actor(), version_id)
-        flash(_("Version %(n)s is now used for new invoices.", n=version.version), "success")
+        say(_("Version %(n)s is now used for new invoices.", n=version.version), "success")
         return redirect(url_for(".index"))
 
     @expose("/drafts", methods=["POST"])
@@ -108,7 +109,7 @@ class ProcessView(BaseView):
         try:
             draft = catalog.save_draft(context.session(), context.actor(), xml, based_on=based_on)
         except ValidationError as exc:
-            flash(str(exc.errors["diagram"][0]), "danger")
+            say(str(exc.errors["diagram"][0]), "danger")
             return redirect(url_for(".index"))
         return redirect(url_for(".editor", draft_id=draft.id))
 
@@ -159,12 +160,12 @@ class ProcessView(BaseView):
             )
         except DiagramRejectedError as exc:
             for problem in exc.problems:
-                flash(str(problem), "danger")
+                say(str(problem), "danger")
             return redirect(url_for(".editor", draft_id=draft_id))
         except ValidationError as exc:
-            flash(str(exc.errors["note"][0]), "danger")
+            say(str(exc.errors["note"][0]), "danger")
             return redirect(url_for(".editor", draft_id=draft_id))
-        flash(
+        say(
             _("Published as version %(n)s: new invoices start on it.", n=version.version), "success"
         )
         return redirect(url_for(".index"))

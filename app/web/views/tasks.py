@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import flash, redirect, request, url_for
+from flask import redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 
@@ -19,6 +19,7 @@ from app.services.reassign_task import reassign_task
 from app.services.resubmit_invoice import resubmit_invoice
 from app.services.task_page import load_task_page
 from app.web import context
+from app.web.context import say
 from app.web.forms import active_users
 from app.web.views.invoices import LABELS
 
@@ -83,7 +84,7 @@ class TaskView(BaseView):
             )
         except ValidationError as exc:
             return self._refused(task_id, exc)
-        flash(_("Your decision is recorded."), "success")
+        say(_("Your decision is recorded."), "success")
         return redirect(url_for(".mine"))
 
     @expose("/<task_id>/resubmit", methods=["POST"])
@@ -96,7 +97,7 @@ class TaskView(BaseView):
             )
         except ValidationError as exc:
             return self._refused(task_id, exc)
-        flash(_("The invoice went back to its approvers."), "success")
+        say(_("The invoice went back to its approvers."), "success")
         return redirect(url_for(".mine"))
 
     @expose("/<task_id>/pay", methods=["POST"])
@@ -118,7 +119,7 @@ class TaskView(BaseView):
             )
         except ValidationError as exc:
             return self._refused(task_id, exc)
-        flash(_("Payment recorded; the initiator is told."), "success")
+        say(_("Payment recorded; the initiator is told."), "success")
         return redirect(url_for(".mine"))
 
     @expose("/<task_id>/reassign", methods=["POST"])
@@ -128,13 +129,13 @@ class TaskView(BaseView):
             reassign_task(context.session(), context.actor(), task_id, request.form.get("user_id"))
         except ValidationError as exc:
             return self._refused(task_id, exc)
-        flash(_("Task reassigned."), "success")
+        say(_("Task reassigned."), "success")
         return redirect(url_for(".show", task_id=task_id))
 
     def _refused(self, task_id, exc: ValidationError):
         for messages in exc.errors.values():
             for message in messages:
-                flash(str(message), "danger")
+                say(str(message), "danger")
         page = load_task_page(context.session(), context.actor(), task_id)
         users = active_users() if page.card.is_admin else []
         return self.render_template(
