@@ -35,6 +35,12 @@ SELF_SERVICE = [
     # Taking part in a process needs no more than this: the task rows decide the rest.
     ("can_read", "Task"),
 ]
+# Taking part in a process is enough: any signed-in user with a role, including one an admin
+# has just created for a new lane, may open My tasks, their tasks and the invoices they may see
+# (row-level rules decide which).
+PARTICIPANT_BASELINE = frozenset(
+    [*SELF_SERVICE, ("can_read", "Invoice"), ("menu_access", "Invoices")]
+)
 ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     roles.INITIATOR: [
         (READ, "Invoice"),
@@ -110,7 +116,10 @@ class InvoiceFlowSecurityManager(SecurityManager):
                 )
                 .where(assoc_permissionview_role.c.role_id.in_(role_ids))
             )
-            cache = (key, frozenset((perm, view) for perm, view in rows))
+            granted = frozenset((perm, view) for perm, view in rows)
+            if role_ids and getattr(user, "is_authenticated", False):
+                granted |= PARTICIPANT_BASELINE
+            cache = (key, granted)
             g._invoiceflow_permissions = cache
         return cache[1]
 

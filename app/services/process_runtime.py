@@ -100,7 +100,7 @@ def advance(
 
 
 def save_state(session: Session, instance: ProcessInstance, workflow: InvoiceWorkflow) -> None:
-    instance.state = workflow.save()
+    run_step(lambda: setattr(instance, "state", workflow.save()))
     instance.next_timer_at = workflow.next_timer_at()
     instance.updated_at = utcnow()
     try:

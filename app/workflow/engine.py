@@ -26,6 +26,8 @@ from app.workflow.xml import parse_bpmn
 
 # Cap on engine steps per action: a gateway cycle without a wait state cannot spin forever.
 MAX_ENGINE_STEPS = 1000
+# Cap on the saved state: data that grows without bound fails the action, not the database.
+MAX_STATE_BYTES = 1024 * 1024
 
 
 def _registry():
@@ -162,7 +164,10 @@ class InvoiceWorkflow:
         dct.pop("spec")
         dct.pop("subprocess_specs")
         dct[SERIALIZER.VERSION_KEY] = SERIALIZER_VERSION
-        return _pack(json.dumps(dct, cls=SERIALIZER._encoder_cls, separators=(",", ":")))
+        state = json.dumps(dct, cls=SERIALIZER._encoder_cls, separators=(",", ":"))
+        if len(state) > MAX_STATE_BYTES:
+            raise WorkflowError(f"the process data grew past {MAX_STATE_BYTES // 1024} KB")
+        return _pack(state)
 
     def ready_tasks(self) -> list[ReadyTask]:
         return [_ready_task(t) for t in self._wf.get_tasks(state=TaskState.READY, manual=True)]
