@@ -51,3 +51,43 @@ def test_a_diagram_that_tries_to_escape_stops_cleanly_and_saves_nothing(app, mak
     assert not (tmp_path / "pwned").exists()
     assert case.status == InvoiceStatus.IN_APPROVAL
     assert case.holders() == ["a1"]
+
+
+SPIN = DEFAULT.replace(
+    '<bpmn:sequenceFlow id="f_start" sourceRef="start" targetRef="approval_step"/>',
+    """<bpmn:sequenceFlow id="f_start" sourceRef="start" targetRef="gw_spin"/>
+    <bpmn:exclusiveGateway id="gw_spin" default="f_spin">
+      <bpmn:incoming>f_start</bpmn:incoming>
+      <bpmn:incoming>f_spin</bpmn:incoming>
+      <bpmn:outgoing>f_spin</bpmn:outgoing>
+      <bpmn:outgoing>f_out</bpmn:outgoing>
+    </bpmn:exclusiveGateway>
+    <bpmn:sequenceFlow id="f_spin" sourceRef="gw_spin" targetRef="gw_spin"/>
+    <bpmn:sequenceFlow id="f_out" sourceRef="gw_spin" targetRef="approval_step">
+      <bpmn:conditionExpression>False</bpmn:conditionExpression>
+    </bpmn:sequenceFlow>""",
+)
+GROW = DEFAULT.replace(
+    "<spiffworkflow:postScript>approvals = []</spiffworkflow:postScript>",
+    "<spiffworkflow:postScript>approvals = []\npadding = 'x' * 3000000</spiffworkflow:postScript>",
+)
+
+
+def test_a_loop_that_never_waits_is_stopped_by_the_step_cap_and_changes_nothing(app, make):
+    publish(app, SPIN)  # straight into the table: the editor's lint would refuse this diagram
+    case = Scenario(app, make, approvers=1)
+    with pytest.raises(InvoiceFlowError, match="without reaching a person or a timer"):
+        case.submit()
+    assert case.status == InvoiceStatus.DRAFT
+    assert case.holders() == []
+
+
+def test_data_that_grows_without_bound_fails_the_action_cleanly(app, make):
+    publish(app, GROW)
+    case = Scenario(app, make, approvers=1)
+    case.submit()
+    case.decide("a1", "return", "Fix it")
+    with pytest.raises(InvoiceFlowError, match="grew past"):
+        case.resubmit()
+    assert case.status == InvoiceStatus.ON_REWORK
+    assert case.holders() == ["ivan"]
