@@ -59,17 +59,7 @@ class TaskView(BaseView):
     @expose("/<task_id>")
     @has_access
     def show(self, task_id):
-        page = load_task_page(context.session(), context.actor(), task_id)
-        users = active_users() if page.card.is_admin else []
-        return self.render_template(
-            "tasks/task.html",
-            page=page,
-            card=page.card,
-            labels=LABELS,
-            users=users,
-            today=date.today(),
-            title=_("Task"),
-        )
+        return self._task_page(task_id)
 
     @expose("/<task_id>/decision", methods=["POST"])
     @has_access
@@ -136,6 +126,9 @@ class TaskView(BaseView):
         for messages in exc.errors.values():
             for message in messages:
                 say(str(message), "danger")
+        return self._task_page(task_id, form=request.form), 422
+
+    def _task_page(self, task_id, form=None):
         page = load_task_page(context.session(), context.actor(), task_id)
         users = active_users() if page.card.is_admin else []
         return self.render_template(
@@ -146,5 +139,5 @@ class TaskView(BaseView):
             users=users,
             today=date.today(),
             title=_("Task"),
-            form=request.form,
-        ), 422
+            form=form,
+        )
