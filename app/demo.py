@@ -9,6 +9,7 @@ from app.extensions import db
 from app.services.counterparties import save_counterparty
 from app.services.create_invoice import create_invoice
 from app.services.invoice_input import InvoicePolicy
+from app.services.submit_invoice import submit_invoice
 
 DEMO_USERS = [
     ("admin", "Anna", "Admin", roles.ADMIN),
@@ -52,6 +53,7 @@ def seed_demo(appbuilder, password: str) -> list[tuple[str, str]]:
         ("48 300,50", parties[1], "B-7781", ["approver1"]),
         ("980000", parties[3], "ACME-55", ["approver2", "approver3", "approver1"]),
     ]
+    created = []
     for days_ago, (amount, party, vendor_no, approvers) in enumerate(samples, start=1):
         data = {
             "amount": amount,
@@ -61,5 +63,7 @@ def seed_demo(appbuilder, password: str) -> list[tuple[str, str]]:
             "justification": "Demo invoice",
             "approvers": [users[name].id for name in approvers],
         }
-        create_invoice(session, initiator, data, policy)
+        created.append(create_invoice(session, initiator, data, policy).invoice.id)
+    # One invoice already on its way, so approver1 finds a task in My tasks.
+    submit_invoice(session, initiator, created[0], policy)
     return [(username, role) for username, _first, _last, role in DEMO_USERS]
