@@ -6,6 +6,8 @@ listed for admins, so a new user sees what would have been sent.
 
 from __future__ import annotations
 
+import smtplib
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from flask import current_app, render_template
@@ -18,6 +20,7 @@ from app.extensions import db, mail
 from app.i18n import _
 from app.models import Invoice, NotificationKind, OutboxMessage
 from app.models.user import User
+from app.services.mail_delivery import PermanentDeliveryError
 
 SUBJECTS = {
     NotificationKind.TASK_ASSIGNED: _("%(title)s"),
@@ -67,6 +70,26 @@ def message_context(message) -> dict:
 class OutboxMailer:
     def __init__(self, app):
         self.app = app
+        self._connection = None
+
+    @contextmanager
+    def connection(self):
+        """One SMTP connection per batch; none for the folder or when the server is down."""
+        if not self.app.config.get("MAIL_SERVER"):
+            yield
+            return
+        try:
+            connection = mail.connect().__enter__()
+        except (OSError, smtplib.SMTPException):
+            connection = None  # each send then reports the outage and is retried
+        self._connection = connection
+        try:
+            yield
+        finally:
+            self._connection = None
+            if connection is not None:
+                with suppress(OSError, smtplib.SMTPException):
+                    connection.__exit__(None, None, None)
 
     def send(self, row: OutboxMessage) -> None:
         language = row.language or self.app.config["BABEL_DEFAULT_LOCALE"]
@@ -82,10 +105,23 @@ class OutboxMailer:
             sender=self.app.config["MAIL_DEFAULT_SENDER"],
         )
         message.msgId = row.message_id
-        if self.app.config.get("MAIL_SERVER"):
-            mail.send(message)
-        else:
+        if not self.app.config.get("MAIL_SERVER"):
             self._write(row, message)
+            return
+        try:
+            if self._connection is not None:
+                self._connection.send(message)
+            else:
+                mail.send(message)
+        except smtplib.SMTPRecipientsRefused as exc:
+            codes = [code for code, _text in exc.recipients.values()]
+            if codes and min(codes) >= 500:
+                raise PermanentDeliveryError(f"refused by the server: {exc.recipients}") from exc
+            raise
+        except smtplib.SMTPResponseException as exc:
+            if exc.smtp_code >= 500:
+                raise PermanentDeliveryError(f"{exc.smtp_code} {exc.smtp_error!r}") from exc
+            raise
 
     def _write(self, row: OutboxMessage, message: Message) -> None:
         folder = Path(self.app.config["MAIL_FOLDER"])

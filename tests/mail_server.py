@@ -12,8 +12,13 @@ from aiosmtpd.controller import Controller
 class Inbox:
     def __init__(self):
         self.messages: list[email.message.EmailMessage] = []
+        self.answers: list[str] = []  # scripted refusals, e.g. "451 try later", then "250"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        if self.answers:
+            answer = self.answers.pop(0)
+            if not answer.startswith("2"):
+                return answer
         self.messages.append(email.message_from_bytes(envelope.content, policy=default_policy))
         return "250 Message accepted for delivery"
 

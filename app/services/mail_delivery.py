@@ -23,7 +23,14 @@ MAX_ATTEMPTS = 8
 
 
 class Mailer(Protocol):
+    def connection(self):
+        """A context manager: one connection for a batch of messages."""
+
     def send(self, message: OutboxMessage) -> None: ...
+
+
+class PermanentDeliveryError(Exception):
+    """The server refused for good (5xx): retrying would not help."""
 
 
 def backoff(attempts: int) -> timedelta:
@@ -60,28 +67,37 @@ def claim_due(session: Session, now: datetime, limit: int = 50) -> list[int]:
 
 
 def deliver_due(session: Session, mailer: Mailer, now: datetime, limit: int = 50) -> dict:
-    """Send what is due; one transaction per message. Returns counts."""
+    """Send what is due over one connection; one transaction per message. Returns counts."""
     counts = {"sent": 0, "retry": 0, "failed": 0}
-    for message_id in claim_due(session, now, limit):
-        message = session.get(OutboxMessage, message_id)
-        try:
-            mailer.send(message)
-        except Exception as exc:  # noqa: BLE001 - any delivery failure is retried
-            message.attempts += 1
-            message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            if message.attempts >= MAX_ATTEMPTS:
-                message.status = OutboxStatus.FAILED
-                counts["failed"] += 1
-            else:
-                message.next_attempt_at = now + backoff(message.attempts)
-                counts["retry"] += 1
-        else:
-            message.status = OutboxStatus.SENT
-            message.sent_at = now
-            message.attempts += 1
-            counts["sent"] += 1
-        session.commit()
+    claimed = claim_due(session, now, limit)
+    if not claimed:
+        return counts
+    with mailer.connection():
+        for message_id in claimed:
+            message = session.get(OutboxMessage, message_id)
+            counts[_deliver_one(mailer, message, now)] += 1
+            session.commit()
     return counts
+
+
+def _deliver_one(mailer: Mailer, message: OutboxMessage, now: datetime) -> str:
+    message.attempts += 1
+    try:
+        mailer.send(message)
+    except PermanentDeliveryError as exc:
+        message.status = OutboxStatus.FAILED
+        message.last_error = str(exc)[:2000]
+        return "failed"
+    except Exception as exc:  # noqa: BLE001 - any other failure is retried
+        message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+        if message.attempts >= MAX_ATTEMPTS:
+            message.status = OutboxStatus.FAILED
+            return "failed"
+        message.next_attempt_at = now + backoff(message.attempts)
+        return "retry"
+    message.status = OutboxStatus.SENT
+    message.sent_at = now
+    return "sent"
 
 
 @use_case

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import uuid
 
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import HumanTask, Notification, OutboxMessage, UserPreference
+from app.models import HumanTask, Notification, OutboxMessage, OutboxStatus, UserPreference
 from app.models.user import Role, User
 
 
@@ -58,18 +59,32 @@ def notify(
             )
         )
         if user.email and kind not in (preference.email_off if preference else []):
-            session.add(
-                OutboxMessage(
-                    recipient_id=user.id,
-                    to_address=user.email,
-                    language=(preference.language if preference else None) or "",
-                    kind=kind,
-                    invoice_id=invoice_id,
-                    task_guid=task_guid,
-                    params=params or {},
-                    message_id=f"<{uuid.uuid4().hex}@invoiceflow>",
-                    dedupe_key=f"{kind}:{event}:{user.id}",
-                )
-            )
+            session.add(_outbox_row(user, preference, kind, event, invoice_id, task_guid, params))
     session.flush()
     return len(users)
+
+
+def _outbox_row(user, preference, kind, event, invoice_id, task_guid, params) -> OutboxMessage:
+    bad_address = _invalid_address(user.email)
+    return OutboxMessage(
+        recipient_id=user.id,
+        to_address=user.email,
+        language=(preference.language if preference else None) or "",
+        kind=kind,
+        invoice_id=invoice_id,
+        task_guid=task_guid,
+        params=params or {},
+        message_id=f"<{uuid.uuid4().hex}@invoiceflow>",
+        dedupe_key=f"{kind}:{event}:{user.id}",
+        # An address that cannot work is shown to admins at once and never retried.
+        status=OutboxStatus.FAILED if bad_address else OutboxStatus.PENDING,
+        last_error=bad_address,
+    )
+
+
+def _invalid_address(address: str) -> str | None:
+    try:
+        validate_email(address, check_deliverability=False)
+    except EmailNotValidError as exc:
+        return f"invalid address {address!r}: {exc}"[:2000]
+    return None

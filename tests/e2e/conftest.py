@@ -129,12 +129,16 @@ def log_in_as(page):
     return _login
 
 
-def screenshot(page, name: str) -> Path:
-    """Save a full-page screenshot under test-output/screenshots/ and return its path."""
+def screenshot(page, name: str, element=None) -> Path:
+    """Save a full-page screenshot (or one of `element`, a locator) under
+    test-output/screenshots/ and return its path."""
     global _screenshots_taken
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    if element is not None:
+        element.screenshot(path=str(path))
+    else:
+        page.screenshot(path=str(path), full_page=True)
     _screenshots_taken = True
     return path
 

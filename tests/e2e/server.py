@@ -24,6 +24,8 @@ USERS = {
     "approver1": roles.APPROVER,
     "approver2": roles.APPROVER,
     "finance": roles.FINANCE_DIRECTOR,
+    "analyst": roles.ANALYST,
+    "admin": roles.ADMIN,
 }
 COUNTERPARTY = "Acme Supplies GmbH"
 # Listed first in the form, so choosing COUNTERPARTY takes a real choice in the browser.
