@@ -98,6 +98,13 @@ def box_of(page: Page, element_id: str) -> dict:
     return box
 
 
+def select_flow(page: Page, flow_id: str) -> None:
+    """Click a flow on the canvas, below its middle (where its label usually sits)."""
+    box = box_of(page, flow_id)
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] * 0.7)
+    expect(page.locator("#properties-body code")).to_have_text(flow_id)
+
+
 def make_room_below(page: Page, y: float, x: float, pixels: int) -> None:
     """Palette: the space tool, dragged down from (x, y) — what lies below moves down."""
     page.locator('.djs-palette .entry[data-action="space-tool"]').click()
@@ -171,6 +178,7 @@ def version_1_stays_current(browser, live_server):
 
 @pytest.mark.xfail(
     strict=True,
+    raises=AssertionError,
     reason="app bug: process-editor.js loses loopDataInputRef/loopDataOutputRef of the "
     "approvers loop (bpmn-js drops unresolved references); once fixed, remove this mark and "
     "KEEP_LOOP_REFERENCES",
@@ -180,6 +188,25 @@ def test_the_editor_saves_the_current_version_unchanged_without_problems(page, l
     open_editor_on_version(page, 1)
     problems = save_and_check(page)
     assert problems == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="app bug: `.if-problem .djs-visual > :nth-child(1)` colours a flow's <defs>, not its "
+    "<path>, so a flow with a problem is not drawn red; once the CSS is fixed, remove this mark",
+)
+def test_a_flow_with_a_problem_is_drawn_red(page, log_in_as):
+    page.add_init_script(KEEP_LOOP_REFERENCES)
+    log_in_as("analyst")
+    open_editor_on_version(page, 1)
+    select_flow(page, "f_returned")
+    set_property(page, "condition", BAD_CONDITION)
+    assert [p["element_id"] for p in save_and_check(page)] == ["f_returned"]
+    flow = shape(page.locator("#editor"), "f_returned")
+    expect(flow).to_have_class(re.compile(r"\bif-problem\b"))
+    stroke = flow.locator(".djs-visual > path").evaluate("path => getComputedStyle(path).stroke")
+    assert stroke == "rgb(217, 83, 79)"
 
 
 def test_an_analyst_adds_a_stage_in_the_editor_fixes_a_lint_error_and_publishes(
@@ -220,12 +247,7 @@ def test_an_analyst_adds_a_stage_in_the_editor_fixes_a_lint_error_and_publishes(
     zoom_out(page)
 
     # 3. A broken condition on the "returned" flow: saved, checked, named and marked.
-    returned = box_of(page, "f_returned")
-    # Below its middle: the label "returned" sits across the middle.
-    page.mouse.click(
-        returned["x"] + returned["width"] / 2, returned["y"] + returned["height"] * 0.7
-    )
-    expect(panel.locator("code")).to_have_text("f_returned")
+    select_flow(page, "f_returned")
     condition = panel.locator("input[name=condition]")
     expect(condition).to_have_value(GOOD_CONDITION)
     set_property(page, "condition", BAD_CONDITION)
@@ -295,7 +317,6 @@ def test_an_analyst_adds_a_stage_in_the_editor_fixes_a_lint_error_and_publishes(
         expect(shape(diagram, passed)).to_have_class(re.compile(r"\bif-done\b"))
     expect(shape(diagram, stage_id)).to_contain_text(STAGE)
     expect(shape(diagram, stage_id)).not_to_have_class(re.compile(r"\bif-(done|waiting)\b"))
-    diagram.scroll_into_view_if_needed()
     screenshot(page, "process-editor-4-invoice-diagram", element=diagram)
 
     # 6. Version 1 is one click away (and the other browser tests expect it).
