@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import select, update
+from sqlalchemy import literal_column, select, update
 from sqlalchemy.orm import Session
 
 from app.errors import PermissionDeniedError
@@ -19,6 +19,8 @@ from app.roles import ADMIN, has_role
 from app.services import audit, use_case
 
 LEASE = timedelta(minutes=5)
+# A literal, not a bound parameter: only then may the database use the partial index.
+PENDING = OutboxMessage.status == literal_column("'pending'")
 MAX_ATTEMPTS = 8
 
 
@@ -39,31 +41,28 @@ def backoff(attempts: int) -> timedelta:
 
 
 def claim_due(session: Session, now: datetime, limit: int = 50) -> list[int]:
-    """Lease due rows to this worker. PostgreSQL skips rows another worker has locked; the
-    conditional UPDATE makes the claim safe on SQLite too (one winner per row)."""
-    due = session.execute(
-        select(OutboxMessage.id, OutboxMessage.next_attempt_at)
-        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now)
+    """Lease due rows to this worker in one statement. PostgreSQL skips rows another worker
+    holds; the UPDATE re-checks the row, so each row has one winner on SQLite too."""
+    due = (
+        select(OutboxMessage.id)
+        .where(PENDING, OutboxMessage.next_attempt_at <= now)
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
+    )
+    claimed = session.scalars(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id.in_(due.scalar_subquery()),
+            PENDING,
+            OutboxMessage.next_attempt_at <= now,
+        )
+        .values(next_attempt_at=now + LEASE)
+        .returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)
     ).all()
-    claimed = []
-    for message_id, due_at in due:
-        won = session.execute(
-            update(OutboxMessage)
-            .where(
-                OutboxMessage.id == message_id,
-                OutboxMessage.next_attempt_at == due_at,
-                OutboxMessage.status == OutboxStatus.PENDING,
-            )
-            .values(next_attempt_at=now + LEASE)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if won:
-            claimed.append(message_id)
     session.commit()
-    return claimed
+    return sorted(claimed)
 
 
 def deliver_due(session: Session, mailer: Mailer, now: datetime, limit: int = 50) -> dict:
