@@ -11,6 +11,7 @@ from app.models import ProcessInstance
 from app.services.process_runtime import load_workflow
 from app.services.process_versions import current_version
 from app.services.visibility import get_visible_invoice
+from app.workflow.diagram import flows_passed
 
 
 @dataclass
@@ -31,9 +32,6 @@ def invoice_diagram(session: Session, actor, invoice_id) -> InvoiceDiagram:
         version = current_version(session)
         return InvoiceDiagram(version.bpmn_xml, version.version)
     done, waiting = load_workflow(instance).path_taken()
-    return InvoiceDiagram(
-        instance.process_version.bpmn_xml,
-        instance.process_version.version,
-        sorted(done),
-        sorted(waiting),
-    )
+    xml = instance.process_version.bpmn_xml
+    done |= flows_passed(xml, done, waiting)
+    return InvoiceDiagram(xml, instance.process_version.version, sorted(done), sorted(waiting))

@@ -27,36 +27,6 @@ GOOD_CONDITION = "approvals[-1]['decision'] == 'return'"
 BAD_CONDITION = "approvals[-1]['decision'] =="
 NO_PROBLEMS = "No problems: this draft may be published."
 
-# App bug (reported): bpmn-js drops `<bpmn:loopDataInputRef>approvers</...>` and
-# `<bpmn:loopDataOutputRef>approvals</...>` on import ("unresolved reference": they name
-# SpiffWorkflow variables, not BPMN elements), so every diagram saved from the editor loses the
-# approvers loop and lint refuses it. Until process-editor.js keeps them, this init script
-# does what the suggested fix does: after importXML, put the dropped references back.
-KEEP_LOOP_REFERENCES = """
-(() => {
-  let BpmnJSClass;
-  Object.defineProperty(window, "BpmnJS", {
-    configurable: true,
-    get() { return BpmnJSClass; },
-    set(value) {
-      const importXML = value.prototype.importXML;
-      value.prototype.importXML = async function () {
-        const result = await importXML.apply(this, arguments);
-        const moddle = this.get("moddle");
-        (result.warnings || []).forEach((w) => {
-          if (/^unresolved reference/.test(w.message) && w.element &&
-              w.element.$type === "bpmn:MultiInstanceLoopCharacteristics") {
-            w.element.set(w.property, moddle.create("bpmn:ItemAwareElement", { id: w.value }));
-          }
-        });
-        return result;
-      };
-      BpmnJSClass = value;
-    },
-  });
-})();
-"""
-
 
 def version_row(page: Page, number: int):
     """The row of the Process page's versions table for version `number`."""
@@ -176,13 +146,6 @@ def version_1_stays_current(browser, live_server):
         context.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="app bug: process-editor.js loses loopDataInputRef/loopDataOutputRef of the "
-    "approvers loop (bpmn-js drops unresolved references); once fixed, remove this mark and "
-    "KEEP_LOOP_REFERENCES",
-)
 def test_the_editor_saves_the_current_version_unchanged_without_problems(page, log_in_as):
     log_in_as("analyst")
     open_editor_on_version(page, 1)
@@ -190,14 +153,7 @@ def test_the_editor_saves_the_current_version_unchanged_without_problems(page, l
     assert problems == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="app bug: `.if-problem .djs-visual > :nth-child(1)` colours a flow's <defs>, not its "
-    "<path>, so a flow with a problem is not drawn red; once the CSS is fixed, remove this mark",
-)
 def test_a_flow_with_a_problem_is_drawn_red(page, log_in_as):
-    page.add_init_script(KEEP_LOOP_REFERENCES)
     log_in_as("analyst")
     open_editor_on_version(page, 1)
     select_flow(page, "f_returned")
@@ -214,7 +170,6 @@ def test_an_analyst_adds_a_stage_in_the_editor_fixes_a_lint_error_and_publishes(
 ):
     page_errors = []
     page.on("pageerror", lambda error: page_errors.append(str(error)))
-    page.add_init_script(KEEP_LOOP_REFERENCES)
 
     # 1. The analyst opens the current version in the editor as a new draft.
     log_in_as("analyst")

@@ -81,5 +81,6 @@ def test_the_card_shows_the_path_taken_and_who_holds_the_task(
     diagram = browser.get(f"/diagram/invoice/{invoice}").json
     assert diagram["waiting"] == ["approve"]
     assert "start" in diagram["done"]
+    assert "f_start" in diagram["done"]  # the flows passed are marked too
     assert diagram["holders"]["approve"].startswith("Anna Tester")
     assert login("alla").get(f"/diagram/invoice/{invoice}").status_code == 404

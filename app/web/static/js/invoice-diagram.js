@@ -21,10 +21,10 @@
               var note = document.createElement("div");
               note.className = "if-holder";
               note.textContent = holder;
-              overlays.add(id, { position: { bottom: -4, left: 0 }, html: note });
+              overlays.add(id, { position: { top: -20, left: 0 }, html: note });
             }
           });
-          canvas.zoom("fit-viewport");
+          canvas.zoom("fit-viewport", "auto");
           container.dataset.rendered = "true";
         });
       })

@@ -22,7 +22,19 @@
   var panel = document.getElementById("properties");
   var body = document.getElementById("properties-body");
   var modeler = new BpmnJS({ container: container, moddleExtensions: { spiffworkflow: SPIFF } });
-  var modeling, moddle, selected = null;
+  var modeling, moddle, selected = null, applying = false;
+  var placeholder = body.innerHTML;
+
+  // The approver loop names task-data variables (loopDataInputRef "approvers"), not BPMN
+  // elements: bpmn-js drops such "unresolved references" on import. Put them back.
+  function keepLoopReferences(warnings) {
+    warnings.forEach(function (w) {
+      if (/^unresolved reference/.test(w.message) && w.element &&
+          w.element.$type === "bpmn:MultiInstanceLoopCharacteristics") {
+        w.element.set(w.property, moddle.create("bpmn:ItemAwareElement", { id: w.value }));
+      }
+    });
+  }
 
   function spiffProperties(bo) {
     var ext = bo.extensionElements;
@@ -32,15 +44,22 @@
     return result;
   }
 
+  // Every change goes through `modeling`, so undo and redo cover the side panel too.
   function setSpiffProperty(element, name, value) {
     var bo = element.businessObject;
-    var ext = bo.extensionElements || moddle.create("bpmn:ExtensionElements", { values: [] });
-    ext.values = ext.values || [];
-    var holder = ext.values.find(function (v) { return v.$type === "spiffworkflow:Properties"; });
-    if (!holder) { holder = moddle.create("spiffworkflow:Properties", { properties: [] }); ext.values.push(holder); }
-    holder.properties = (holder.properties || []).filter(function (p) { return p.name !== name; });
-    if (value) { holder.properties.push(moddle.create("spiffworkflow:Property", { name: name, value: value })); }
-    modeling.updateProperties(element, { extensionElements: ext });
+    var ext = bo.extensionElements;
+    if (!ext) {
+      ext = moddle.create("bpmn:ExtensionElements", { values: [] });
+      modeling.updateProperties(element, { extensionElements: ext });
+    }
+    var holder = (ext.values || []).find(function (v) { return v.$type === "spiffworkflow:Properties"; });
+    if (!holder) {
+      holder = moddle.create("spiffworkflow:Properties", { properties: [] });
+      modeling.updateModdleProperties(element, ext, { values: (ext.values || []).concat([holder]) });
+    }
+    var properties = (holder.properties || []).filter(function (p) { return p.name !== name; });
+    if (value) { properties.push(moddle.create("spiffworkflow:Property", { name: name, value: value })); }
+    modeling.updateModdleProperties(element, holder, { properties: properties });
   }
 
   function field(label, value, onChange, options) {
@@ -63,7 +82,12 @@
     }
     input.className = "form-control input-sm";
     input.name = label;
-    input.addEventListener("change", function () { onChange(input.value.trim()); });
+    input.id = "prop-" + label;
+    caption.htmlFor = input.id;
+    input.addEventListener("change", function () {
+      applying = true;
+      try { onChange(input.value.trim()); } finally { applying = false; }
+    });
     group.appendChild(caption); group.appendChild(input);
     body.appendChild(group);
   }
@@ -73,7 +97,7 @@
   function render(element) {
     body.innerHTML = "";
     selected = element;
-    if (!element) { return; }
+    if (!element) { body.innerHTML = placeholder; return; }
     var bo = element.businessObject;
     var title = document.createElement("p");
     title.innerHTML = "<strong></strong> <code></code>";
@@ -108,8 +132,9 @@
     if (timer) {
       ["timeDuration", "timeCycle", "timeDate"].forEach(function (kind) {
         field(kind, expressionOf(timer[kind]), function (v) {
-          timer[kind] = v ? moddle.create("bpmn:FormalExpression", { body: v }) : undefined;
-          modeling.updateProperties(element, { eventDefinitions: bo.eventDefinitions });
+          var change = {};
+          change[kind] = v ? moddle.create("bpmn:FormalExpression", { body: v }) : undefined;
+          modeling.updateModdleProperties(element, timer, change);
         });
       });
     }
@@ -165,13 +190,17 @@
   fetch(container.dataset.source, { credentials: "same-origin" })
     .then(function (response) { return response.text(); })
     .then(function (xml) { return modeler.importXML(xml); })
-    .then(function () {
+    .then(function (result) {
       modeling = modeler.get("modeling");
       moddle = modeler.get("moddle");
-      modeler.get("canvas").zoom("fit-viewport");
+      keepLoopReferences(result.warnings || []);
+      var canvas = modeler.get("canvas");
+      canvas.zoom("fit-viewport", "auto");
+      canvas.zoom(canvas.zoom() * 0.85, "auto");
       modeler.on("selection.changed", function (event) { render(event.newSelection[0] || null); });
       modeler.on("element.changed", function (event) {
-        if (selected && event.element === selected && document.activeElement.tagName === "BODY") { render(selected); }
+        // Refresh after undo/redo or canvas edits, not while the panel itself applies a change.
+        if (selected && event.element === selected && !applying) { render(selected); }
       });
       var initial = [];
       document.querySelectorAll("#problems li").forEach(function (li) {
