@@ -47,7 +47,7 @@ ACTION_LABELS = {
     "approvers_changed": _("set the approvers"),
     "duplicate_warning": _("was warned of a possible duplicate"),
     "submitted": _("submitted the invoice for approval"),
-    "task_assigned": _("assigned a task"),
+    "task_assigned": _("handed out a task:"),
     "approved": _("approved"),
     "returned": _("returned the invoice for rework"),
     "rejected": _("rejected the invoice"),
