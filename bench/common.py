@@ -29,6 +29,8 @@ from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
 
 PASSWORD = "bench-pass"
+# The diagrams of this checkout: seeded as version 1 whatever PROCESSES_DIR says.
+PROCESSES_DIR = ROOT / "processes"
 BATCH = 5_000
 PG_EXAMPLE = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 

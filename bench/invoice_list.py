@@ -9,6 +9,10 @@ PostgreSQL URL, a new database `invoiceflow_bench_<random>` on that server, drop
 end), seeds it with bulk inserts, then times each request with Flask's test client and counts
 the SQL statements it sends (a `before_cursor_execute` listener on the engine).
 
+Visibility reads human_task (whoever is or was offered a task on an invoice sees it), so every
+submitted invoice also gets a process_instance row (state '{}': lists never read it) and its
+human_task rows, about 2.5 per invoice (`--no-tasks` seeds invoices only, as before).
+
 Not a test: pytest never collects it (the file is not named test_*).
 """
 
@@ -21,21 +25,35 @@ import re
 import statistics
 import sys
 import time
+import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import insert
+from sqlalchemy import func, insert, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app import roles  # noqa: E402
 from app.extensions import db  # noqa: E402
-from app.models import Counterparty, Invoice, InvoiceApprover, InvoiceStatus  # noqa: E402
+from app.models import (  # noqa: E402
+    Counterparty,
+    FormKind,
+    HumanTask,
+    Invoice,
+    InvoiceApprover,
+    InvoiceStatus,
+    ProcessInstance,
+    ProcessVersion,
+    TaskStatus,
+)
 from app.security import seed_roles  # noqa: E402
+from app.services.process_versions import seed_process_versions  # noqa: E402
+from app.workflow.engine import SERIALIZER_VERSION  # noqa: E402
 from bench.common import (  # noqa: E402
     BATCH,
+    PROCESSES_DIR,
     SqlRecorder,
     Statement,
     abbreviate,
@@ -58,6 +76,8 @@ TARGET_STATEMENTS = 15
 
 # Who owns the invoices: `initiator` about a quarter, three colleagues the rest.
 OWNERS = ["initiator", "initiator2", "initiator3", "initiator4"]
+# Who approves: approver1 every 10th invoice, the others the rest (tasks seeded only).
+APPROVERS = ["approver1", "approver2", "approver3", "approver4", "approver5"]
 STATUS_WEIGHTS = {
     InvoiceStatus.DRAFT: 5,
     InvoiceStatus.IN_APPROVAL: 15,
@@ -105,8 +125,8 @@ def _pick(rng: random.Random, weights: dict) -> str:
 
 def bench_users() -> dict[str, str]:
     wanted = {name: roles.INITIATOR for name in OWNERS}
+    wanted |= {name: roles.APPROVER for name in APPROVERS}
     return wanted | {
-        "approver1": roles.APPROVER,
         "admin": roles.ADMIN,
         "finance": roles.FINANCE_DIRECTOR,
     }
@@ -132,13 +152,27 @@ def seed_counterparties(n: int, rng: random.Random) -> list[tuple[int, str]]:
     return [(row["id"], row["name"]) for row in rows]
 
 
+@dataclass
+class TaskSeed:
+    """What tasks are seeded: None, or the process version and a task id counter."""
+
+    version_id: int
+    rng: random.Random
+    next_task_id: int = 1
+
+
 def seed_invoices(
-    n: int, parties: list[tuple[int, str]], users: dict[str, int], rng: random.Random
+    n: int,
+    parties: list[tuple[int, str]],
+    users: dict[str, int],
+    rng: random.Random,
+    tasks: TaskSeed | None = None,
 ) -> None:
-    """n invoices over ~2 years; approver1 on every 10th, initiator approves some others'."""
+    """n invoices over ~2 years; approver1 on every 10th, initiator approves some others';
+    with `tasks`, the process rows of every submitted invoice."""
     owners = [users[name] for name in OWNERS]
     today = date.today()
-    invoices, approvers = [], []
+    rows: dict[str, list] = {"invoice": [], "approver": [], "instance": [], "task": []}
     for pk in range(1, n + 1):
         party_id, party_name = rng.choice(parties)
         issued = today - timedelta(days=rng.randrange(730))
@@ -146,7 +180,8 @@ def seed_invoices(
             hours=rng.randrange(9, 19), minutes=rng.randrange(60)
         )
         owner = owners[pk % len(owners)]
-        invoices.append(
+        status = str(_pick(rng, STATUS_WEIGHTS))
+        rows["invoice"].append(
             {
                 "id": pk,
                 "number": pk,
@@ -158,40 +193,161 @@ def seed_invoices(
                 "issue_date": issued,
                 "due_date": issued + timedelta(days=30),
                 "payment_order_required": False,
-                "status": str(_pick(rng, STATUS_WEIGHTS)),
+                "status": status,
                 "initiator_id": owner,
                 "lock_version": 1,
                 "created_at": created,
                 "updated_at": created,
             }
         )
+        chain = []
         if pk % 10 == 0:
-            approvers.append({"invoice_id": pk, "position": 1, "user_id": users["approver1"]})
+            chain.append(users["approver1"])
+        elif tasks is not None:
+            chain.append(users[APPROVERS[1 + pk % (len(APPROVERS) - 1)]])
         if pk % 50 == 1 and owner != users["initiator"]:
-            approvers.append({"invoice_id": pk, "position": 2, "user_id": users["initiator"]})
-        if len(invoices) == BATCH:
-            _flush(invoices, approvers)
-    _flush(invoices, approvers)
+            chain.append(users["initiator"])
+        rows["approver"] += [
+            {"invoice_id": pk, "position": position, "user_id": user_id}
+            for position, user_id in enumerate(chain, 1)
+        ]
+        if tasks is not None and status != InvoiceStatus.DRAFT:
+            add_process_rows(rows, tasks, pk, status, owner, chain, users, created)
+        if len(rows["invoice"]) == BATCH:
+            _flush(rows)
+    _flush(rows)
 
 
-def _flush(invoices: list, approvers: list) -> None:
-    if invoices:
-        db.session.execute(insert(Invoice.__table__), invoices)
-    if approvers:
-        db.session.execute(insert(InvoiceApprover.__table__), approvers)
-    invoices.clear()
-    approvers.clear()
+def add_process_rows(rows, tasks: TaskSeed, pk, status, owner, chain, users, created) -> None:
+    """The process_instance row and the human tasks an invoice in `status` would have:
+    approvals by its chain (the last one open while in approval), a correction by the owner
+    when on rework, a payment offered to the Finance director role once approved."""
+    running = status in (
+        InvoiceStatus.IN_APPROVAL,
+        InvoiceStatus.ON_REWORK,
+        InvoiceStatus.AWAITING_PAYMENT,
+    )
+    rows["instance"].append(
+        {
+            "id": pk,
+            "invoice_id": pk,
+            "process_version_id": tasks.version_id,
+            "state": "{}",
+            "serializer_version": SERIALIZER_VERSION,
+            "status": "running" if running else "completed",
+            "lock_version": 1,
+            "created_at": created,
+            "updated_at": created,
+        }
+    )
+    when = created
+    decided = {
+        InvoiceStatus.ON_REWORK: "return",
+        InvoiceStatus.REJECTED: "reject",
+        InvoiceStatus.CANCELLED: None,  # withdrawn while in approval
+    }
+    for position, approver in enumerate(chain, 1):
+        last = position == len(chain)
+        is_open = last and status == InvoiceStatus.IN_APPROVAL
+        decision = decided.get(status, "approve") if last else "approve"
+        state = TaskStatus.OPEN if is_open else TaskStatus.DONE
+        if last and status == InvoiceStatus.CANCELLED:
+            state = TaskStatus.CANCELLED
+        rows["task"].append(
+            _task(tasks, pk, FormKind.APPROVAL, when, state, approver, None, decision)
+        )
+        when += timedelta(hours=1)
+    if status == InvoiceStatus.ON_REWORK:
+        rows["task"].append(
+            _task(tasks, pk, FormKind.CORRECTION, when, TaskStatus.OPEN, owner, None, None)
+        )
+    elif status in (InvoiceStatus.AWAITING_PAYMENT, InvoiceStatus.PAID):
+        done = status == InvoiceStatus.PAID
+        rows["task"].append(
+            _task(
+                tasks,
+                pk,
+                FormKind.PAYMENT,
+                when,
+                TaskStatus.DONE if done else TaskStatus.OPEN,
+                None,
+                users["finance"] if done else None,
+                None,
+            )
+        )
 
 
-def seed(app, n_invoices: int, n_parties: int, run_analyze: bool) -> dict[str, int]:
+TASK_NAMES = {
+    FormKind.APPROVAL: ("approve", "Approve invoice", "Approver"),
+    FormKind.CORRECTION: ("correct", "Correct invoice", "Initiator"),
+    FormKind.PAYMENT: ("pay", "Pay invoice", roles.FINANCE_DIRECTOR),
+}
+
+
+def _task(tasks: TaskSeed, pk, form, created, status, assignee, payer, decision) -> dict:
+    """One human_task row; `assignee` None offers it to the lane's role."""
+    bpmn_id, name, lane = TASK_NAMES[form]
+    done = status == TaskStatus.DONE
+    task_id = tasks.next_task_id
+    tasks.next_task_id += 1
+    return {
+        "id": task_id,
+        "task_guid": str(uuid.UUID(int=tasks.rng.getrandbits(128), version=4)),
+        "instance_id": pk,
+        "invoice_id": pk,
+        "bpmn_id": bpmn_id,
+        "name": name,
+        "title_template": {"en": f"{name} #{{number}}"},
+        "title_values": {"number": str(pk)},
+        "lane": lane,
+        "form": form,
+        "assignee_user_id": assignee,
+        "candidate_role": None if assignee else lane,
+        "round": 1,
+        "status": status,
+        "created_at": created,
+        "due_at": created + timedelta(days=2),
+        "completed_at": created + timedelta(minutes=30) if status != TaskStatus.OPEN else None,
+        "completed_by_id": (payer or assignee) if done else None,
+        "decision": decision if done else None,
+        "comment": None,
+    }
+
+
+def _flush(rows: dict[str, list]) -> None:
+    for key, table in (
+        ("invoice", Invoice.__table__),
+        ("approver", InvoiceApprover.__table__),
+        ("instance", ProcessInstance.__table__),
+        ("task", HumanTask.__table__),
+    ):
+        if rows[key]:
+            db.session.execute(insert(table), rows[key])
+            rows[key].clear()
+
+
+def seed(
+    app, n_invoices: int, n_parties: int, run_analyze: bool, with_tasks: bool = True
+) -> dict[str, int]:
     rng = random.Random(SEED)
     with app.app_context():
         db.create_all()
         seed_roles(app.appbuilder)
         users = seed_users(app, bench_users())
+        tasks = None
+        if with_tasks:
+            seed_process_versions(db.session, PROCESSES_DIR)
+            version_id = db.session.scalar(
+                select(ProcessVersion.id).where(ProcessVersion.is_current.is_(True))
+            )
+            tasks = TaskSeed(version_id, random.Random(SEED + 1))
         parties = seed_counterparties(n_parties, rng)
-        seed_invoices(n_invoices, parties, users, rng)
-        move_sequences(("counterparty", "invoice", "invoice_approver"))
+        seed_invoices(n_invoices, parties, users, rng, tasks)
+        move_sequences(
+            ("counterparty", "invoice", "invoice_approver", "process_instance", "human_task")
+            if with_tasks
+            else ("counterparty", "invoice", "invoice_approver")
+        )
         db.session.commit()
         if run_analyze:
             analyze()
@@ -373,8 +529,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--warmups", type=int, default=3)
     parser.add_argument(
         "--users",
-        default="initiator,finance",
-        help="comma-separated: initiator, finance, admin, approver1",
+        default="initiator,approver1,finance",
+        help="comma-separated: initiator, approver1 (both see what they own, approve or were "
+        "offered), finance, admin (both see everything)",
     )
     parser.add_argument(
         "--show-sql",
@@ -391,6 +548,13 @@ def parse_args(argv=None) -> argparse.Namespace:
         help="EXPLAIN the N slowest statements of each case missing the target",
     )
     parser.add_argument("--sql-width", type=int, default=220)
+    parser.add_argument(
+        "--no-tasks",
+        dest="tasks",
+        action="store_false",
+        help="seed no process_instance / human_task rows (the setup before visibility read "
+        "human_task)",
+    )
     parser.add_argument(
         "--no-analyze",
         dest="analyze",
@@ -410,9 +574,13 @@ def main(argv=None) -> int:
 def run(app, url: str, args: argparse.Namespace) -> int:
     print(f"Database: {shown_url(url)}   (load average {load_average()})")
     started = time.perf_counter()
-    seed(app, args.invoices, args.counterparties, args.analyze)
+    seed(app, args.invoices, args.counterparties, args.analyze, args.tasks)
+    with app.app_context():
+        n_tasks = db.session.scalar(select(func.count()).select_from(HumanTask))
+        db.session.remove()
     print(
-        f"Seeded {args.invoices:,} invoices, {args.counterparties:,} counterparties in "
+        f"Seeded {args.invoices:,} invoices, {args.counterparties:,} counterparties, "
+        f"{n_tasks:,} human tasks in "
         f"{time.perf_counter() - started:.1f} s (ANALYZE: {'yes' if args.analyze else 'no'}); "
         f"{args.warmups} warm-ups + {args.requests} timed requests per case.\n"
     )
