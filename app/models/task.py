@@ -29,6 +29,16 @@ class HumanTask(Model):
         Index("ix_human_task_role_open", "candidate_role", "status", "created_at", "id"),
         Index("ix_human_task_invoice", "invoice_id", "status"),
         Index("ix_human_task_instance", "instance_id", "status"),
+        # Visibility ("offered to me, done by me, offered to my role") reads these per invoice.
+        Index("ix_human_task_completed_by", "completed_by_id", "invoice_id"),
+        Index("ix_human_task_assignee_invoice", "assignee_user_id", "invoice_id"),
+        Index(
+            "ix_human_task_role_unassigned",
+            "candidate_role",
+            "assignee_user_id",
+            "status",
+            "invoice_id",
+        ),
     )
 
     id = Column(Integer, primary_key=True)
