@@ -12,13 +12,12 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 import warnings
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,6 +26,7 @@ if str(ROOT) not in sys.path:
 
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
+from tests.databases import temporary_database  # noqa: E402
 
 PASSWORD = "bench-pass"
 # The diagrams of this checkout: seeded as version 1 whatever PROCESSES_DIR says.
@@ -41,20 +41,12 @@ PG_EXAMPLE = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 @contextmanager
 def fresh_database(base_url: str | None, tmp: Path, name: str = "bench"):
     """Yield the URL of an empty database; drop it afterwards (PostgreSQL)."""
-    if not base_url or base_url.startswith("sqlite"):
-        yield f"sqlite:///{tmp / f'{name}.db'}"
-        return
-    url = make_url(base_url)
-    db_name = f"invoiceflow_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{db_name}"'))
-    try:
-        yield url.set(database=db_name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)'))
-        admin.dispose()
+    with temporary_database(
+        tmp,
+        f"invoiceflow_{name}" if base_url and not base_url.startswith("sqlite") else name,
+        base_url or "",
+    ) as url:
+        yield url
 
 
 def quiet() -> None:
