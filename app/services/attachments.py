@@ -9,13 +9,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain.files import FileContentError, safe_display_name, sniff
-from app.errors import FileRejectedError, FileTooLargeError, NotFoundError, PermissionDeniedError
+from app.errors import FileRejectedError, FileTooLargeError, PermissionDeniedError
 from app.i18n import _
 from app.models import Attachment, AttachmentKind, Invoice
 from app.models.base import utcnow
 from app.roles import ADMIN, CONTRIBUTOR_ROLES, has_role
 from app.services import audit, use_case
-from app.services.visibility import get_visible_invoice
+from app.services.visibility import get_visible_invoice, get_visible_row
 from app.storage import LocalFileStorage
 
 
@@ -126,15 +126,7 @@ def may_remove(actor, attachment: Attachment, invoice: Invoice) -> bool:
 
 def get_visible_attachment(session: Session, actor, attachment_id: object) -> Attachment:
     """The attachment if the actor may see its invoice; NotFoundError otherwise."""
-    try:
-        pk = int(attachment_id)
-    except (TypeError, ValueError) as exc:
-        raise NotFoundError(_("File not found.")) from exc
-    attachment = session.get(Attachment, pk)
-    if attachment is None:
-        raise NotFoundError(_("File not found."))
-    get_visible_invoice(session, actor, attachment.invoice_id)
-    return attachment
+    return get_visible_row(session, actor, Attachment, attachment_id, _("File not found."))
 
 
 def active_attachments(session: Session, invoice_id: int) -> list[Attachment]:

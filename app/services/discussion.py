@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 
 from app.errors import (
     InvoiceFlowError,
-    NotFoundError,
     PermissionDeniedError,
     ValidationError,
 )
@@ -25,7 +24,7 @@ from app.models import DiscussionMessage, HumanTask, Invoice, NotificationKind, 
 from app.services import audit, use_case
 from app.services.attachments import IncomingFile, store_files
 from app.services.notify import holders_of, notify
-from app.services.visibility import get_visible_invoice
+from app.services.visibility import get_visible_invoice, get_visible_row
 from app.storage import LocalFileStorage
 
 TEXT_LIMIT = 5000
@@ -186,15 +185,7 @@ def may_change(actor_id: int, message: DiscussionMessage, now: datetime) -> bool
 
 def get_visible_message(session: Session, actor, message_id: object) -> DiscussionMessage:
     """The message if the actor may see its invoice; NotFoundError otherwise."""
-    try:
-        pk = int(message_id)
-    except (TypeError, ValueError) as exc:
-        raise NotFoundError(_("Message not found.")) from exc
-    message = session.get(DiscussionMessage, pk)
-    if message is None:
-        raise NotFoundError(_("Message not found."))
-    get_visible_invoice(session, actor, message.invoice_id)
-    return message
+    return get_visible_row(session, actor, DiscussionMessage, message_id, _("Message not found."))
 
 
 def _changeable_message(session: Session, actor, message_id, now: datetime):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, lazyload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.domain.titles import placeholders
@@ -80,7 +80,7 @@ def advance(
     session: Session, actor, instance: ProcessInstance, invoice: Invoice, workflow: InvoiceWorkflow
 ) -> list[HumanTask]:
     """After the workflow moved: mirror its tasks, update the invoice, save with the lock."""
-    new_tasks = sync_tasks(session, instance, invoice, workflow)
+    new_tasks, open_tasks = sync_tasks(session, instance, invoice, workflow)
     for task in new_tasks:
         # The process hands out tasks: recorded as the system's act, caused by the actor's.
         audit.record(session, "task_assigned", None, _task_details(task), invoice.id)
@@ -93,7 +93,6 @@ def advance(
             task_guid=task.task_guid,
             params=task_params(task),
         )
-    open_tasks = open_tasks_of(session, instance.id)
     refresh_invoice_state(invoice, instance, workflow, open_tasks)
     save_state(session, instance, workflow)
     return new_tasks
@@ -111,22 +110,36 @@ def save_state(session: Session, instance: ProcessInstance, workflow: InvoiceWor
 
 def sync_tasks(
     session: Session, instance: ProcessInstance, invoice: Invoice, workflow: InvoiceWorkflow
-) -> list[HumanTask]:
+) -> tuple[list[HumanTask], list[HumanTask]]:
+    """Mirror READY user tasks into human_task; return (created, open) from one read."""
     ready = {task.guid: task for task in workflow.ready_tasks()}
-    for row in open_tasks_of(session, instance.id):
-        if row.task_guid not in ready:
+    rows = list(
+        session.scalars(
+            select(HumanTask)
+            .where(HumanTask.instance_id == instance.id)
+            .order_by(HumanTask.id)
+            .options(lazyload(HumanTask.assignee), lazyload(HumanTask.completed_by))
+        )
+    )
+    still_open = []
+    for row in rows:
+        if row.status != TaskStatus.OPEN:
+            continue
+        if row.task_guid in ready:
+            still_open.append(row)
+        else:
             row.status = TaskStatus.CANCELLED
             row.completed_at = utcnow()
-    known = set(
-        session.scalars(select(HumanTask.task_guid).where(HumanTask.instance_id == instance.id))
+    known = {row.task_guid for row in rows}
+    round_no = 1 + sum(
+        1 for row in rows if row.form == FormKind.CORRECTION and row.status == TaskStatus.DONE
     )
-    round_no = _current_round(session, instance.id)
     created = [
         _new_task(instance, invoice, task, round_no) for g, task in ready.items() if g not in known
     ]
     session.add_all(created)
     session.flush()
-    return created
+    return created, still_open + created
 
 
 def open_tasks_of(session: Session, instance_id: int) -> list[HumanTask]:
@@ -215,19 +228,6 @@ def _title_values(titles: dict, invoice: Invoice) -> dict:
         except ValueError:
             continue
     return {name: str(getattr(invoice, name, "")) for name in names if hasattr(invoice, name)}
-
-
-def _current_round(session: Session, instance_id: int) -> int:
-    corrections = session.scalar(
-        select(func.count())
-        .select_from(HumanTask)
-        .where(
-            HumanTask.instance_id == instance_id,
-            HumanTask.form == FormKind.CORRECTION,
-            HumanTask.status == TaskStatus.DONE,
-        )
-    )
-    return 1 + (corrections or 0)
 
 
 def task_params(task: HumanTask) -> dict:

@@ -65,3 +65,17 @@ def get_visible_invoice(session: Session, user, invoice_id: object) -> Invoice:
     if invoice is None:
         raise NotFoundError(_("Invoice not found."))
     return invoice
+
+
+def get_visible_row(session: Session, user, model, row_id: object, missing):
+    """A row that belongs to an invoice (a file, a message), if the user may see that invoice.
+    Raises NotFoundError with `missing` for a bad id, an unknown row or an invisible invoice."""
+    try:
+        pk = int(row_id)
+    except (TypeError, ValueError) as exc:
+        raise NotFoundError(missing) from exc
+    row = session.get(model, pk)
+    if row is None:
+        raise NotFoundError(missing)
+    get_visible_invoice(session, user, row.invoice_id)
+    return row
