@@ -69,10 +69,17 @@ def box_of(page: Page, element_id: str) -> dict:
 
 
 def select_flow(page: Page, flow_id: str) -> None:
-    """Click a flow on the canvas, below its middle (where its label usually sits)."""
-    box = box_of(page, flow_id)
-    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] * 0.7)
+    """Click a flow's label on the canvas (the middle of the flow itself is a handle that
+    moves the segment, and a click there selects nothing)."""
+    box = box_of(page, f"{flow_id}_label")
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     expect(page.locator("#properties-body code")).to_have_text(flow_id)
+
+
+def let_the_drag_settle(page: Page) -> None:
+    """bpmn-js swallows canvas clicks for 400 ms after a drag ends (its ghost-click trap):
+    a click that comes sooner selects nothing."""
+    page.wait_for_timeout(450)
 
 
 def make_room_below(page: Page, y: float, x: float, pixels: int) -> None:
@@ -83,6 +90,7 @@ def make_room_below(page: Page, y: float, x: float, pixels: int) -> None:
     page.mouse.move(x, y + pixels / 4, steps=4)
     page.mouse.move(x, y + pixels, steps=8)
     page.mouse.up()
+    let_the_drag_settle(page)
 
 
 def create_task_at(page: Page, x: float, y: float) -> None:
@@ -91,6 +99,7 @@ def create_task_at(page: Page, x: float, y: float) -> None:
     page.mouse.move(x - 150, y + 50)
     page.mouse.move(x, y, steps=10)
     page.mouse.click(x, y)
+    let_the_drag_settle(page)
 
 
 def zoom_out(page: Page) -> None:

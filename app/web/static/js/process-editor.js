@@ -96,6 +96,7 @@
 
   function render(element) {
     body.innerHTML = "";
+    if (element && element.labelTarget) { element = element.labelTarget; }
     selected = element;
     if (!element) { body.innerHTML = placeholder; return; }
     var bo = element.businessObject;
