@@ -42,6 +42,8 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'invoiceflow.db'}")
     SQLALCHEMY_TRACK_MODIFICATIONS = False
+    # What anonymous visitors may do (the Public role; empty by default) is read at most this often.
+    PUBLIC_PERMISSIONS_TTL_SECONDS = _env_int("PUBLIC_PERMISSIONS_TTL_SECONDS", 30)
     # A losing SQLite writer waits this long for the lock before the request answers 503.
     SQLITE_BUSY_TIMEOUT_SECONDS = _env_int("SQLITE_BUSY_TIMEOUT_SECONDS", 15)
 

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from flask import g
+import time
+
+from flask import current_app, g
 from flask_appbuilder.security.manager import BaseSecurityManager
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.sqla.models import (
     Permission,
     PermissionView,
+    Role,
     ViewMenu,
     assoc_permissionview_role,
 )
 from flask_appbuilder.security.views import UserDBModelView
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app import roles
 
@@ -89,6 +93,37 @@ class InvoiceFlowUserView(UserDBModelView):
 class InvoiceFlowSecurityManager(SecurityManager):
     userdbmodelview = InvoiceFlowUserView
 
+    def get_user_by_id(self, pk):
+        """The signed-in user with roles and groups in one query (every request loads it)."""
+        model = self.user_model
+        return (
+            self.session.scalars(
+                select(model)
+                .where(model.id == pk)
+                .options(joinedload(model.roles), joinedload(model.groups))
+            )
+            .unique()
+            .first()
+        )
+
+    def is_item_public(self, permission_name: str, view_name: str) -> bool:
+        """FAB asks before every API call, signed in or not: keep the answer for a short while."""
+        return (permission_name, view_name) in self._public_permissions()
+
+    def _public_permissions(self) -> frozenset[tuple[str, str]]:
+        now = time.monotonic()
+        cached = getattr(self, "_public_cache", None)
+        ttl = current_app.config["PUBLIC_PERMISSIONS_TTL_SECONDS"]
+        if cached is None or now - cached[0] >= ttl:
+            rows = self.session.execute(
+                _permission_pairs()
+                .join(Role, Role.id == assoc_permissionview_role.c.role_id)
+                .where(Role.name == self.auth_role_public)
+            )
+            cached = (now, frozenset((perm, view) for perm, view in rows))
+            self._public_cache = cached
+        return cached[1]
+
     def _has_view_access(self, user, permission_name: str, view_name: str) -> bool:
         return (permission_name, view_name) in self._cached_permissions(user)
 
@@ -106,15 +141,7 @@ class InvoiceFlowSecurityManager(SecurityManager):
         if cache is None or cache[0] != key:
             role_ids = [role.id for role in self.get_user_roles(user)]
             rows = self.session.execute(
-                select(Permission.name, ViewMenu.name)
-                .select_from(PermissionView)
-                .join(Permission, PermissionView.permission_id == Permission.id)
-                .join(ViewMenu, PermissionView.view_menu_id == ViewMenu.id)
-                .join(
-                    assoc_permissionview_role,
-                    assoc_permissionview_role.c.permission_view_id == PermissionView.id,
-                )
-                .where(assoc_permissionview_role.c.role_id.in_(role_ids))
+                _permission_pairs().where(assoc_permissionview_role.c.role_id.in_(role_ids))
             )
             granted = frozenset((perm, view) for perm, view in rows)
             if role_ids and getattr(user, "is_authenticated", False):
@@ -122,6 +149,20 @@ class InvoiceFlowSecurityManager(SecurityManager):
             cache = (key, granted)
             g._invoiceflow_permissions = cache
         return cache[1]
+
+
+def _permission_pairs():
+    """(permission, view) names granted through assoc_permissionview_role; add a WHERE."""
+    return (
+        select(Permission.name, ViewMenu.name)
+        .select_from(PermissionView)
+        .join(Permission, PermissionView.permission_id == Permission.id)
+        .join(ViewMenu, PermissionView.view_menu_id == ViewMenu.id)
+        .join(
+            assoc_permissionview_role,
+            assoc_permissionview_role.c.permission_view_id == PermissionView.id,
+        )
+    )
 
 
 def seed_roles(appbuilder) -> list[str]:

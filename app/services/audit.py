@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from app.models.audit import SYSTEM_CHAIN, AuditEvent, invoice_chain
 from app.models.base import utcnow
@@ -28,8 +28,9 @@ def record(
 ) -> AuditEvent:
     """Append an event to the invoice's chain (or the system chain) and return it."""
     chain = invoice_chain(invoice_id) if invoice_id else SYSTEM_CHAIN
+    heads = _known_heads(session)
     for attempt in range(APPEND_ATTEMPTS):
-        head = _head(session, chain)
+        head = heads.get(chain) or _head(session, chain)
         event = AuditEvent(
             chain=chain,
             sequence=(head.sequence + 1) if head else 1,
@@ -46,11 +47,33 @@ def record(
                 session.add(event)
         except IntegrityError:
             # Another transaction appended to this chain first: build on its event instead.
+            heads.pop(chain, None)
             if attempt == APPEND_ATTEMPTS - 1:
                 raise
             continue
+        heads[chain] = Head(event.sequence, event.hash)
         return event
     raise AssertionError("unreachable")
+
+
+@dataclass(frozen=True)
+class Head:
+    sequence: int
+    hash: str
+
+
+def _known_heads(session: Session) -> dict[str, Head]:
+    """Heads this transaction appended: a second event on a chain needs no read. Kept per
+    transaction, so a rolled-back append is never built on."""
+    plain = session() if isinstance(session, scoped_session) else session
+    transaction = plain.get_transaction()
+    if transaction is None:
+        return {}
+    known = plain.info.get("audit_heads")
+    if known is None or known[0] is not transaction:
+        known = (transaction, {})
+        plain.info["audit_heads"] = known
+    return known[1]
 
 
 def _head(session: Session, chain: str):

@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import PermissionDeniedError, ValidationError
 from app.i18n import _
-from app.models import FormKind, HumanTask, NotificationKind, ProcessInstance
+from app.models import FormKind, HumanTask, NotificationKind
 from app.models.base import utcnow
 from app.services import audit, use_case
 from app.services.notify import notify
@@ -42,13 +42,12 @@ def clean_decision(decision: object, comment: object) -> tuple[str, str]:
 def decide(session: Session, actor, task_ref, decision, comment) -> HumanTask:
     """Record a decision. Raises NotFoundError, TaskAlreadyHandledError, PermissionDeniedError,
     ValidationError, ConcurrentEditError."""
-    task, invoice = task_for_action(session, actor, task_ref)
+    task, invoice, instance = task_for_action(session, actor, task_ref)
     if task.form != FormKind.APPROVAL:
         raise ValidationError({"decision": [_("This task is not an approval.")]})
     decision, comment = clean_decision(decision, comment)
     if actor.id == invoice.initiator_id:
         raise PermissionDeniedError(_("The initiator cannot decide on their own invoice."))
-    instance = session.get(ProcessInstance, task.instance_id)
     workflow = load_workflow(instance)
     approval = {"by": actor.id, "decision": decision, "comment": comment}
     run_step(lambda: workflow.complete(task.task_guid, {"approval": approval}))

@@ -42,13 +42,13 @@ def notify(
     ids = sorted({int(pk) for pk in user_ids if pk is not None})
     if not ids:
         return 0
-    users = session.scalars(select(User).where(User.id.in_(ids), User.active.is_(True))).all()
-    preferences = {
-        p.user_id: p
-        for p in session.scalars(select(UserPreference).where(UserPreference.user_id.in_(ids)))
-    }
-    for user in users:
-        preference = preferences.get(user.id)
+    recipients = session.execute(
+        select(User.id, User.email, UserPreference)
+        .outerjoin(UserPreference, UserPreference.user_id == User.id)
+        .where(User.id.in_(ids), User.active.is_(True))
+    ).all()
+    for user in recipients:  # rows with .id, .email and .UserPreference (None when unset)
+        preference = user.UserPreference
         session.add(
             Notification(
                 user_id=user.id,
@@ -61,7 +61,7 @@ def notify(
         if user.email and kind not in (preference.email_off if preference else []):
             session.add(_outbox_row(user, preference, kind, event, invoice_id, task_guid, params))
     session.flush()
-    return len(users)
+    return len(recipients)
 
 
 def _outbox_row(user, preference, kind, event, invoice_id, task_guid, params) -> OutboxMessage:

@@ -17,7 +17,6 @@ from app.models import (
     HumanTask,
     NotificationKind,
     Payment,
-    ProcessInstance,
     TaskStatus,
 )
 from app.services import audit, use_case
@@ -60,7 +59,7 @@ def pay_invoice(
         raise InvoiceNotEditableError(
             _("Invoice #%(n)s is not awaiting payment.", n=invoice.number)
         )
-    task, invoice = task_for_action(session, actor, pending.task_guid)
+    task, invoice, instance = task_for_action(session, actor, pending.task_guid)
     if actor.id == invoice.initiator_id or actor.id in {a.user_id for a in invoice.approvers}:
         raise PermissionDeniedError(_("The initiator and the approvers may not pay the invoice."))
     paid_on, amount, reference = _clean_payment(data, invoice, payment_order, today)
@@ -75,7 +74,6 @@ def pay_invoice(
     )
     session.add(payment)
     session.flush()
-    instance = session.get(ProcessInstance, task.instance_id)
     workflow = load_workflow(instance)
     run_step(lambda: workflow.complete(task.task_guid, {"payment": {"by": actor.id}}))
     close_task(task, actor, "pay", reference)

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import InvoiceNotEditableError, PermissionDeniedError
 from app.i18n import _
-from app.models import FormKind, HumanTask, ProcessInstance, TaskStatus
+from app.models import FormKind, HumanTask, TaskStatus
 from app.services import audit, use_case
 from app.services.invoice_input import InvoicePolicy
 from app.services.process_runtime import (
@@ -45,9 +45,8 @@ def resubmit_invoice(session: Session, actor, invoice_id, policy: InvoicePolicy)
         )
     if actor.id != invoice.initiator_id:
         raise PermissionDeniedError(_("Only the invoice's initiator may resubmit it."))
-    task, invoice = task_for_action(session, actor, correction.task_guid)
+    task, invoice, instance = task_for_action(session, actor, correction.task_guid)
     check_ready_for_approval(session, invoice, policy)
-    instance = session.get(ProcessInstance, task.instance_id)
     workflow = load_workflow(instance)
     run_step(lambda: workflow.complete(task.task_guid, workflow_data(invoice)))
     close_task(task, actor, "resubmit", None)

@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session, lazyload
 
 from app.errors import ConcurrentEditError, NotFoundError, PermissionDeniedError
 from app.i18n import _
-from app.models import HumanTask, Invoice, TaskStatus
+from app.models import HumanTask, Invoice, ProcessInstance, TaskStatus
 from app.roles import role_names
-from app.services.visibility import get_visible_invoice
+from app.services.visibility import visible_invoice_condition
 
 
 class TaskAlreadyHandledError(ConcurrentEditError):
@@ -20,18 +20,31 @@ class TaskAlreadyHandledError(ConcurrentEditError):
 
 def find_task(session: Session, actor, task_ref: object) -> tuple[HumanTask, Invoice]:
     """The task and its invoice, if the actor may see the invoice (NotFoundError otherwise)."""
+    task, invoice = _load(session, actor, task_ref, HumanTask, Invoice)
+    return task, invoice
+
+
+def _load(session: Session, actor, task_ref: object, *entities):
+    """One query: the task with what else is asked for, if the actor may see its invoice."""
     try:
         guid = str(uuid.UUID(str(task_ref)))
     except ValueError as exc:
         raise NotFoundError(_("Task not found.")) from exc
-    task = session.scalars(
-        select(HumanTask)
+    query = (
+        select(*entities)
+        .join(Invoice, Invoice.id == HumanTask.invoice_id)
         .where(HumanTask.task_guid == guid)
         .options(lazyload(HumanTask.assignee), lazyload(HumanTask.completed_by))
-    ).first()
-    if task is None:
+    )
+    if ProcessInstance in entities:
+        query = query.join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+    visible = visible_invoice_condition(actor)
+    if visible is not None:
+        query = query.where(visible)
+    row = session.execute(query).unique().first()
+    if row is None:
         raise NotFoundError(_("Task not found."))
-    return task, get_visible_invoice(session, actor, task.invoice_id)
+    return row
 
 
 def may_act(actor, task: HumanTask) -> bool:
@@ -40,11 +53,14 @@ def may_act(actor, task: HumanTask) -> bool:
     return task.candidate_role in role_names(actor)
 
 
-def task_for_action(session: Session, actor, task_ref: object) -> tuple[HumanTask, Invoice]:
-    """404 unknown or invisible, 409 no longer open, 403 someone else's task."""
-    task, invoice = find_task(session, actor, task_ref)
+def task_for_action(
+    session: Session, actor, task_ref: object
+) -> tuple[HumanTask, Invoice, ProcessInstance]:
+    """The task, its invoice and their process. 404 unknown or invisible, 409 no longer open,
+    403 someone else's task."""
+    task, invoice, instance = _load(session, actor, task_ref, HumanTask, Invoice, ProcessInstance)
     if task.status != TaskStatus.OPEN:
         raise TaskAlreadyHandledError(_("This task was already handled."))
     if not may_act(actor, task):
         raise PermissionDeniedError(_("This task belongs to someone else."))
-    return task, invoice
+    return task, invoice, instance

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import and_, exists, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from app.errors import NotFoundError
 from app.i18n import _
@@ -15,14 +15,14 @@ def sees_all_invoices(user) -> bool:
     return bool(role_names(user) & SEE_ALL_ROLES)
 
 
-def _offered_to(user):
+def _offered_to(user, task=HumanTask):
     # Whoever is or was offered a task on an invoice sees it: a new stage needs no code.
     return or_(
-        HumanTask.assignee_user_id == user.id,
-        HumanTask.completed_by_id == user.id,
+        task.assignee_user_id == user.id,
+        task.completed_by_id == user.id,
         and_(
-            HumanTask.assignee_user_id.is_(None),
-            HumanTask.candidate_role.in_(sorted(role_names(user))),
+            task.assignee_user_id.is_(None),
+            task.candidate_role.in_(sorted(role_names(user))),
         ),
     )
 
@@ -38,16 +38,18 @@ def visible_invoices_clause(user):
     )
 
 
-def _visible_invoice_clause(user):
-    """The same rule for one invoice: correlated EXISTS use the per-invoice indexes."""
+def visible_invoice_condition(user):
+    """The same rule for one invoice: correlated EXISTS use the per-invoice indexes. The task
+    table is aliased, so the condition also fits a query that selects a task."""
     if sees_all_invoices(user):
         return None
+    other_task = aliased(HumanTask)
     return or_(
         Invoice.initiator_id == user.id,
         exists().where(
             InvoiceApprover.invoice_id == Invoice.id, InvoiceApprover.user_id == user.id
         ),
-        exists().where(HumanTask.invoice_id == Invoice.id, _offered_to(user)),
+        exists().where(other_task.invoice_id == Invoice.id, _offered_to(user, other_task)),
     )
 
 
@@ -58,7 +60,7 @@ def get_visible_invoice(session: Session, user, invoice_id: object) -> Invoice:
     except (TypeError, ValueError) as exc:
         raise NotFoundError(_("Invoice not found.")) from exc
     query = select(Invoice).where(Invoice.id == pk)
-    clause = _visible_invoice_clause(user)
+    clause = visible_invoice_condition(user)
     if clause is not None:
         query = query.where(clause)
     invoice = session.scalars(query).unique().first()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from flask import current_app, flash, g
 from markupsafe import Markup
 
@@ -12,6 +14,19 @@ from app.storage import LocalFileStorage
 
 def session():
     return db.session
+
+
+@contextmanager
+def kept_after_commit():
+    """What a service returns stays loaded after its commit: a response built from it needs
+    no second read."""
+    plain = db.session()
+    previous = plain.expire_on_commit
+    plain.expire_on_commit = False
+    try:
+        yield
+    finally:
+        plain.expire_on_commit = previous
 
 
 def actor():

@@ -71,13 +71,15 @@ class TaskApi(ActionApi):
     def decision(self, task_id):
         """Approve, return or reject: {"decision": "...", "comment": "..."}."""
         body = self.json_body()
-        return self.run(
-            lambda: _task_json(
-                decide(
+
+        def action():
+            with context.kept_after_commit():
+                task = decide(
                     context.session(), g.user, task_id, body.get("decision"), body.get("comment")
                 )
-            )
-        )
+            return _task_json(task)
+
+        return self.run(action)
 
 
 class InvoiceActionApi(ActionApi):

@@ -1,0 +1,108 @@
+"""The hot paths send a fixed, small number of SQL statements, whatever the page size."""
+
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event
+
+from app import roles
+from app.extensions import db
+
+LIST_VIEW = "InvoiceView"
+
+
+@contextmanager
+def counted(app):
+    sent: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        sent.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+@pytest.fixture
+def people(make):
+    return {
+        "ivan": make.user("ivan", roles.INITIATOR),
+        "anna": make.user("anna", roles.APPROVER),
+        "boris": make.user("boris", roles.APPROVER),
+    }
+
+
+@pytest.fixture
+def submitted(make, people, client, api_token):
+    """Twelve invoices submitted: anna holds twelve approval tasks, boris is next on each."""
+    ivan = api_token("ivan")
+    ids = [
+        make.invoice(
+            people["ivan"], make.counterparty(), approvers=[people["anna"], people["boris"]]
+        )
+        for _ in range(12)
+    ]
+    for invoice_id in ids:
+        assert client.post(f"/api/v1/invoices/{invoice_id}/submit", headers=ivan).status_code == 200
+    return ids
+
+
+def statements_for(app, client, url, headers=None) -> int:
+    client.get(url, headers=headers)  # warm: the first request of a client fills caches
+    with counted(app) as sent:
+        response = client.get(url, headers=headers)
+    assert response.status_code == 200
+    return len(sent)
+
+
+def test_a_decision_over_the_api_takes_at_most_twenty_statements(app, client, api_token, submitted):
+    anna = api_token("anna")
+    tasks = client.get("/api/v1/tasks/mine?page_size=100", headers=anna).json["result"]
+    first, second = tasks[0]["id"], tasks[1]["id"]
+    body = {"decision": "approve", "comment": "Checked."}
+    assert (
+        client.post(f"/api/v1/tasks/{first}/decision", headers=anna, json=body).status_code == 200
+    )
+    with counted(app) as sent:
+        response = client.post(f"/api/v1/tasks/{second}/decision", headers=anna, json=body)
+    assert response.status_code == 200
+    assert response.json["result"]["status"] == "done"
+    assert len(sent) <= 20, "\n".join(s[:100] for s in sent)
+
+
+@pytest.mark.parametrize("url", ["/api/v1/tasks/mine", "/tasks/"], ids=["api", "page"])
+def test_my_tasks_sends_the_same_few_statements_for_one_task_or_twelve(
+    app, client, make, people, login, api_token, submitted, url
+):
+    olga = make.user("olga", roles.APPROVER)
+    one_task = make.invoice(people["ivan"], make.counterparty(), approvers=[olga])
+    client.post(f"/api/v1/invoices/{one_task}/submit", headers=api_token("ivan"))
+    counts = {}
+    for who in ("olga", "anna"):
+        headers = api_token(who) if url.startswith("/api") else None
+        if headers is None:
+            login(who)
+        counts[who] = statements_for(app, client, url, headers)
+    shown = client.get(url, headers=headers).get_data(as_text=True)
+    assert f"Approval of invoice #{submitted[-1]}" in shown
+    assert counts["olga"] == counts["anna"] <= 10
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/api/v1/invoice/?q=(page_size:{n})", f"/invoices/list/?psize_{LIST_VIEW}={{n}}"],
+    ids=["api", "page"],
+)
+def test_the_invoice_list_sends_the_same_few_statements_for_one_row_or_a_hundred(
+    app, client, login, api_token, submitted, url
+):
+    headers = api_token("anna") if url.startswith("/api") else None
+    if headers is None:
+        login("anna")
+    one = statements_for(app, client, url.format(n=1), headers)
+    hundred = statements_for(app, client, url.format(n=100), headers)
+    assert one == hundred <= 15
