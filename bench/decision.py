@@ -296,7 +296,7 @@ class EngineTimer:
 # inside another counts in both (depth shows the nesting on the decision path).
 STEPS = (
     ("decide", "decide(), its commit included", 0),
-    ("task_for_action", "task_for_action: task + visible invoice", 1),
+    ("task_for_action", "task_for_action: task + visible invoice + process", 1),
     ("load_workflow", "load_workflow: definition_of + restore", 1),
     ("restore", "InvoiceWorkflow.restore", 2),
     ("run_step", "run_step: complete + engine steps", 1),

@@ -11,7 +11,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import relationship
+from sqlalchemy.orm import deferred, relationship
 
 from app.models.base import utcnow
 from app.models.user import User
@@ -29,7 +29,8 @@ class ProcessVersion(Model):
     id = Column(Integer, primary_key=True)
     process_id = Column(String(100), nullable=False)
     version = Column(Integer, nullable=False)
-    bpmn_xml = Column(Text, nullable=False)
+    # Read when asked for: a running process needs only the hash (see definition_of).
+    bpmn_xml = deferred(Column(Text, nullable=False))
     sha256 = Column(String(64), nullable=False, index=True)
     note = Column(String(500))
     published_by_id = Column(ForeignKey("ab_user.id"))

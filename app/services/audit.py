@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, scoped_session
 
+from app.errors import ConcurrentEditError
+from app.i18n import _
 from app.models.audit import SYSTEM_CHAIN, AuditEvent, invoice_chain
 from app.models.base import utcnow
 
@@ -28,32 +30,57 @@ def record(
 ) -> AuditEvent:
     """Append an event to the invoice's chain (or the system chain) and return it."""
     chain = invoice_chain(invoice_id) if invoice_id else SYSTEM_CHAIN
+    body = {
+        "chain": chain,
+        "invoice_id": invoice_id,
+        "actor_id": actor_id,
+        "action": action,
+        "details": _jsonable(details or {}),
+    }
     heads = _known_heads(session)
-    for attempt in range(APPEND_ATTEMPTS):
+    for _attempt in range(APPEND_ATTEMPTS):
+        # A chain this transaction appended to needs no read: its uncommitted event holds the
+        # next sequence number, so no other writer can take the one after it.
         head = heads.get(chain) or _head(session, chain)
-        event = AuditEvent(
-            chain=chain,
-            sequence=(head.sequence + 1) if head else 1,
-            invoice_id=invoice_id,
-            actor_id=actor_id,
-            action=action,
-            details=_jsonable(details or {}),
-            created_at=utcnow(),
-            prev_hash=head.hash if head else GENESIS,
-        )
-        event.hash = event_hash(event)
-        try:
-            with session.begin_nested():
-                session.add(event)
-        except IntegrityError:
-            # Another transaction appended to this chain first: build on its event instead.
-            heads.pop(chain, None)
-            if attempt == APPEND_ATTEMPTS - 1:
-                raise
-            continue
-        heads[chain] = Head(event.sequence, event.hash)
-        return event
-    raise AssertionError("unreachable")
+        event = _insert_unless_taken(session, _event_after(head, body))
+        if event is not None:
+            heads[chain] = Head(event.sequence, event.hash)
+            return event
+        # Another transaction appended to this chain first: build on its event instead.
+        heads.pop(chain, None)
+    raise ConcurrentEditError(_("The audit trail is busy: try again."))
+
+
+_COLUMNS = [column.key for column in AuditEvent.__table__.columns if column.key != "id"]
+
+
+def _event_after(head, body: dict) -> dict:
+    event = AuditEvent(
+        **body,
+        sequence=(head.sequence + 1) if head else 1,
+        created_at=utcnow(),
+        prev_hash=head.hash if head else GENESIS,
+    )
+    event.hash = event_hash(event)
+    return {key: getattr(event, key) for key in _COLUMNS}
+
+
+def _insert_unless_taken(session: Session, values: dict) -> AuditEvent | None:
+    """INSERT ... ON CONFLICT DO NOTHING: a sequence number taken meanwhile gives None and
+    leaves the transaction usable (no savepoint needed)."""
+    dialect = session.get_bind().dialect.name
+    insert = _INSERTS.get(dialect)
+    if insert is None:
+        raise NotImplementedError(f"the audit trail supports SQLite and PostgreSQL, not {dialect}")
+    statement = (
+        insert(AuditEvent)
+        .on_conflict_do_nothing(index_elements=["chain", "sequence"])
+        .returning(AuditEvent)
+    )
+    return session.scalars(statement, [values]).first()
+
+
+_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from app.errors import InvoiceFlowError
 from app.i18n import _
 from app.models import ProcessVersion
 from app.services import audit
-from app.workflow.engine import ProcessDefinition, load_definition, sha256_of
+from app.workflow.engine import ProcessDefinition, definition_for, load_definition, sha256_of
 
 INVOICE_PROCESS = "invoice_approval"
 
@@ -65,4 +65,5 @@ def current_version(session: Session, process_id: str = INVOICE_PROCESS) -> Proc
 
 
 def definition_of(version: ProcessVersion) -> ProcessDefinition:
-    return load_definition(version.bpmn_xml, version.process_id)
+    # The version row's hash names the parsed diagram: its XML is read on first use only.
+    return definition_for(version.sha256, version.process_id, lambda: version.bpmn_xml)

@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import uuid
+from functools import cache
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy import Select, bindparam, select
+from sqlalchemy.orm import Session, joinedload, lazyload
 
 from app.errors import ConcurrentEditError, NotFoundError, PermissionDeniedError
 from app.i18n import _
-from app.models import HumanTask, Invoice, ProcessInstance, TaskStatus
+from app.models import (
+    HumanTask,
+    Invoice,
+    InvoiceApprover,
+    ProcessInstance,
+    ProcessVersion,
+    TaskStatus,
+)
 from app.roles import role_names
-from app.services.visibility import visible_invoice_condition
+from app.services.visibility import ONE_INVOICE_VISIBLE, sees_all_invoices, viewer_parameters
 
 
 class TaskAlreadyHandledError(ConcurrentEditError):
@@ -20,31 +28,48 @@ class TaskAlreadyHandledError(ConcurrentEditError):
 
 def find_task(session: Session, actor, task_ref: object) -> tuple[HumanTask, Invoice]:
     """The task and its invoice, if the actor may see the invoice (NotFoundError otherwise)."""
-    task, invoice = _load(session, actor, task_ref, HumanTask, Invoice)
+    task, invoice = _load(session, actor, task_ref, with_process=False)
     return task, invoice
 
 
-def _load(session: Session, actor, task_ref: object, *entities):
-    """One query: the task with what else is asked for, if the actor may see its invoice."""
+def _load(session: Session, actor, task_ref: object, with_process: bool):
     try:
         guid = str(uuid.UUID(str(task_ref)))
     except ValueError as exc:
         raise NotFoundError(_("Task not found.")) from exc
-    query = (
-        select(*entities)
-        .join(Invoice, Invoice.id == HumanTask.invoice_id)
-        .where(HumanTask.task_guid == guid)
-        .options(lazyload(HumanTask.assignee), lazyload(HumanTask.completed_by))
-    )
-    if ProcessInstance in entities:
-        query = query.join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
-    visible = visible_invoice_condition(actor)
-    if visible is not None:
-        query = query.where(visible)
-    row = session.execute(query).unique().first()
+    restricted = not sees_all_invoices(actor)
+    parameters = viewer_parameters(actor) if restricted else {}
+    query = _task_query(with_process, restricted)
+    row = session.execute(query, {"guid": guid, **parameters}).unique().first()
     if row is None:
         raise NotFoundError(_("Task not found."))
     return row
+
+
+@cache
+def _task_query(with_process: bool, restricted: bool) -> Select:
+    """One query for a task by guid with its invoice (and its process, to act on it), if the
+    viewer may see the invoice. Built once per shape; the guid and viewer are parameters."""
+    lean = [lazyload(HumanTask.assignee), lazyload(HumanTask.completed_by)]
+    if with_process:
+        query = select(HumanTask, Invoice, ProcessInstance).join(
+            ProcessInstance, ProcessInstance.id == HumanTask.instance_id
+        )
+        # Acting needs ids, amounts and the approvers' ids; not names, nor the diagram's XML.
+        lean += [
+            lazyload(Invoice.counterparty),
+            lazyload(Invoice.initiator),
+            joinedload(Invoice.approvers).lazyload(InvoiceApprover.user),
+            joinedload(ProcessInstance.process_version).lazyload(ProcessVersion.published_by),
+        ]
+    else:
+        query = select(HumanTask, Invoice)
+    query = (
+        query.join(Invoice, Invoice.id == HumanTask.invoice_id)
+        .where(HumanTask.task_guid == bindparam("guid"))
+        .options(*lean)
+    )
+    return query.where(ONE_INVOICE_VISIBLE) if restricted else query
 
 
 def may_act(actor, task: HumanTask) -> bool:
@@ -58,7 +83,7 @@ def task_for_action(
 ) -> tuple[HumanTask, Invoice, ProcessInstance]:
     """The task, its invoice and their process. 404 unknown or invisible, 409 no longer open,
     403 someone else's task."""
-    task, invoice, instance = _load(session, actor, task_ref, HumanTask, Invoice, ProcessInstance)
+    task, invoice, instance = _load(session, actor, task_ref, with_process=True)
     if task.status != TaskStatus.OPEN:
         raise TaskAlreadyHandledError(_("This task was already handled."))
     if not may_act(actor, task):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, bindparam, exists, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from app.errors import NotFoundError
@@ -15,15 +15,12 @@ def sees_all_invoices(user) -> bool:
     return bool(role_names(user) & SEE_ALL_ROLES)
 
 
-def _offered_to(user, task=HumanTask):
+def _offered_to(task, viewer_id, viewer_roles):
     # Whoever is or was offered a task on an invoice sees it: a new stage needs no code.
     return or_(
-        task.assignee_user_id == user.id,
-        task.completed_by_id == user.id,
-        and_(
-            task.assignee_user_id.is_(None),
-            task.candidate_role.in_(sorted(role_names(user))),
-        ),
+        task.assignee_user_id == viewer_id,
+        task.completed_by_id == viewer_id,
+        and_(task.assignee_user_id.is_(None), task.candidate_role.in_(viewer_roles)),
     )
 
 
@@ -32,25 +29,35 @@ def visible_invoices_clause(user):
     if sees_all_invoices(user):
         return None
     approver_of = select(InvoiceApprover.invoice_id).where(InvoiceApprover.user_id == user.id)
-    offered = select(HumanTask.invoice_id).where(_offered_to(user))
+    offered = select(HumanTask.invoice_id).where(
+        _offered_to(HumanTask, user.id, sorted(role_names(user)))
+    )
     return or_(
         Invoice.initiator_id == user.id, Invoice.id.in_(approver_of), Invoice.id.in_(offered)
     )
 
 
-def visible_invoice_condition(user):
-    """The same rule for one invoice: correlated EXISTS use the per-invoice indexes. The task
-    table is aliased, so the condition also fits a query that selects a task."""
-    if sees_all_invoices(user):
-        return None
-    other_task = aliased(HumanTask)
-    return or_(
-        Invoice.initiator_id == user.id,
-        exists().where(
-            InvoiceApprover.invoice_id == Invoice.id, InvoiceApprover.user_id == user.id
-        ),
-        exists().where(other_task.invoice_id == Invoice.id, _offered_to(user, other_task)),
-    )
+# The rule for one invoice, built once (building it costs more than running it): the viewer
+# comes as parameters, see viewer_parameters(). Correlated EXISTS use the per-invoice indexes;
+# the task table is aliased, so the rule also fits a query that selects a task.
+_OTHER_TASK = aliased(HumanTask, name="other_task")
+_VIEWER = bindparam("viewer_id")
+ONE_INVOICE_VISIBLE = or_(
+    Invoice.initiator_id == _VIEWER,
+    exists().where(InvoiceApprover.invoice_id == Invoice.id, InvoiceApprover.user_id == _VIEWER),
+    exists().where(
+        _OTHER_TASK.invoice_id == Invoice.id,
+        _offered_to(_OTHER_TASK, _VIEWER, bindparam("viewer_roles", expanding=True)),
+    ),
+)
+
+
+def viewer_parameters(user) -> dict:
+    return {"viewer_id": user.id, "viewer_roles": sorted(role_names(user))}
+
+
+_ONE_INVOICE = select(Invoice).where(Invoice.id == bindparam("invoice_id"))
+_ONE_VISIBLE_INVOICE = _ONE_INVOICE.where(ONE_INVOICE_VISIBLE)
 
 
 def get_visible_invoice(session: Session, user, invoice_id: object) -> Invoice:
@@ -59,11 +66,11 @@ def get_visible_invoice(session: Session, user, invoice_id: object) -> Invoice:
         pk = int(invoice_id)
     except (TypeError, ValueError) as exc:
         raise NotFoundError(_("Invoice not found.")) from exc
-    query = select(Invoice).where(Invoice.id == pk)
-    clause = visible_invoice_condition(user)
-    if clause is not None:
-        query = query.where(clause)
-    invoice = session.scalars(query).unique().first()
+    if sees_all_invoices(user):
+        query, parameters = _ONE_INVOICE, {}
+    else:
+        query, parameters = _ONE_VISIBLE_INVOICE, viewer_parameters(user)
+    invoice = session.scalars(query, {"invoice_id": pk, **parameters}).unique().first()
     if invoice is None:
         raise NotFoundError(_("Invoice not found."))
     return invoice

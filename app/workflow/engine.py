@@ -5,11 +5,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import threading
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from functools import lru_cache
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -110,11 +111,36 @@ def sha256_of(bpmn_xml: str) -> str:
 
 def load_definition(bpmn_xml: str, process_id: str) -> ProcessDefinition:
     """Parse once per content hash (cached for the life of the process)."""
-    return _load_definition(sha256_of(bpmn_xml), bpmn_xml, process_id)
+    return definition_for(sha256_of(bpmn_xml), process_id, lambda: bpmn_xml)
 
 
-@lru_cache(maxsize=64)
-def _load_definition(sha256: str, bpmn_xml: str, process_id: str) -> ProcessDefinition:
+_DEFINITIONS: dict[tuple[str, str], ProcessDefinition] = {}
+_DEFINITIONS_LOCK = threading.Lock()
+MAX_CACHED_DEFINITIONS = 64
+
+
+def definition_for(sha256: str, process_id: str, read_xml: Callable[[], str]) -> ProcessDefinition:
+    """The definition of a stored diagram by its content hash: `read_xml` runs only when this
+    process has not parsed that diagram yet, so callers need not load the XML every time."""
+    found = _DEFINITIONS.get((sha256, process_id))
+    if found is not None:
+        return found
+    bpmn_xml = read_xml()
+    found = _parse_definition(sha256_of(bpmn_xml), bpmn_xml, process_id)
+    with _DEFINITIONS_LOCK:
+        if len(_DEFINITIONS) >= MAX_CACHED_DEFINITIONS:
+            _DEFINITIONS.pop(next(iter(_DEFINITIONS)))
+        _DEFINITIONS[(found.sha256, process_id)] = found
+    return found
+
+
+def forget_definitions() -> None:
+    """Drop every parsed definition, as a restart would."""
+    with _DEFINITIONS_LOCK:
+        _DEFINITIONS.clear()
+
+
+def _parse_definition(sha256: str, bpmn_xml: str, process_id: str) -> ProcessDefinition:
     parser = SpiffBpmnParser()
     parser.add_bpmn_xml(parse_bpmn(bpmn_xml), filename=f"{process_id}.bpmn")
     spec = parser.get_spec(process_id)

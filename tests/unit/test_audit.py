@@ -61,7 +61,8 @@ def test_verify_passes_on_an_untouched_trail(app, invoice_id):
     assert "0 broken" in result.output
 
 
-def test_concurrent_appends_to_one_chain_never_fork_it(app, invoice_id):
+@pytest.mark.parametrize("per_transaction", [1, 3], ids=["one event", "three events"])
+def test_concurrent_appends_to_one_chain_never_fork_it(app, invoice_id, per_transaction):
     barrier = threading.Barrier(8)
     failures = []
 
@@ -69,7 +70,8 @@ def test_concurrent_appends_to_one_chain_never_fork_it(app, invoice_id):
         with app.app_context():
             try:
                 barrier.wait()
-                audit.record(db.session, "note", None, {"n": n}, invoice_id)
+                for k in range(per_transaction):
+                    audit.record(db.session, "note", None, {"n": n, "k": k}, invoice_id)
                 db.session.commit()
             except Exception as exc:  # noqa: BLE001 - collected for the assertion below
                 failures.append(exc)
@@ -90,7 +92,7 @@ def test_concurrent_appends_to_one_chain_never_fork_it(app, invoice_id):
             .order_by(AuditEvent.sequence)
         ]
         assert sequences == list(range(1, len(sequences) + 1))
-        assert len(sequences) == 1 + 8  # "created", then the eight concurrent notes
+        assert len(sequences) == 1 + 8 * per_transaction  # "created", then the notes
         assert all(r.broken_at is None for r in audit.verify(db.session))
 
 

@@ -59,7 +59,9 @@ def statements_for(app, client, url, headers=None) -> int:
     return len(sent)
 
 
-def test_a_decision_over_the_api_takes_at_most_twenty_statements(app, client, api_token, submitted):
+def test_a_decision_over_the_api_takes_at_most_fifteen_statements(
+    app, client, api_token, submitted
+):
     anna = api_token("anna")
     tasks = client.get("/api/v1/tasks/mine?page_size=100", headers=anna).json["result"]
     first, second = tasks[0]["id"], tasks[1]["id"]
@@ -71,7 +73,7 @@ def test_a_decision_over_the_api_takes_at_most_twenty_statements(app, client, ap
         response = client.post(f"/api/v1/tasks/{second}/decision", headers=anna, json=body)
     assert response.status_code == 200
     assert response.json["result"]["status"] == "done"
-    assert len(sent) <= 20, "\n".join(s[:100] for s in sent)
+    assert len(sent) <= 15, "\n".join(s[:100] for s in sent)
 
 
 @pytest.mark.parametrize("url", ["/api/v1/tasks/mine", "/tasks/"], ids=["api", "page"])

@@ -10,7 +10,7 @@ from app import roles
 from app.extensions import db
 from app.models import AuditEvent, Notification
 from app.worker import work_once
-from app.workflow.engine import _load_definition
+from app.workflow.engine import forget_definitions
 from tests.workflow.scenario import Scenario
 
 START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -36,7 +36,7 @@ def notices(app, kind: str) -> list[tuple[str, int]]:
 
 def at(clock, app, hours: float):
     clock.move_to(START + timedelta(hours=hours))
-    _load_definition.cache_clear()  # as after a restart: nothing lives only in memory
+    forget_definitions()  # as after a restart: nothing lives only in memory
     return work_once(app)
 
 
