@@ -8,6 +8,7 @@ from flask import current_app, g
 from flask_appbuilder.security.manager import BaseSecurityManager
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.sqla.models import (
+    Group,
     Permission,
     PermissionView,
     Role,
@@ -15,8 +16,8 @@ from flask_appbuilder.security.sqla.models import (
     assoc_permissionview_role,
 )
 from flask_appbuilder.security.views import UserDBModelView
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, joinedload, object_session
 
 from app import roles
 
@@ -100,7 +101,7 @@ class InvoiceFlowSecurityManager(SecurityManager):
             self.session.scalars(
                 select(model)
                 .where(model.id == pk)
-                .options(joinedload(model.roles), joinedload(model.groups))
+                .options(joinedload(model.roles), joinedload(model.groups).joinedload(Group.roles))
             )
             .unique()
             .first()
@@ -111,16 +112,18 @@ class InvoiceFlowSecurityManager(SecurityManager):
         return (permission_name, view_name) in self._public_permissions()
 
     def _public_permissions(self) -> frozenset[tuple[str, str]]:
+        """Read again after an edit of any role's permissions committed in this process, or
+        after PUBLIC_PERMISSIONS_TTL_SECONDS (edits made by other processes)."""
         now = time.monotonic()
         cached = getattr(self, "_public_cache", None)
         ttl = current_app.config["PUBLIC_PERMISSIONS_TTL_SECONDS"]
-        if cached is None or now - cached[0] >= ttl:
+        if cached is None or now - cached[0] >= ttl or cached[2] != _permission_edits:
             rows = self.session.execute(
                 _permission_pairs()
                 .join(Role, Role.id == assoc_permissionview_role.c.role_id)
                 .where(Role.name == self.auth_role_public)
             )
-            cached = (now, frozenset((perm, view) for perm, view in rows))
+            cached = (now, frozenset((perm, view) for perm, view in rows), _permission_edits)
             self._public_cache = cached
         return cached[1]
 
@@ -149,6 +152,32 @@ class InvoiceFlowSecurityManager(SecurityManager):
             cache = (key, granted)
             g._invoiceflow_permissions = cache
         return cache[1]
+
+
+# Counts committed edits of role permissions in this process: cached answers older than the
+# last edit are read again.
+_permission_edits = 0
+
+
+@event.listens_for(Role.permissions, "append")
+@event.listens_for(Role.permissions, "remove")
+def _note_permission_edit(role, _permission_view, _initiator):
+    session = object_session(role)
+    if session is None:
+        _count_permission_edit()
+    else:
+        session.info["role_permissions_edited"] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session):
+    if session.info.pop("role_permissions_edited", False):
+        _count_permission_edit()
+
+
+def _count_permission_edit() -> None:
+    global _permission_edits  # noqa: PLW0603 - a process-wide generation number
+    _permission_edits += 1
 
 
 def _permission_pairs():

@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import event as orm_events
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, scoped_session
@@ -91,7 +92,8 @@ class Head:
 
 def _known_heads(session: Session) -> dict[str, Head]:
     """Heads this transaction appended: a second event on a chain needs no read. Kept per
-    transaction, so a rolled-back append is never built on."""
+    transaction and dropped on any rollback (a savepoint's too), so a rolled-back append is
+    never built on."""
     plain = session() if isinstance(session, scoped_session) else session
     transaction = plain.get_transaction()
     if transaction is None:
@@ -101,6 +103,11 @@ def _known_heads(session: Session) -> dict[str, Head]:
         known = (transaction, {})
         plain.info["audit_heads"] = known
     return known[1]
+
+
+@orm_events.listens_for(Session, "after_soft_rollback")
+def _forget_heads(session: Session, _previous_transaction) -> None:
+    session.info.pop("audit_heads", None)
 
 
 def _head(session: Session, chain: str):

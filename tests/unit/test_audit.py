@@ -135,3 +135,21 @@ def test_two_concurrent_edits_cannot_overwrite_each_other(app, invoice_id):
         edits = db.session.query(AuditEvent).filter_by(invoice_id=invoice_id, action="edited")
         assert edits.count() == 1
         assert all(r.broken_at is None for r in audit.verify(db.session))
+
+
+def test_an_append_undone_with_its_savepoint_is_never_built_on(app, invoice_id):
+    with app.app_context():
+        audit.record(db.session, "note", None, {"n": 1}, invoice_id)
+        savepoint = db.session.begin_nested()
+        audit.record(db.session, "note", None, {"n": 2}, invoice_id)
+        savepoint.rollback()
+        audit.record(db.session, "note", None, {"n": 3}, invoice_id)
+        db.session.commit()
+        notes = [
+            (e.sequence, e.details["n"])
+            for e in db.session.query(AuditEvent)
+            .filter_by(invoice_id=invoice_id, action="note")
+            .order_by(AuditEvent.sequence)
+        ]
+        assert notes == [(2, 1), (3, 3)]
+        assert all(r.broken_at is None for r in audit.verify(db.session))

@@ -3,8 +3,11 @@
 import pytest
 
 from app import roles
+from app.errors import NotFoundError
 from app.extensions import db
-from app.models import Invoice
+from app.models import HumanTask, Invoice
+from app.services.task_access import find_task
+from app.services.visibility import get_visible_invoice
 
 
 @pytest.fixture
@@ -108,3 +111,45 @@ def test_anonymous_visitors_are_sent_to_the_login_page(world, client):
     response = client.get("/invoices/list/")
     assert response.status_code == 302
     assert "/login/" in response.headers["Location"]
+
+
+def test_what_the_public_role_may_do_follows_an_admins_edit_at_once(world, app):
+    """Anonymous access is cached between reads, yet a grant or a revocation applies at once."""
+    anonymous = app.test_client()
+    assert anonymous.get("/api/v1/menu/").status_code == 401
+    with app.app_context():
+        sm = app.appbuilder.sm
+        public = sm.find_role(app.config["AUTH_ROLE_PUBLIC"])
+        menu = sm.find_permission_view_menu("can_get", "MenuApi")
+        sm.add_permission_role(public, menu)
+    try:
+        assert anonymous.get("/api/v1/menu/").status_code == 200
+    finally:
+        with app.app_context():
+            sm.del_permission_role(
+                sm.find_role(app.config["AUTH_ROLE_PUBLIC"]),
+                sm.find_permission_view_menu("can_get", "MenuApi"),
+            )
+    assert anonymous.get("/api/v1/menu/").status_code == 401
+
+
+def test_a_user_without_roles_sees_no_invoice_and_no_task(world, make, app, client, api_token):
+
+    people, invoices = world
+    nobody = make.user("nobody", roles.INITIATOR)
+    ivan = api_token("ivan")
+    assert (
+        client.post(f"/api/v1/invoices/{invoices['ivans']}/submit", headers=ivan).status_code == 200
+    )
+    with app.app_context():
+        task_guid = (
+            db.session.query(HumanTask.task_guid).filter_by(invoice_id=invoices["ivans"]).scalar()
+        )
+        user = app.appbuilder.sm.get_user_by_id(nobody)
+        user.roles = []
+        db.session.flush()
+        with pytest.raises(NotFoundError):
+            get_visible_invoice(db.session, user, invoices["ivans"])
+        with pytest.raises(NotFoundError):
+            find_task(db.session, user, task_guid)
+        db.session.rollback()
