@@ -15,7 +15,11 @@ CONTRIBUTOR_ROLES = frozenset({ADMIN, INITIATOR, APPROVER, FINANCE_DIRECTOR})
 
 
 def role_names(user) -> set[str]:
-    return {role.name for role in getattr(user, "roles", [])}
+    """Roles held directly or through a group (as Flask-AppBuilder grants permissions)."""
+    names = {role.name for role in getattr(user, "roles", None) or []}
+    for group in getattr(user, "groups", None) or []:
+        names.update(role.name for role in group.roles)
+    return names
 
 
 def has_role(user, *names: str) -> bool:

@@ -73,7 +73,8 @@ def _clean_tables(request):
         # Keep the seeded version 1 of each process; drop what a test published.
         db.session.execute(text("DELETE FROM process_version WHERE version > 1"))
         db.session.execute(text("UPDATE process_version SET is_current = true WHERE version = 1"))
-        db.session.execute(text("DELETE FROM ab_user_role"))
+        for table in ("ab_user_group", "ab_group_role", "ab_group", "ab_user_role"):
+            db.session.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - fixed names
         db.session.execute(text("DELETE FROM ab_user"))
         db.session.commit()
         db.session.remove()

@@ -15,7 +15,7 @@ from app.domain.dates import DateError, parse_date
 from app.domain.money import AmountError, parse_amount
 from app.i18n import _
 from app.models import Counterparty
-from app.models.user import Role, User
+from app.models.user import User, holds_role
 from app.roles import APPROVER
 
 TEXT_LIMITS = {
@@ -191,9 +191,7 @@ def _approvers(
         errors.add("approvers", _("The initiator cannot approve their own invoice."))
     eligible = set(
         session.scalars(
-            select(User.id)
-            .join(User.roles)
-            .where(User.id.in_(ids), User.active.is_(True), Role.name == APPROVER)
+            select(User.id).where(User.id.in_(ids), User.active.is_(True), holds_role(APPROVER))
         )
     )
     if any(pk not in eligible for pk in ids):

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import HumanTask, Notification, OutboxMessage, OutboxStatus, UserPreference
-from app.models.user import Role, User
+from app.models.user import User, holds_role
 
 
 def holders_of(session: Session, task: HumanTask) -> list[int]:
@@ -22,8 +22,7 @@ def holders_of(session: Session, task: HumanTask) -> list[int]:
     return list(
         session.scalars(
             select(User.id)
-            .join(User.roles)
-            .where(Role.name == task.candidate_role, User.active.is_(True))
+            .where(holds_role(task.candidate_role), User.active.is_(True))
             .order_by(User.id)
         )
     )

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import InvoiceFlowError
 from app.models import HumanTask, InstanceStatus, Invoice, NotificationKind, ProcessInstance
-from app.models.user import Role, User
+from app.models.user import User, holds_role
 from app.roles import ADMIN
 from app.services import audit, use_case
 from app.services.notify import holders_of, notify
@@ -99,8 +99,4 @@ def _tell_people(session: Session, invoice: Invoice, timer) -> None:
 
 
 def _admins(session: Session) -> list[int]:
-    return list(
-        session.scalars(
-            select(User.id).join(User.roles).where(Role.name == ADMIN, User.active.is_(True))
-        )
-    )
+    return list(session.scalars(select(User.id).where(holds_role(ADMIN), User.active.is_(True))))

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask_appbuilder.fields import QuerySelectField
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, Select2Widget
-from flask_appbuilder.security.sqla.models import Role, User
 from wtforms import BooleanField, HiddenField, MultipleFileField, SelectField, StringField
 from wtforms.validators import Optional
 
 from app.extensions import db
 from app.i18n import _
 from app.models import AttachmentKind, Counterparty
+from app.models.user import User, holds_role
 from app.roles import APPROVER
 
 KIND_LABELS = {
@@ -26,8 +26,7 @@ KIND_LABELS = {
 def eligible_approvers():
     return (
         db.session.query(User)
-        .join(User.roles)
-        .filter(User.active.is_(True), Role.name == APPROVER)
+        .filter(User.active.is_(True), holds_role(APPROVER))
         .order_by(User.last_name, User.first_name)
     )
 

@@ -6,7 +6,7 @@ import pytest
 
 from app import roles
 from app.extensions import db
-from app.models import AuditEvent, HumanTask, Invoice, TaskStatus
+from app.models import AuditEvent, HumanTask, Invoice, Notification, TaskStatus
 from tests.web.forms import PDF
 
 
@@ -401,3 +401,37 @@ def test_my_tasks_pages_through_my_own_and_my_roles_tasks_in_order(
         f"Approval of invoice #{invoices[1]}",
         f"Pay invoice #{paid_later}",
     ]
+
+
+def test_a_role_held_through_a_group_counts_like_one_held_directly(
+    app, client, api_token, make, people
+):
+    gina = make.user("gina", roles.INITIATOR)
+    with app.app_context():
+        sm = app.appbuilder.sm
+        sm.add_group(
+            "finance-team",
+            "Finance team",
+            "Pays invoices",
+            roles=[sm.find_role(roles.FINANCE_DIRECTOR)],
+            users=[sm.get_user_by_id(gina)],
+        )
+    invoice = make.invoice(people["ivan"], make.counterparty("Acme"), approvers=[people["anna"]])
+    client.post(f"/api/v1/invoices/{invoice}/submit", headers=api_token("ivan"))
+    anna = api_token("anna")
+    task = client.get("/api/v1/tasks/mine", headers=anna).json["result"][0]["id"]
+    client.post(f"/api/v1/tasks/{task}/decision", headers=anna, json={"decision": "approve"})
+    gina_h = api_token("gina")
+    mine = client.get("/api/v1/tasks/mine", headers=gina_h).json["result"]
+    assert [t["title"] for t in mine] == [f"Pay invoice #{invoice}"]
+    with app.app_context():
+        told = db.session.query(Notification.kind).filter_by(user_id=gina).all()
+    assert [k for (k,) in told] == ["task_assigned"]
+    paid = client.post(
+        f"/api/v1/invoices/{invoice}/pay",
+        headers=gina_h,
+        data={"reference": "PP-1", "payment_order": (io.BytesIO(PDF), "o.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert paid.status_code == 200, paid.json
+    assert status_of(app, invoice) == "paid"
