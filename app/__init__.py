@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 
 from app import extensions
 from app.extensions import csrf, db, migrate
+from app.web import converters
 from config import BASE_DIR, INSTANCE_DIR, config_for
 
 
@@ -23,6 +24,7 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
     )
     app.config.from_object(config_class)
     app.config.update(overrides)
+    converters.register(app)
     _configure_database(app)
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True, directory=str(BASE_DIR / "migrations"))

@@ -6,6 +6,7 @@ from babel import Locale
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from app.domain.ids import parse_id
 from app.domain.tax_ids import TaxIdError, clean_account, clean_bic, clean_tax_id
 from app.errors import NotFoundError, PermissionDeniedError, ValidationError
 from app.i18n import _
@@ -54,7 +55,8 @@ def save_counterparty(
 
 
 def _load(session: Session, counterparty_id) -> Counterparty:
-    counterparty = session.get(Counterparty, int(counterparty_id))
+    pk = parse_id(counterparty_id)
+    counterparty = session.get(Counterparty, pk) if pk else None
     if counterparty is None:
         raise NotFoundError(_("Counterparty not found."))
     return counterparty
@@ -100,5 +102,5 @@ def _tax_id_taken(session: Session, values: dict, counterparty_id) -> bool:
         Counterparty.country == values["country"], Counterparty.tax_id == values["tax_id"]
     )
     if counterparty_id is not None:
-        query = query.where(Counterparty.id != int(counterparty_id))
+        query = query.where(Counterparty.id != parse_id(counterparty_id))
     return session.scalar(query.limit(1)) is not None

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from app.domain.ids import parse_id
 from app.errors import NotFoundError, ValidationError
 from app.i18n import _
 from app.models import Notification, NotificationKind, UserPreference
@@ -38,7 +39,8 @@ def unread_count(session: Session, actor) -> int:
 @use_case
 def mark_read(session: Session, actor, notification_id, now: datetime) -> Notification:
     """Raises NotFoundError for someone else's notification."""
-    item = session.get(Notification, int(notification_id))
+    pk = parse_id(notification_id)
+    item = session.get(Notification, pk) if pk else None
     if item is None or item.user_id != actor.id:
         raise NotFoundError(_("Notification not found."))
     item.read_at = item.read_at or now

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain.dates import DateError, parse_date
+from app.domain.ids import parse_id
 from app.domain.money import AmountError, parse_amount
 from app.i18n import _
 from app.models import Counterparty
@@ -120,10 +121,7 @@ def _counterparty(session: Session, raw, errors: _Errors) -> int | None:
     if raw in (None, ""):
         errors.add("counterparty_id", _("Choose the counterparty."))
         return None
-    try:
-        pk = int(raw)
-    except (TypeError, ValueError):
-        pk = None
+    pk = parse_id(raw)
     if pk is None or session.get(Counterparty, pk) is None:
         errors.add("counterparty_id", _("This counterparty does not exist."))
         return None
@@ -209,9 +207,9 @@ def _approver_ids(raw, errors: _Errors) -> list[int] | None:
     for item in raw:
         if item in (None, ""):
             continue
-        try:
-            ids.append(int(item))
-        except (TypeError, ValueError):
+        pk = parse_id(item)
+        if pk is None:
             errors.add("approvers", _("%(v)s is not a user id.", v=str(item)[:20]))
             return None
+        ids.append(pk)
     return ids

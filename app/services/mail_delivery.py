@@ -12,6 +12,7 @@ from typing import Protocol
 from sqlalchemy import literal_column, select, update
 from sqlalchemy.orm import Session
 
+from app.domain.ids import parse_id
 from app.errors import PermissionDeniedError
 from app.i18n import _
 from app.models import OutboxMessage, OutboxStatus
@@ -106,7 +107,7 @@ def retry_failed(session: Session, actor, message_ids, now: datetime) -> int:
         raise PermissionDeniedError(_("Only an administrator may retry e-mails."))
     rows = session.scalars(
         select(OutboxMessage).where(
-            OutboxMessage.id.in_([int(i) for i in message_ids]),
+            OutboxMessage.id.in_([pk for pk in map(parse_id, message_ids) if pk]),
             OutboxMessage.status == OutboxStatus.FAILED,
         )
     ).all()

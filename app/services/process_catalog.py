@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.domain.ids import parse_id
 from app.errors import NotFoundError, PermissionDeniedError, ValidationError
 from app.i18n import _
 from app.models import ProcessInstance, ProcessVersion
@@ -48,7 +49,7 @@ def versions(session: Session, actor, process_id: str = INVOICE_PROCESS) -> list
 
 def get_version(session: Session, actor, version_id) -> ProcessVersion:
     require_analyst(actor)
-    version = session.get(ProcessVersion, int(version_id))
+    version = _get(session, ProcessVersion, version_id)
     if version is None:
         raise NotFoundError(_("Process version not found."))
     return version
@@ -69,7 +70,7 @@ def drafts(session: Session, actor, process_id: str = INVOICE_PROCESS) -> list[P
 
 def get_draft(session: Session, actor, draft_id) -> ProcessDraft:
     require_analyst(actor)
-    draft = session.get(ProcessDraft, int(draft_id))
+    draft = _get(session, ProcessDraft, draft_id)
     if draft is None:
         raise NotFoundError(_("Draft not found."))
     return draft
@@ -89,7 +90,7 @@ def save_draft(
     require_analyst(actor)
     if not xml or len(xml.encode()) > MAX_BPMN_BYTES:
         raise ValidationError({"diagram": [_("The diagram is empty or larger than 1 MB.")]})
-    draft = session.get(ProcessDraft, int(draft_id)) if draft_id else None
+    draft = _get(session, ProcessDraft, draft_id) if draft_id else None
     if draft_id and draft is None:
         raise NotFoundError(_("Draft not found."))
     draft = draft or ProcessDraft(process_id=process_id, based_on_version=based_on)
@@ -112,3 +113,8 @@ def publish_draft(session: Session, actor, draft_id, note: str) -> ProcessVersio
 @use_case
 def _mark_published(session: Session, draft_id: int, version_id: int) -> None:
     session.get(ProcessDraft, draft_id).published_version_id = version_id
+
+
+def _get(session: Session, model, raw_id):
+    pk = parse_id(raw_id)
+    return session.get(model, pk) if pk else None

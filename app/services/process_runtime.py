@@ -191,10 +191,19 @@ def _new_task(instance, invoice, ready: ReadyTask, round_no: int) -> HumanTask:
         round=round_no,
         status=TaskStatus.OPEN,
         created_at=now,
-        due_at=now + parse_duration(ready.properties["due"])
-        if ready.properties.get("due")
-        else None,
+        due_at=_due_at(now, ready),
     )
+
+
+def _due_at(now, ready: ReadyTask):
+    if not ready.properties.get("due"):
+        return None
+    try:
+        return now + parse_duration(ready.properties["due"])
+    except ValueError as exc:  # a diagram published before `due` was checked
+        raise ProcessFailedError(
+            _("The process could not continue: %(why)s", why=f"{ready.bpmn_id}: due: {exc}")
+        ) from exc
 
 
 def _holder(ready: ReadyTask, invoice: Invoice) -> tuple[int | None, str | None]:

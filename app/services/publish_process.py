@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from app.domain.ids import parse_id
 from app.errors import InvoiceFlowError, NotFoundError, PermissionDeniedError, ValidationError
 from app.i18n import _
 from app.models import ProcessVersion
@@ -103,7 +104,8 @@ def make_current(session: Session, actor, version_id) -> ProcessVersion:
     """Put an earlier version back in use for new invoices. Raises PermissionDeniedError,
     NotFoundError."""
     _require_analyst(actor)
-    version = session.get(ProcessVersion, int(version_id))
+    pk = parse_id(version_id)
+    version = session.get(ProcessVersion, pk) if pk else None
     if version is None:
         raise NotFoundError(_("Process version not found."))
     session.execute(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from app.domain.ids import parse_id
 from app.errors import PermissionDeniedError, ValidationError
 from app.i18n import _
 from app.models import NotificationKind, TaskStatus
@@ -23,10 +24,8 @@ def reassign_task(session: Session, actor, task_ref, user_id):
     task, invoice = find_task(session, actor, task_ref)
     if task.status != TaskStatus.OPEN:
         raise TaskAlreadyHandledError(_("This task was already handled."))
-    try:
-        target = session.get(User, int(user_id))
-    except (TypeError, ValueError):
-        target = None
+    pk = parse_id(user_id)
+    target = session.get(User, pk) if pk else None
     if target is None or not target.active:
         raise ValidationError({"user_id": [_("Choose an active user.")]})
     if target.id == invoice.initiator_id and task.form != "correction":

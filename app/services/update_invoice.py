@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.domain.ids import parse_id
 from app.domain.labels import status_label
 from app.errors import (
     ConcurrentEditError,
@@ -51,7 +52,10 @@ def update_invoice(
                 s=status_label(invoice.status),
             )
         )
-    if expected_lock_version is not None and int(expected_lock_version) != invoice.lock_version:
+    if (
+        expected_lock_version is not None
+        and _version(expected_lock_version) != invoice.lock_version
+    ):
         raise ConcurrentEditError(_("Someone else saved this invoice after you opened it."))
     merged = {**card_snapshot(invoice), **data}
     clean, errors = clean_invoice_input(session, merged, policy, invoice.initiator_id)
@@ -89,3 +93,11 @@ def _diff(before: dict, after: dict) -> dict:
 
 def _plain(value) -> str | None:
     return None if value is None else str(value)
+
+
+def _version(raw) -> int:
+    """The lock_version the client saw; anything but a whole number is a bad request."""
+    number = parse_id(raw)
+    if number is None:
+        raise ValidationError({"lock_version": [_("Send the lock_version you read.")]})
+    return number

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import and_, bindparam, exists, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from app.domain.ids import parse_id
 from app.errors import NotFoundError
 from app.i18n import _
 from app.models import HumanTask, Invoice, InvoiceApprover
@@ -62,10 +63,9 @@ _ONE_VISIBLE_INVOICE = _ONE_INVOICE.where(ONE_INVOICE_VISIBLE)
 
 def get_visible_invoice(session: Session, user, invoice_id: object) -> Invoice:
     """Raise NotFoundError for a missing id and for an invoice the user may not see alike."""
-    try:
-        pk = int(invoice_id)
-    except (TypeError, ValueError) as exc:
-        raise NotFoundError(_("Invoice not found.")) from exc
+    pk = parse_id(invoice_id)
+    if pk is None:
+        raise NotFoundError(_("Invoice not found."))
     if sees_all_invoices(user):
         query, parameters = _ONE_INVOICE, {}
     else:
@@ -79,10 +79,9 @@ def get_visible_invoice(session: Session, user, invoice_id: object) -> Invoice:
 def get_visible_row(session: Session, user, model, row_id: object, missing):
     """A row that belongs to an invoice (a file, a message), if the user may see that invoice.
     Raises NotFoundError with `missing` for a bad id, an unknown row or an invisible invoice."""
-    try:
-        pk = int(row_id)
-    except (TypeError, ValueError) as exc:
-        raise NotFoundError(missing) from exc
+    pk = parse_id(row_id)
+    if pk is None:
+        raise NotFoundError(missing)
     row = session.get(model, pk)
     if row is None:
         raise NotFoundError(missing)

@@ -48,7 +48,35 @@ def busy_message():
     return _("The database is busy. Please try again in a moment.")
 
 
+def _carries_nul() -> bool:
+    """A NUL character has no place in any text here (and PostgreSQL cannot store it)."""
+    values = [*request.args.values(), *(request.view_args or {}).values()]
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        values += list(request.form.values())
+    if request.is_json:
+        values += list(_strings(request.get_json(silent=True)))
+    return any(isinstance(v, str) and "\x00" in v for v in values)
+
+
+def _strings(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(key)
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
 def register(app) -> None:
+    @app.before_request
+    def refuse_nul_characters():
+        if _carries_nul():
+            return _answer(400, _("The request contains a character that is not allowed."))
+        return None
+
     @app.errorhandler(InvoiceFlowError)
     def service_error(exc: InvoiceFlowError):
         return _answer(exc.status_code, exc.message)

@@ -14,7 +14,13 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from app.domain.titles import placeholders
-from app.workflow.sandbox import RestrictedScriptError, compile_expression, compile_script
+from app.workflow.engine import TIMER_KINDS, check_timer_value, parse_duration
+from app.workflow.sandbox import (
+    RestrictedScriptError,
+    compile_expression,
+    compile_script,
+    unavailable_names,
+)
 from app.workflow.xml import UnsafeXmlError, parse_bpmn
 
 NS = {
@@ -83,6 +89,7 @@ def lint(xml: str | bytes, roles: set[str], process_id: str | None = None) -> li
     problems += _engine(root, process_id, lines)
     problems += _expressions(root)
     problems += _contract(root, roles)
+    problems += _escalations(root)
     problems += _cycles(root)
     return problems
 
@@ -144,9 +151,30 @@ def _expressions(root) -> list[Problem]:
             except SyntaxError as exc:
                 problems.append(_error(owner, f"syntax error in {code[:60]!r}: {exc.msg}"))
                 continue
+            mode = "exec" if compiler is compile_script else "eval"
+            for name in sorted(unavailable_names(code, mode)):
+                problems.append(_error(owner, f"`{name}` is not available in expressions"))
             if compiler is compile_script:
                 problems += [_error(owner, m) for m in _unbounded(code)]
+            kind = etree.QName(node).localname
+            if kind in TIMER_KINDS:
+                problems += [_error(owner, m) for m in _timer_value(kind, code)]
     return problems
+
+
+def _timer_value(kind: str, code: str) -> list[str]:
+    """A timer written as a text (the usual case) is checked now, not when it is first due."""
+    try:
+        value = ast.literal_eval(code)
+    except (ValueError, SyntaxError):
+        return []  # computed from task data: checked when it runs
+    if not isinstance(value, str):
+        return [f'a timer needs a text such as "P2D", not {code}']
+    try:
+        check_timer_value(kind, value)
+    except ValueError as exc:
+        return [str(exc)]
+    return []
 
 
 def _unbounded(script: str) -> list[str]:
@@ -205,34 +233,106 @@ def _contract(root, roles: set[str]) -> list[Problem]:
 
 
 def _user_task(task, lanes, roles) -> list[Problem]:
-    problems = []
     props = _properties(task)
+    messages = [
+        *_lane_of(task, props, lanes, roles),
+        *_titles(props),
+        *_due(props),
+        *_assignee(task, props),
+    ]
+    if props.get("form") not in FORMS:
+        messages.append("property `form` must be one of " + ", ".join(FORMS))
+    return [_error(task, message) for message in messages]
+
+
+def _lane_of(task, props, lanes, roles) -> list[str]:
     lane = lanes.get(task.get("id"))
     if lane is None and not props.get("assignee"):
-        problems.append(_error(task, "a user task needs a lane (a role) or an `assignee`"))
-    elif lane is not None and lane != "Initiator" and lane not in roles:
-        problems.append(_error(task, f"lane {lane!r} is neither `Initiator` nor an existing role"))
-    if props.get("form") not in FORMS:
-        problems.append(_error(task, "property `form` must be one of " + ", ".join(FORMS)))
+        return ["a user task needs a lane (a role) or an `assignee`"]
+    if lane is not None and lane != "Initiator" and lane not in roles:
+        return [f"lane {lane!r} is neither `Initiator` nor an existing role"]
+    return []
+
+
+def _titles(props) -> list[str]:
+    messages = []
     for key, template in props.items():
         if key == "title" or key.startswith("title_"):
             try:
                 unknown = set(placeholders(template)) - INVOICE_FIELDS
             except ValueError as exc:
-                problems.append(_error(task, f"{key}: {exc}"))
+                messages.append(f"{key}: {exc}")
                 continue
             if unknown:
-                problems.append(_error(task, f"{key} uses unknown fields: {sorted(unknown)}"))
+                messages.append(f"{key} uses unknown fields: {sorted(unknown)}")
+    return messages
+
+
+def _due(props) -> list[str]:
+    if not props.get("due"):
+        return []
+    try:
+        parse_duration(props["due"])
+    except ValueError as exc:
+        return [f"`due`: {exc}"]
+    return []
+
+
+def _assignee(task, props) -> list[str]:
     assignee = props.get("assignee")
     if assignee and assignee not in DATA_VARIABLES | _loop_items(task):
-        problems.append(
-            _error(
-                task,
-                f"`assignee` {assignee!r} is not a variable the data "
-                "provides (e.g. the multi-instance item `approver`)",
+        return [
+            f"`assignee` {assignee!r} is not a variable the data "
+            "provides (e.g. the multi-instance item `approver`)"
+        ]
+    return []
+
+
+def _escalations(root) -> list[Problem]:
+    """Escalation is due when the task is: the `notify=escalation` timer on a user task and
+    the task's `due` should say the same, or My tasks shows one date and escalation comes on
+    another. Warnings: the diagram still runs."""
+    timers = defaultdict(list)
+    for boundary in root.iterfind(".//bpmn:boundaryEvent", NS):
+        if _properties(boundary).get("notify") == "escalation":
+            timers[boundary.get("attachedToRef")].append(boundary)
+    problems = []
+    for task in root.iterfind(".//bpmn:userTask", NS):
+        due = _properties(task).get("due")
+        delays = [_literal_delay(b) for b in timers.get(task.get("id"), [])]
+        if due and not delays:
+            problems.append(
+                _warning(task, f"due after {due}, but no escalation timer tells anyone it passed")
             )
-        )
+        elif delays and not due:
+            problems.append(
+                _warning(task, "an escalation timer, but no `due`: My tasks shows none")
+            )
+        elif due and any(d is not None and not _same_duration(d, due) for d in delays):
+            problems.append(
+                _warning(task, f"due after {due}, but its escalation timer fires after {delays[0]}")
+            )
     return problems
+
+
+def _literal_delay(boundary) -> str | None:
+    node = boundary.find(".//bpmn:timeDuration", NS)
+    try:
+        value = ast.literal_eval((node.text or "").strip()) if node is not None else None
+    except (ValueError, SyntaxError):
+        return None
+    return value if isinstance(value, str) else None
+
+
+def _same_duration(a: str, b: str) -> bool:
+    try:
+        return parse_duration(a) == parse_duration(b)
+    except ValueError:
+        return True  # reported on its own
+
+
+def _warning(element, message: str) -> Problem:
+    return Problem("warning", element.get("id"), element.sourceline, message)
 
 
 def _loop_items(task) -> set[str]:

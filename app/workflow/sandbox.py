@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ast
+import builtins
+
 from RestrictedPython import compile_restricted_eval, compile_restricted_exec, limited_builtins
 from RestrictedPython.Eval import default_guarded_getitem, default_guarded_getiter
 from RestrictedPython.Guards import (
@@ -46,6 +49,18 @@ def _builtins() -> dict:
     builtins.update(limited_builtins)
     builtins.update(HELPERS)
     return builtins
+
+
+def unavailable_names(code: str, mode: str) -> set[str]:
+    """Python builtins that `code` calls for but the sandbox does not offer (open, eval...):
+    caught when a diagram is checked, not when an invoice reaches the expression."""
+    offered = set(_builtins()) | set(restricted_globals())
+    used = {
+        node.id
+        for node in ast.walk(ast.parse(code, mode=mode))
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
+    }
+    return {name for name in used & set(dir(builtins)) if name not in offered}
 
 
 def restricted_globals() -> dict:

@@ -94,3 +94,55 @@ def test_unknown_ids_in_urls_are_404(party, login, client, api_token):
     for url in ("/invoices/show/999999", "/invoices/show/abc", "/files/999999/download"):
         assert browser.get(url).status_code == 404
     assert client.get("/api/v1/invoice/999999", headers=api_token("ivan")).status_code == 404
+
+
+HUGE = str(10**30)
+
+
+def test_ids_no_row_can_have_are_404_or_422_never_500(party, make, login, client, api_token):
+    ivan = make.user("vera", roles.INITIATOR)
+    invoice = make.invoice(ivan, party)
+    browser = login("vera")
+    for url in (
+        f"/invoices/show/{HUGE}",
+        f"/invoices/edit/{HUGE}",
+        f"/counterparties/show/{HUGE}",
+        f"/files/{HUGE}/download",
+        f"/process/invoice/{HUGE}",
+    ):
+        assert browser.get(url).status_code == 404, url
+    token = api_token("vera")
+    for url in (
+        f"/api/v1/invoice/{HUGE}",
+        f"/api/v1/invoice/{HUGE}/attachments",
+    ):
+        assert client.get(url, headers=token).status_code == 404, url
+    for url in ("/api/v1/invoice/-1", "/api/v1/invoice/abc"):  # no such route: 404 or 405
+        assert client.get(url, headers=token).status_code in (404, 405), url
+    body = {"amount": "10", "counterparty_id": int(HUGE), "issue_date": "2026-11-20"}
+    assert client.post("/api/v1/invoice/", headers=token, json=body).status_code == 422
+    body = {**body, "counterparty_id": party, "approvers": [int(HUGE)]}
+    assert client.post("/api/v1/invoice/", headers=token, json=body).status_code == 422
+    edit = client.put(f"/api/v1/invoice/{invoice}", headers=token, json={"lock_version": "abc"})
+    assert edit.status_code == 422 and "lock_version" in edit.json["message"]
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "payload"),
+    [
+        ("post", "/api/v1/counterparty/", {"name": "Bad\x00Name", "tax_id": "7707083893"}),
+        ("post", "/api/v1/invoice/", {"justification": "a\x00b"}),
+        ("get", "/api/v1/invoice/?q=(filters:!((col:number,opr:eq,value:'\x00')))", None),
+    ],
+)
+def test_a_nul_character_is_refused_with_400(party, client, api_token, method, url, payload):
+    response = getattr(client, method)(url, headers=api_token("ivan"), json=payload)
+    assert response.status_code == 400
+    assert "not allowed" in response.json["message"]
+
+
+def test_a_nul_character_in_a_form_is_refused_and_nothing_saved(party, login, app):
+    response = post_card(login("ivan"), "/invoices/add", card_form(party, justification="a\x00b"))
+    assert response.status_code == 400
+    with app.app_context():
+        assert db.session.query(Invoice).count() == 0

@@ -41,11 +41,17 @@ def test_an_analyst_drafts_checks_and_publishes_and_can_go_back(app, people, log
         f"/process/drafts/{draft_id}/publish", data={"note": "treasury"}, follow_redirects=True
     )
     assert "neither `Initiator`" in refused.get_data(as_text=True)
+    # Payment due after 4 days, its escalation timer still at 5: a warning, which does not
+    # block publishing.
     fixed = client.post(
         f"/process/drafts/{draft_id}/save",
         json={"xml": DEFAULT.replace('value="P5D"', 'value="P4D"')},
     )
-    assert fixed.json == {"saved": True, "problems": []}
+    assert fixed.json["saved"] is True
+    assert [(p["severity"], p["element_id"]) for p in fixed.json["problems"]] == [
+        ("warning", "pay")
+    ]
+    assert "escalation timer fires after P5D" in fixed.json["problems"][0]["message"]
     published = client.post(
         f"/process/drafts/{draft_id}/publish", data={"note": "Pay in 4 days"}, follow_redirects=True
     )

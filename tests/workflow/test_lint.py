@@ -84,6 +84,25 @@ def test_the_default_diagram_is_clean():
             "needs the property `status`",
         ),
         (('"R3/PT24H"', "R3/PT24H +"), "remind_approver", "syntax error"),
+        (('"R3/PT24H"', '"every day"'), "remind_approver", "not a repeating interval"),
+        (
+            ('<bpmn:timeDuration>"P2D"', '<bpmn:timeDuration>"2 days"'),
+            "approval_overdue",
+            "not an ISO 8601 duration",
+        ),
+        (('<bpmn:timeDuration>"P2D"', "<bpmn:timeDuration>48"), "approval_overdue", "needs a text"),
+        (('name="due" value="P2D"', 'name="due" value="2 days"'), "approve", "`due`"),
+        (
+            ("approvals[-1]['decision'] == 'return'", "open('/etc/passwd').read() == ''"),
+            "f_returned",
+            "`open` is not available",
+        ),
+        (
+            ("approvals = []", "approvals = list(globals())"),
+            "correct",
+            "`globals` is not available",
+        ),
+        (("approvals = []", "approvals = __import__('os')"), "correct", "__import__"),
     ],
 )
 def test_each_rule_names_the_element(change, element, message):
@@ -97,7 +116,46 @@ def test_each_rule_names_the_element(change, element, message):
 def test_a_flow_without_condition_out_of_an_exclusive_gateway_is_refused():
     xml = DEFAULT.replace('default="f_approved"', "")
     errors = errors_about(xml)
-    assert any("condition" in message for message in errors.values()), errors
+    assert "f_approved" in errors and "without condition" in errors["f_approved"], errors
+
+
+def test_a_reference_to_an_unknown_element_is_refused():
+    xml = DEFAULT.replace('targetRef="end_rejected"', 'targetRef="nowhere"', 1)
+    errors = errors_about(xml)
+    assert errors and any("nowhere" in (k or "") + m for k, m in errors.items()), errors
+
+
+def test_what_the_bpmn_schema_refuses_names_the_element():
+    xml = DEFAULT.replace('<bpmn:userTask id="pay"', '<bpmn:userTask id="pay" colour="red"', 1)
+    [problem] = problems_of(xml)
+    assert problem.severity == "error" and "not valid BPMN" in problem.message
+    assert problem.line
+
+
+def test_a_loop_with_no_way_out_is_refused():
+    trap = DEFAULT.replace(
+        'sourceRef="correct" targetRef="approval_step"', 'sourceRef="correct" targetRef="correct"'
+    )
+    assert trap != DEFAULT
+    errors = errors_about(trap)
+    assert any("no way out" in message for message in errors.values()), errors
+
+
+def test_due_dates_and_escalation_timers_that_disagree_are_warnings():
+    only_due = DEFAULT.replace('<spiffworkflow:property name="notify" value="escalation"/>', "", 1)
+    differs = DEFAULT.replace('name="due" value="P2D"', 'name="due" value="P3D"', 1)
+    warned = {
+        p.element_id: p.message
+        for xml in (only_due, differs)
+        for p in problems_of(xml)
+        if p.severity == "warning"
+    }
+    assert "no escalation timer" in warned["approve"] or "fires after P2D" in warned["approve"]
+    assert not has_errors(problems_of(only_due)) and not has_errors(problems_of(differs))
+    assert [p.message for p in problems_of(differs)] == [
+        "due after P3D, but its escalation timer fires after P2D"
+    ]
+    assert [(p.severity, p.element_id) for p in problems_of(only_due)] == [("warning", "approve")]
 
 
 def test_a_missing_start_event_is_refused():
@@ -107,7 +165,9 @@ def test_a_missing_start_event_is_refused():
         1,
     )
     xml = xml.replace("</bpmn:startEvent>\n\n", "</bpmn:intermediateThrowEvent>\n\n", 1)
-    assert has_errors(problems_of(xml))
+    problems = problems_of(xml)
+    assert has_errors(problems)
+    assert any("start" in p.message.lower() for p in problems), problems
 
 
 def test_xml_that_is_not_well_formed_gives_the_line():

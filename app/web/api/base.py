@@ -6,6 +6,7 @@ from flask import request
 from flask_appbuilder.api import ModelRestApi
 from sqlalchemy.exc import OperationalError
 
+from app.domain.ids import parse_id
 from app.errors import InvoiceFlowError, ValidationError
 from app.web.errors import RETRY_AFTER_SECONDS, busy_message, is_database_busy
 
@@ -42,11 +43,16 @@ class ServiceModelRestApi(ModelRestApi):
     def update(self, pk: int, data: dict):  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def get_headless(self, pk, **kwargs):
+        if parse_id(pk) is None:
+            return self.response_404()
+        return super().get_headless(pk, **kwargs)
+
     def post_headless(self):
         return self._write(lambda data: (201, self.create(data)))
 
     def put_headless(self, pk):
-        if self.datamodel.get(pk, self._base_filters) is None:
+        if parse_id(pk) is None or self.datamodel.get(pk, self._base_filters) is None:
             return self.response_404()
         return self._write(lambda data: (200, self.update(int(pk), data)))
 

@@ -101,6 +101,9 @@ class ProcessView(BaseView):
         if upload and upload.filename:
             xml = upload.read().decode("utf-8", "replace")
             based_on = None
+        elif not request.form.get("version_id"):
+            say(_("Choose a .bpmn file to import."), "warning")
+            return redirect(url_for(".index"))
         else:
             version = catalog.get_version(
                 context.session(), context.actor(), request.form.get("version_id")
