@@ -18,15 +18,29 @@ log = logging.getLogger(__name__)
 
 
 def work_once(app, now=None, mailer=None) -> dict:
-    """One pass: timers, then mail. `now` is the application's clock (tests move it)."""
+    """One pass: timers, then mail, each on its own: a failing pass of one never holds up the
+    other. `now` is the application's clock (tests move it)."""
     now = now or utcnow()
+    counts: dict = {}
     with app.app_context():
         try:
-            timers = fire_due_timers(db.session, now)
-            counts = deliver_due(db.session, mailer or OutboxMailer(app), now)
-            return {**counts, "timers": timers}
+            counts["timers"] = _guarded("timers", lambda: fire_due_timers(db.session, now))
+            counts.update(
+                _guarded("mail", lambda: deliver_due(db.session, mailer or OutboxMailer(app), now))
+                or {}
+            )
         finally:
             db.session.remove()
+    return counts
+
+
+def _guarded(what: str, step):
+    try:
+        return step()
+    except Exception:  # noqa: BLE001 - logged; the next pass tries again
+        log.exception("worker: the %s pass failed", what)
+        db.session.rollback()
+        return None
 
 
 def run_forever(app, stop: threading.Event) -> None:

@@ -5,12 +5,13 @@ No decision is ever taken by a timer: it only tells people. `now` is the applica
 
 from __future__ import annotations
 
-from datetime import datetime
+import logging
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from app.errors import InvoiceFlowError
+from app.errors import ConcurrentEditError
 from app.models import HumanTask, InstanceStatus, Invoice, NotificationKind, ProcessInstance
 from app.models.user import User, holds_role
 from app.roles import ADMIN
@@ -19,6 +20,7 @@ from app.services.notify import holders_of, notify
 from app.services.process_runtime import advance, load_workflow, run_step, task_params
 
 REMINDER, ESCALATION = "reminder", "escalation"
+log = logging.getLogger(__name__)
 
 
 def due_instances(session: Session, now: datetime, limit: int = 50) -> list[int]:
@@ -37,15 +39,33 @@ def due_instances(session: Session, now: datetime, limit: int = 50) -> list[int]
     return ids
 
 
+# A process whose timers fail (a diagram error, data it cannot handle) is tried again after
+# this long, so that it neither runs on every pass nor keeps healthy ones waiting.
+RETRY_FAILED_TIMERS_AFTER = timedelta(hours=1)
+
+
 def fire_due_timers(session: Session, now: datetime, limit: int = 50) -> int:
     """One transaction per instance; an instance someone else just saved waits for next pass."""
     fired = 0
     for instance_id in due_instances(session, now, limit):
         try:
             fired += fire_timers_of(session, instance_id)
-        except InvoiceFlowError:
-            continue
+        except ConcurrentEditError:
+            continue  # saved by someone else meanwhile: its timers are read again next pass
+        except Exception:  # noqa: BLE001 - one broken process must not stop the others
+            log.exception("timers of process instance %s failed", instance_id)
+            _postpone(session, instance_id, now + RETRY_FAILED_TIMERS_AFTER)
     return fired
+
+
+@use_case
+def _postpone(session: Session, instance_id: int, until: datetime) -> None:
+    session.execute(
+        update(ProcessInstance)
+        .where(ProcessInstance.id == instance_id)
+        .values(next_timer_at=until)
+        .execution_options(synchronize_session=False)
+    )
 
 
 @use_case

@@ -206,7 +206,10 @@ class InvoiceWorkflow:
             # SpiffWorkflow would silently complete a task that is not READY.
             raise TaskNotReadyError(f"task {guid} is not waiting for a decision")
         task.set_data(**data)
-        task.run()
+        try:
+            task.run()  # runs the task's post-script, if any
+        except Exception as exc:  # noqa: BLE001 - any diagram failure becomes one clear error
+            raise WorkflowError(_describe(exc)) from exc
         self._run_engine()
 
     def fire_due_timers(self) -> list[FiredTimer]:

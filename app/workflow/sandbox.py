@@ -90,20 +90,39 @@ def compile_script(script: str):
     return result.code
 
 
+# RestrictedPython cannot bound CPU; loops it can: every `for` and comprehension draws its
+# items through _getiter_, so one expression or script may take at most this many in all.
+MAX_LOOP_STEPS = 100_000
+
+
+def _bounded_iteration():
+    steps = 0
+
+    def getiter(iterable):
+        nonlocal steps
+        for item in default_guarded_getiter(iterable):
+            steps += 1
+            if steps > MAX_LOOP_STEPS:
+                raise RestrictedScriptError(f"the loops went past {MAX_LOOP_STEPS:,} steps")
+            yield item
+
+    return getiter
+
+
 class RestrictedTaskDataEnvironment(TaskDataEnvironment):
     def __init__(self):
         super().__init__(restricted_globals())
 
     def evaluate(self, expression, context, external_context=None):
         code = compile_expression(expression)
-        scope = dict(self.globals)
+        scope = dict(self.globals, _getiter_=_bounded_iteration())
         scope.update(external_context or {})
         scope.update(context)
         return eval(code, scope)  # noqa: S307 - compiled by RestrictedPython above
 
     def execute(self, script, context, external_context=None):
         code = compile_script(script)
-        scope = dict(self.globals)
+        scope = dict(self.globals, _getiter_=_bounded_iteration())
         scope.update(external_context or {})
         scope.update(context)
         exec(code, scope)  # noqa: S102 - compiled by RestrictedPython above

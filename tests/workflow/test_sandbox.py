@@ -91,3 +91,25 @@ def test_data_that_grows_without_bound_fails_the_action_cleanly(app, make):
         case.resubmit()
     assert case.status == InvoiceStatus.ON_REWORK
     assert case.holders() == ["ivan"]
+
+
+SELF_FEEDING = DEFAULT.replace(
+    "<spiffworkflow:postScript>approvals = []</spiffworkflow:postScript>",
+    "<spiffworkflow:postScript>approvals = []\nqueue = [1]\n"
+    "for item in queue:\n    queue.append(item)</spiffworkflow:postScript>",
+)
+
+
+def test_a_loop_that_feeds_itself_is_stopped_and_changes_nothing(app, make):
+    """No `while`, no recursion, and still endless: the loop step budget stops it."""
+    environment = RestrictedTaskDataEnvironment()
+    with pytest.raises(RestrictedScriptError, match="loops went past"):
+        environment.execute("queue = [1]\nfor item in queue:\n    queue.append(item)", {})
+    publish(app, SELF_FEEDING)
+    case = Scenario(app, make, approvers=1)
+    case.submit()
+    case.decide("a1", "return", "Fix it")
+    with pytest.raises(InvoiceFlowError, match="loops went past"):
+        case.resubmit()
+    assert case.status == InvoiceStatus.ON_REWORK
+    assert case.holders() == ["ivan"]

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app import roles
 from app.extensions import db
-from app.models import AuditEvent, Notification
+from app.models import AuditEvent, Notification, ProcessInstance
 from app.worker import work_once
 from app.workflow.engine import forget_definitions
 from tests.workflow.scenario import Scenario
@@ -96,3 +96,25 @@ def test_withdrawn_invoices_are_not_reminded(app, make, clock):
     case.withdraw()
     at(clock, app, 30)
     assert notices(app, "reminder") == []
+
+
+def test_one_broken_process_neither_stops_the_others_nor_the_mail(app, make, clock, caplog):
+    healthy = Scenario(app, make, approvers=1)
+    broken = Scenario.with_people(healthy, make, approvers=1)
+    healthy.submit()
+    broken.submit()
+    with app.app_context():
+        instance = db.session.scalars(
+            select(ProcessInstance).where(ProcessInstance.invoice_id == broken.invoice_id)
+        ).one()
+        instance.state = "z:not a saved process"  # e.g. damaged by hand in the database
+        db.session.commit()
+        broken_id = instance.id
+    counts = at(clock, app, 24.5)
+    assert counts["timers"] == 1  # the healthy invoice's reminder
+    assert counts["sent"] > 0  # the mail pass ran after the failure
+    assert notices(app, "reminder") == [("reminder", healthy.ids["a1"])]
+    assert f"timers of process instance {broken_id} failed" in caplog.text
+    with app.app_context():
+        postponed = db.session.get(ProcessInstance, broken_id).next_timer_at
+    assert postponed == (START + timedelta(hours=25, minutes=30)).replace(tzinfo=None)
