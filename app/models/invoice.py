@@ -102,9 +102,14 @@ class InvoiceApprover(Model):
     position = Column(Integer, nullable=False)
     user_id = Column(ForeignKey("ab_user.id"), nullable=False, index=True)
     approved_at = Column(DateTime)
+    # Who approved in this approver's place: the approver, or a substitute an admin named.
+    approved_by_id = Column(
+        ForeignKey("ab_user.id", name="fk_invoice_approver_approved_by_id_ab_user")
+    )
 
     invoice = relationship("Invoice", back_populates="approvers")
-    user = relationship(User, lazy="joined", innerjoin=True)
+    user = relationship(User, foreign_keys=[user_id], lazy="joined", innerjoin=True)
+    approved_by = relationship(User, foreign_keys=[approved_by_id], lazy="joined")
 
 
 event.listen(

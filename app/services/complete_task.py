@@ -10,7 +10,13 @@ from app.models import FormKind, HumanTask, NotificationKind
 from app.models.base import utcnow
 from app.services import audit, use_case
 from app.services.notify import notify
-from app.services.process_runtime import advance, close_task, load_workflow, run_step
+from app.services.process_runtime import (
+    advance,
+    close_task,
+    load_workflow,
+    process_assignee,
+    run_step,
+)
 from app.services.revision import invoice_revision
 from app.services.task_access import task_for_action
 
@@ -49,11 +55,13 @@ def decide(session: Session, actor, task_ref, decision, comment) -> HumanTask:
     if actor.id == invoice.initiator_id:
         raise PermissionDeniedError(_("The initiator cannot decide on their own invoice."))
     workflow = load_workflow(instance)
+    # Whom the process gave the task: an admin may have handed it to a substitute since.
+    approver_id = process_assignee(workflow, task.task_guid, invoice)
     approval = {"by": actor.id, "decision": decision, "comment": comment}
     run_step(lambda: workflow.complete(task.task_guid, {"approval": approval}))
     close_task(task, actor, decision, comment)
     if decision == "approve":
-        _mark_approved(invoice, task.assignee_user_id or actor.id)
+        _mark_approved(invoice, approver_id, actor.id)
     details = {
         "task": task.task_guid,
         "step": task.name,
@@ -75,7 +83,10 @@ def decide(session: Session, actor, task_ref, decision, comment) -> HumanTask:
     return task
 
 
-def _mark_approved(invoice, user_id: int) -> None:
+def _mark_approved(invoice, approver_id: int | None, by_id: int) -> None:
+    """Fill in the approver's *Approved by* and *Approval date* (a stage that is not one of
+    the invoice's approvers, e.g. a legal review, has no row)."""
     for approver in invoice.approvers:
-        if approver.user_id == user_id:
+        if approver.user_id == approver_id:
             approver.approved_at = utcnow()
+            approver.approved_by_id = by_id

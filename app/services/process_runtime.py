@@ -206,6 +206,14 @@ def _due_at(now, ready: ReadyTask):
         ) from exc
 
 
+def process_assignee(workflow: InvoiceWorkflow, guid: str, invoice: Invoice) -> int | None:
+    """The person the diagram gives a waiting task to (None for a role's task)."""
+    for ready in workflow.ready_tasks():
+        if ready.guid == guid:
+            return _holder(ready, invoice)[0]
+    return None
+
+
 def _holder(ready: ReadyTask, invoice: Invoice) -> tuple[int | None, str | None]:
     """Assignee property first, then lane Initiator, then the lane's role (DESIGN.md §5)."""
     if ready.assignee_variable:

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain.ids import parse_id
 from app.errors import PermissionDeniedError, ValidationError
 from app.i18n import _
-from app.models import NotificationKind, TaskStatus
-from app.models.user import User
+from app.models import FormKind, HumanTask, Invoice, NotificationKind, TaskStatus
+from app.models.user import User, holds_role
 from app.roles import ADMIN, has_role
 from app.services import audit, use_case
 from app.services.notify import holders_of, notify
-from app.services.process_runtime import task_params
+from app.services.process_runtime import INITIATOR_LANE, task_params
 from app.services.task_access import TaskAlreadyHandledError, find_task
+
+# The form of a reassign page lists at most this many people (holders of the task's role).
+MAX_CHOICES = 200
 
 
 @use_case
@@ -24,12 +28,11 @@ def reassign_task(session: Session, actor, task_ref, user_id):
     task, invoice = find_task(session, actor, task_ref)
     if task.status != TaskStatus.OPEN:
         raise TaskAlreadyHandledError(_("This task was already handled."))
+    _refuse_correction(task)
     pk = parse_id(user_id)
-    target = session.get(User, pk) if pk else None
-    if target is None or not target.active:
-        raise ValidationError({"user_id": [_("Choose an active user.")]})
-    if target.id == invoice.initiator_id and task.form != "correction":
-        raise ValidationError({"user_id": [_("The initiator cannot decide on their own invoice.")]})
+    target = session.scalar(_candidates(task, invoice).where(User.id == pk)) if pk else None
+    if target is None:
+        raise ValidationError({"user_id": [_who_may_take(task)]})
     previous = {"assignee_id": task.assignee_user_id, "role": task.candidate_role}
     previous_holders = holders_of(session, task)
     task.assignee_user_id = target.id
@@ -50,3 +53,43 @@ def reassign_task(session: Session, actor, task_ref, user_id):
         params={**task_params(task), "to": target.id},
     )
     return task
+
+
+def reassign_choices(session: Session, actor, task: HumanTask, invoice: Invoice) -> list:
+    """Who an admin may hand this task to (empty for others and for corrections)."""
+    if not has_role(actor, ADMIN) or task.status != TaskStatus.OPEN:
+        return []
+    if task.form == FormKind.CORRECTION:
+        return []
+    query = _candidates(task, invoice).order_by(User.last_name, User.first_name)
+    return list(session.scalars(query.limit(MAX_CHOICES)))
+
+
+def _candidates(task: HumanTask, invoice: Invoice):
+    """Active holders of the task's lane role; never the initiator, nor (for approvals and
+    payments) one of the invoice's approvers, who would then act twice; not the holder."""
+    query = select(User).where(User.active.is_(True), User.id != invoice.initiator_id)
+    if task.lane and task.lane != INITIATOR_LANE:
+        query = query.where(holds_role(task.lane))
+    if task.form in (FormKind.APPROVAL, FormKind.PAYMENT):
+        query = query.where(User.id.not_in([a.user_id for a in invoice.approvers] or [0]))
+    if task.assignee_user_id is not None:
+        query = query.where(User.id != task.assignee_user_id)
+    return query
+
+
+def _refuse_correction(task: HumanTask) -> None:
+    if task.form == FormKind.CORRECTION:
+        raise ValidationError(
+            {"user_id": [_("A correction belongs to the invoice's initiator: it stays theirs.")]}
+        )
+
+
+def _who_may_take(task: HumanTask):
+    if task.lane and task.lane != INITIATOR_LANE:
+        return _(
+            "Choose an active user with the role %(role)s who is neither the initiator nor "
+            "one of the invoice's approvers.",
+            role=task.lane,
+        )
+    return _("Choose an active user who is neither the initiator nor one of its approvers.")

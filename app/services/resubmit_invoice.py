@@ -50,8 +50,8 @@ def resubmit_invoice(session: Session, actor, invoice_id, policy: InvoicePolicy)
     workflow = load_workflow(instance)
     run_step(lambda: workflow.complete(task.task_guid, workflow_data(invoice)))
     close_task(task, actor, "resubmit", None)
-    for approver in invoice.approvers:
-        approver.approved_at = None  # a new round: every approver decides again
+    for approver in invoice.approvers:  # a new round: every approver decides again
+        approver.approved_at = approver.approved_by_id = None
     audit.record(
         session,
         "resubmitted",

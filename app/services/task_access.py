@@ -59,7 +59,9 @@ def _task_query(with_process: bool, restricted: bool) -> Select:
         lean += [
             lazyload(Invoice.counterparty),
             lazyload(Invoice.initiator),
-            joinedload(Invoice.approvers).lazyload(InvoiceApprover.user),
+            joinedload(Invoice.approvers).options(
+                lazyload(InvoiceApprover.user), lazyload(InvoiceApprover.approved_by)
+            ),
             joinedload(ProcessInstance.process_version).lazyload(ProcessVersion.published_by),
         ]
     else:

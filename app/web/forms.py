@@ -31,15 +31,6 @@ def eligible_approvers():
     )
 
 
-def active_users():
-    return (
-        db.session.query(User)
-        .filter(User.active.is_(True))
-        .order_by(User.last_name, User.first_name)
-        .all()
-    )
-
-
 def _approver_field(position: int) -> QuerySelectField:
     return QuerySelectField(
         _("Approver %(n)s", n=position),

@@ -275,6 +275,42 @@ def test_an_admin_reassigns_a_task_and_it_is_audited(app, login, invoice, people
         )
         assert event.details["to"] == people["olga"]
         assert event.actor_id == people["adam"]
+    card = login("ivan").get(f"/invoices/show/{invoice}").get_data(as_text=True)
+    approvals = card[card.index('data-test="approvers"') :]
+    # anna's row: approved in her place by the substitute, with the date
+    first_row = approvals[: approvals.index("</tr>", approvals.index("</tr>") + 5)]
+    assert "Anna Tester" in first_row and "Olga Tester" in first_row
+
+
+def test_a_task_goes_only_to_someone_who_may_do_it(app, login, invoice, people, make):
+    audra = make.user("audra", roles.AUDITOR)
+    submit(login, invoice)
+    task = open_task(app, invoice)
+    admin = login("adam")
+    page = admin.get(f"/tasks/{task.task_guid}").get_data(as_text=True)
+    choices = page[page.index('data-test="reassign-form"') :]
+    choices = choices[: choices.index("</form>")]
+    assert "olga" in choices
+    for someone in ("ivan", "anna", "boris", "audra", "fedor"):
+        assert f"({someone})" not in choices, someone
+    for someone in ("ivan", "boris", "audra"):  # initiator, later approver, no Approver role
+        refused = admin.post(
+            f"/tasks/{task.task_guid}/reassign", data={"user_id": people.get(someone, audra)}
+        )
+        assert refused.status_code == 422, someone
+    assert open_task(app, invoice).assignee_user_id == people["anna"]
+    login("anna").post(
+        f"/tasks/{task.task_guid}/decision", data={"decision": "return", "comment": "VAT?"}
+    )
+    correction = open_task(app, invoice)
+    assert 'data-test="reassign-form"' not in login("adam").get(
+        f"/tasks/{correction.task_guid}"
+    ).get_data(as_text=True)
+    refused = login("adam").post(
+        f"/tasks/{correction.task_guid}/reassign", data={"user_id": people["olga"]}
+    )
+    assert refused.status_code == 422
+    assert open_task(app, invoice).assignee_user_id == people["ivan"]
 
 
 def test_overdue_tasks_are_highlighted_in_my_tasks(app, login, invoice):

@@ -15,12 +15,11 @@ from app.services.attachments import IncomingFile
 from app.services.complete_task import decide
 from app.services.my_tasks import my_open_tasks
 from app.services.pay_invoice import pay_invoice
-from app.services.reassign_task import reassign_task
+from app.services.reassign_task import reassign_choices, reassign_task
 from app.services.resubmit_invoice import resubmit_invoice
 from app.services.task_page import load_task_page
 from app.web import context
 from app.web.context import say
-from app.web.forms import active_users
 from app.web.views.invoices import LABELS
 
 PAGE_SIZE = 50
@@ -130,7 +129,7 @@ class TaskView(BaseView):
 
     def _task_page(self, task_id, form=None):
         page = load_task_page(context.session(), context.actor(), task_id)
-        users = active_users() if page.card.is_admin else []
+        users = reassign_choices(context.session(), context.actor(), page.task, page.card.invoice)
         return self.render_template(
             "tasks/task.html",
             page=page,
