@@ -55,6 +55,7 @@ ACTION_LABELS = {
     "paid": _("recorded the payment"),
     "withdrawn": _("withdrew the invoice"),
     "reassigned": _("reassigned a task"),
+    "acknowledged": _("acknowledged a task"),
     "reminder_sent": _("reminded the holder of a waiting task"),
     "escalated": _("reported an overdue task to the initiator and the administrators"),
 }

@@ -8,6 +8,7 @@ from app import roles
 from app.extensions import db
 from app.models import AuditEvent, HumanTask, Invoice, Notification, TaskStatus
 from tests.web.forms import PDF
+from tests.workflow.test_new_stage_without_code import DEFAULT, publish
 
 
 @pytest.fixture
@@ -471,3 +472,41 @@ def test_a_role_held_through_a_group_counts_like_one_held_directly(
     )
     assert paid.status_code == 200, paid.json
     assert status_of(app, invoice) == "paid"
+
+
+def test_an_acknowledge_task_is_confirmed_through_the_api_and_the_page(
+    app, client, api_token, login, make, people
+):
+    acknowledging = DEFAULT.replace(
+        '<spiffworkflow:property name="form" value="payment"/>',
+        '<spiffworkflow:property name="form" value="acknowledge"/>',
+    )
+    publish(app, acknowledging)
+    first, second = (
+        make.invoice(people["ivan"], make.counterparty(), approvers=[people["anna"]])
+        for _ in range(2)
+    )
+    anna = api_token("anna")
+    for invoice_id in (first, second):
+        client.post(f"/api/v1/invoices/{invoice_id}/submit", headers=api_token("ivan"))
+        task = open_task(app, invoice_id)
+        client.post(
+            f"/api/v1/tasks/{task.task_guid}/decision", headers=anna, json={"decision": "approve"}
+        )
+    by_api = open_task(app, first)
+    answer = client.post(
+        f"/api/v1/tasks/{by_api.task_guid}/acknowledge",
+        headers=api_token("fedor"),
+        json={"note": "Booked"},
+    )
+    assert answer.status_code == 200, answer.json
+    assert (
+        answer.json["result"]["status"] == "done" and answer.json["result"]["comment"] == "Booked"
+    )
+    on_page = open_task(app, second)
+    browser = login("fedor")
+    assert 'data-test="acknowledge-form"' in browser.get(f"/tasks/{on_page.task_guid}").get_data(
+        as_text=True
+    )
+    assert browser.post(f"/tasks/{on_page.task_guid}/acknowledge", data={}).status_code == 302
+    assert status_of(app, first) == status_of(app, second) == "paid"

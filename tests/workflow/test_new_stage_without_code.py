@@ -5,12 +5,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
-from app.errors import PermissionDeniedError
+from app.errors import PermissionDeniedError, ValidationError
 from app.extensions import db
 from app.models import InvoiceStatus, ProcessVersion
+from app.services.acknowledge_task import acknowledge_task
 from app.services.visibility import get_visible_invoice
 from app.workflow.engine import sha256_of
 from tests.workflow.scenario import Scenario
+
+DEFAULT = (Path(__file__).parents[2] / "processes" / "invoice_approval.bpmn").read_text()
 
 LEGAL_DIAGRAM = Path(__file__).parent / "diagrams" / "invoice_approval_with_legal.bpmn"
 
@@ -87,3 +90,24 @@ def test_someone_without_the_lane_role_cannot_take_the_legal_task(app, make, leg
     with pytest.raises(PermissionDeniedError, match="belongs to someone else"):
         case.decide("a1", "approve", task=case.open_tasks()[0][2])
     assert case.holders() == ["Legal"]
+
+
+def test_a_stage_of_form_acknowledge_is_confirmed_and_the_process_goes_on(app, make):
+    """An analyst may give a task form=acknowledge (here the payment step): its holder
+    confirms it, optionally with a note, and the process continues to its end."""
+    acknowledging = DEFAULT.replace(
+        '<spiffworkflow:property name="form" value="payment"/>',
+        '<spiffworkflow:property name="form" value="acknowledge"/>',
+    )
+    assert acknowledging != DEFAULT
+    publish(app, acknowledging)
+    case = Scenario(app, make, approvers=1)
+    case.submit()
+    case.decide("a1", "approve")
+    guid = case.open_task("Finance director")
+    with pytest.raises(ValidationError):
+        case.decide("fedor", "approve", task=guid)  # not an approval
+    case.run(lambda: acknowledge_task(db.session, case.user("fedor"), guid, "Seen, booked."))
+    assert case.holders() == []
+    assert case.status == "paid"  # the end event the diagram reaches says so
+    assert "acknowledged" in case.audit_actions()

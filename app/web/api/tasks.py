@@ -9,6 +9,7 @@ from flask_appbuilder.api import BaseApi, expose, protect, safe
 from sqlalchemy.exc import OperationalError
 
 from app.errors import InvoiceFlowError, ValidationError
+from app.services.acknowledge_task import acknowledge_task
 from app.services.attachments import IncomingFile
 from app.services.complete_task import decide
 from app.services.my_tasks import my_open_tasks
@@ -45,7 +46,12 @@ class ActionApi(BaseApi):
 class TaskApi(ActionApi):
     resource_name = "tasks"
     class_permission_name = "Task"
-    method_permission_name = {"mine": "read", "get": "read", "decision": "read"}
+    method_permission_name = {
+        "mine": "read",
+        "get": "read",
+        "decision": "read",
+        "acknowledge": "read",
+    }
     base_permissions = ["can_read"]
 
     @expose("/mine", methods=["GET"])
@@ -77,6 +83,20 @@ class TaskApi(ActionApi):
                 task = decide(
                     context.session(), g.user, task_id, body.get("decision"), body.get("comment")
                 )
+            return _task_json(task)
+
+        return self.run(action)
+
+    @expose("/<task_id>/acknowledge", methods=["POST"])
+    @protect()
+    @safe
+    def acknowledge(self, task_id):
+        """Acknowledge a task of form `acknowledge`: {"note": "..."} (optional)."""
+        note = self.json_body().get("note")
+
+        def action():
+            with context.kept_after_commit():
+                task = acknowledge_task(context.session(), g.user, task_id, note)
             return _task_json(task)
 
         return self.run(action)

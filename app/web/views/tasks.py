@@ -11,6 +11,7 @@ from flask_appbuilder.security.decorators import has_access
 from app.errors import ValidationError
 from app.i18n import _
 from app.models.base import utcnow
+from app.services.acknowledge_task import acknowledge_task
 from app.services.attachments import IncomingFile
 from app.services.complete_task import decide
 from app.services.my_tasks import my_open_tasks
@@ -35,6 +36,7 @@ class TaskView(BaseView):
         "resubmit": "read",
         "pay": "read",
         "reassign": "read",
+        "acknowledge": "read",
     }
     base_permissions = ["can_read"]
     default_view = "mine"
@@ -74,6 +76,16 @@ class TaskView(BaseView):
         except ValidationError as exc:
             return self._refused(task_id, exc)
         say(_("Your decision is recorded."), "success")
+        return redirect(url_for(".mine"))
+
+    @expose("/<task_id>/acknowledge", methods=["POST"])
+    @has_access
+    def acknowledge(self, task_id):
+        try:
+            acknowledge_task(context.session(), context.actor(), task_id, request.form.get("note"))
+        except ValidationError as exc:
+            return self._refused(task_id, exc)
+        say(_("Acknowledged."), "success")
         return redirect(url_for(".mine"))
 
     @expose("/<task_id>/resubmit", methods=["POST"])
