@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select, union_all
+from sqlalchemy import and_, exists, func, or_, select, union_all
 from sqlalchemy.orm import Session
 
-from app.models import HumanTask, Invoice, TaskStatus
+from app.models import FormKind, HumanTask, Invoice, InvoiceApprover, TaskStatus
 from app.roles import role_names
 
 
@@ -28,12 +28,23 @@ class TaskRow:
 
 
 def _mine(actor):
-    return or_(
-        HumanTask.assignee_user_id == actor.id,
-        and_(
-            HumanTask.assignee_user_id.is_(None),
-            HumanTask.candidate_role.in_(sorted(role_names(actor))),
-        ),
+    return or_(HumanTask.assignee_user_id == actor.id, _offered(actor))
+
+
+def _offered(actor):
+    """Open to my roles, and mine to act on: never on my own invoice, nor the payment of one
+    I approve (the same rules that refuse the action)."""
+    own_invoice = exists().where(
+        Invoice.id == HumanTask.invoice_id, Invoice.initiator_id == actor.id
+    )
+    my_approval = exists().where(
+        InvoiceApprover.invoice_id == HumanTask.invoice_id, InvoiceApprover.user_id == actor.id
+    )
+    return and_(
+        HumanTask.assignee_user_id.is_(None),
+        HumanTask.candidate_role.in_(sorted(role_names(actor))),
+        ~own_invoice,
+        ~and_(HumanTask.form == FormKind.PAYMENT, my_approval),
     )
 
 
@@ -50,11 +61,7 @@ def _page_of_ids(actor, limit: int, offset: int):
     )
     offered = (
         select(*columns)
-        .where(
-            HumanTask.status == TaskStatus.OPEN,
-            HumanTask.assignee_user_id.is_(None),
-            HumanTask.candidate_role.in_(sorted(role_names(actor))),
-        )
+        .where(HumanTask.status == TaskStatus.OPEN, _offered(actor))
         .order_by(HumanTask.created_at, HumanTask.id)
         .limit(depth)
         .subquery()

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain.dates import DateError, parse_date
-from app.domain.money import AmountError, parse_amount
+from app.domain.money import AmountError, format_amount, parse_amount
 from app.errors import InvoiceNotEditableError, PermissionDeniedError, ValidationError
 from app.i18n import _
 from app.models import (
@@ -28,6 +28,8 @@ from app.services.visibility import get_visible_invoice
 from app.storage import LocalFileStorage
 
 PAYMENT_ORDER_TYPES = {"application/pdf", "image/png", "image/jpeg"}
+
+REFERENCE_LIMIT = 100
 
 
 def open_payment_task(session: Session, invoice_id: int) -> HumanTask | None:
@@ -116,7 +118,20 @@ def _clean_payment(data: dict, invoice, payment_order, today: date):
             amount = parse_amount(data.get("amount"))
         except AmountError as exc:
             errors["amount"] = [exc.args[0]]
-    reference = str(data.get("reference") or "").strip()[:100] or None
+        else:
+            if amount != invoice.amount:  # one payment settles the invoice: no part payments
+                errors["amount"] = [
+                    _(
+                        "The payment must equal the invoice amount, %(amount)s %(currency)s.",
+                        amount=format_amount(invoice.amount),
+                        currency=invoice.currency,
+                    )
+                ]
+    reference = str(data.get("reference") or "").strip() or None
+    if reference and len(reference) > REFERENCE_LIMIT:
+        errors["reference"] = [
+            _("Use at most %(n)s characters (this has %(m)s).", n=REFERENCE_LIMIT, m=len(reference))
+        ]
     if invoice.payment_order_required and payment_order is None:
         errors["payment_order"] = [_("This invoice requires the payment order: attach it.")]
     if errors:

@@ -510,3 +510,44 @@ def test_an_acknowledge_task_is_confirmed_through_the_api_and_the_page(
     )
     assert browser.post(f"/tasks/{on_page.task_guid}/acknowledge", data={}).status_code == 302
     assert status_of(app, first) == status_of(app, second) == "paid"
+
+
+def test_my_tasks_offers_a_payment_only_to_those_who_may_make_it(
+    app, client, api_token, make, people
+):
+    """petra is a finance director and one of the approvers: the payment is fedor's to make."""
+    petra = make.user("petra", roles.APPROVER, roles.FINANCE_DIRECTOR)
+    invoice = make.invoice(people["ivan"], make.counterparty(), approvers=[petra])
+    client.post(f"/api/v1/invoices/{invoice}/submit", headers=api_token("ivan"))
+    petra_h = api_token("petra")
+    task = client.get("/api/v1/tasks/mine", headers=petra_h).json["result"][0]["id"]
+    client.post(f"/api/v1/tasks/{task}/decision", headers=petra_h, json={"decision": "approve"})
+    assert client.get("/api/v1/tasks/mine", headers=petra_h).json["result"] == []
+    fedor = client.get("/api/v1/tasks/mine", headers=api_token("fedor")).json["result"]
+    assert [t["title"] for t in fedor] == [f"Pay invoice #{invoice}"]
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"amount": "999,99"}, "amount"),
+        ({"amount": "1000,01"}, "amount"),
+        ({"reference": "R" * 101}, "reference"),
+    ],
+)
+def test_a_payment_that_does_not_settle_the_invoice_is_refused(
+    app, client, api_token, invoice, people, fields, field
+):
+    client.post(f"/api/v1/invoices/{invoice}/submit", headers=api_token("ivan"))
+    for who in ("anna", "boris"):
+        token = api_token(who)
+        task = client.get("/api/v1/tasks/mine", headers=token).json["result"][0]["id"]
+        client.post(f"/api/v1/tasks/{task}/decision", headers=token, json={"decision": "approve"})
+    refused = client.post(
+        f"/api/v1/invoices/{invoice}/pay",
+        headers=api_token("fedor"),
+        data={**fields, "payment_order": (io.BytesIO(PDF), "o.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 422 and list(refused.json["message"]) == [field]
+    assert status_of(app, invoice) == "awaiting_payment"
