@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,6 +15,7 @@ from app.models import Attachment, AttachmentKind, Invoice
 from app.models.base import utcnow
 from app.roles import ADMIN, CONTRIBUTOR_ROLES, has_role
 from app.services import audit, use_case
+from app.services.duplicates import record_duplicates
 from app.services.visibility import get_visible_invoice, get_visible_row
 from app.storage import LocalFileStorage
 
@@ -85,15 +86,23 @@ def add_attachments(
     files: list[IncomingFile],
     storage: LocalFileStorage,
     max_size: int,
-) -> list[Attachment]:
-    """Add files to an invoice the actor takes part in. Raises NotFound, PermissionDenied,
-    FileTooLarge, FileRejected."""
+) -> AddedFiles:
+    """Add files to an invoice the actor takes part in, with a warning (audited) for a file
+    already attached elsewhere. Raises NotFound, PermissionDenied, FileTooLarge, FileRejected."""
     invoice = get_visible_invoice(session, actor, invoice_id)
     if not has_role(actor, *CONTRIBUTOR_ROLES):
         raise PermissionDeniedError(_("You may read this invoice but not add files to it."))
     if not files:
         raise FileRejectedError(_("Choose a file to upload."))
-    return store_files(session, actor, invoice, files, storage, max_size)
+    stored = store_files(session, actor, invoice, files, storage, max_size)
+    warnings = record_duplicates(session, actor, invoice, [a.sha256 for a in stored], card=False)
+    return AddedFiles(stored, warnings)
+
+
+@dataclass(frozen=True)
+class AddedFiles:
+    files: list[Attachment]
+    warnings: list = field(default_factory=list)
 
 
 @use_case

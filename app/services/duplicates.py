@@ -19,9 +19,13 @@ class DuplicateWarning:
     detail: str
 
 
-def find_duplicates(session: Session, invoice: Invoice, file_hashes: list[str]) -> list:
+def find_duplicates(
+    session: Session, invoice: Invoice, file_hashes: list[str], card: bool = True
+) -> list:
+    """Other invoices with the same vendor number from the same counterparty (`card`), or
+    with one of these files."""
     warnings = []
-    if invoice.vendor_invoice_no:
+    if card and invoice.vendor_invoice_no:
         same_number = session.execute(
             select(Invoice.id, Invoice.number)
             .where(
@@ -50,8 +54,10 @@ def find_duplicates(session: Session, invoice: Invoice, file_hashes: list[str]) 
     return warnings
 
 
-def record_duplicates(session: Session, actor, invoice: Invoice, file_hashes: list[str]) -> list:
-    warnings = find_duplicates(session, invoice, file_hashes)
+def record_duplicates(
+    session: Session, actor, invoice: Invoice, file_hashes: list[str], card: bool = True
+) -> list:
+    warnings = find_duplicates(session, invoice, file_hashes, card)
     if warnings:
         details = {
             "warnings": [

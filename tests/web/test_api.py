@@ -206,3 +206,57 @@ def test_the_approval_data_comes_with_the_invoice(client, setup, api_token, make
         (1, setup["boris"], None),
         (2, setup["anna"], None),
     ]
+
+
+def test_possible_duplicates_are_told_on_every_door(client, setup, api_token, make, app, login):
+    """Saved anyway, told to the client, kept in the audit: the same vendor number from the
+    same counterparty, or a file already attached to another invoice."""
+    headers = api_token("ivan")
+    first = client.post(
+        "/api/v1/invoice/",
+        headers=headers,
+        json=new_invoice(setup["party"], vendor_invoice_no="A-1"),
+    )
+    assert first.status_code == 201 and first.json["warnings"] == []
+    again = client.post(
+        "/api/v1/invoice/",
+        headers=headers,
+        json=new_invoice(setup["party"], vendor_invoice_no="A-1"),
+    )
+    assert again.status_code == 201
+    assert [(w["reason"], w["other_invoice_id"]) for w in again.json["warnings"]] == [
+        ("vendor_invoice_no", first.json["id"])
+    ]
+    upload = {"kind": "invoice", "files": [(io.BytesIO(PDF), "inv.pdf")]}
+    client.post(
+        f"/api/v1/invoice/{first.json['id']}/attachments",
+        headers=headers,
+        data=upload,
+        content_type="multipart/form-data",
+    )
+    copy = {"kind": "invoice", "files": [(io.BytesIO(PDF), "copy.pdf")]}
+    told = client.post(
+        f"/api/v1/invoice/{again.json['id']}/attachments",
+        headers=headers,
+        data=copy,
+        content_type="multipart/form-data",
+    )
+    assert told.status_code == 201
+    assert [(w["reason"], w["other_invoice_id"]) for w in told.json["warnings"]] == [
+        ("file", first.json["id"])
+    ]
+    third = make.invoice(setup["ivan"], setup["party"])
+    page = (
+        login("ivan")
+        .post(
+            f"/files/upload/{third}",
+            data={"kind": "invoice", "files": [(io.BytesIO(PDF), "again.pdf")]},
+            content_type="multipart/form-data",
+            follow_redirects=True,
+        )
+        .get_data(as_text=True)
+    )
+    assert "Possible duplicate: the file" in page
+    with app.app_context():
+        warned = db.session.query(AuditEvent.invoice_id).filter_by(action="duplicate_warning").all()
+        assert sorted(i for (i,) in warned) == sorted([again.json["id"], again.json["id"], third])

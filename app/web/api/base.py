@@ -22,6 +22,16 @@ READ_WRITE_API = {
 }
 
 
+def duplicate_json(warning) -> dict:
+    """A possible-duplicate warning: saved anyway, told to the client."""
+    return {
+        "reason": warning.reason,
+        "other_invoice_id": warning.other_invoice_id,
+        "other_invoice_number": warning.other_invoice_number,
+        "detail": warning.detail,
+    }
+
+
 def busy_response(api, exc: OperationalError):
     """FAB's @safe turns any exception into a 500: answer a held lock with 503 first."""
     if not is_database_busy(exc):
@@ -70,4 +80,10 @@ class ServiceModelRestApi(ModelRestApi):
             return self.response(exc.status_code, message=str(exc.message))
         except OperationalError as exc:
             return busy_response(self, exc)
-        return self.response(status, id=item.id, result=self.show_model_schema.dump(item))
+        # A service may answer with the saved row and warnings (SavedInvoice) or the row.
+        row = getattr(item, "invoice", item)
+        body = {"id": row.id, "result": self.show_model_schema.dump(row)}
+        warnings = getattr(item, "warnings", None)
+        if warnings is not None:
+            body["warnings"] = [duplicate_json(w) for w in warnings]
+        return self.response(status, **body)

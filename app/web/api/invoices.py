@@ -20,7 +20,7 @@ from app.services.invoice_input import CARD_FIELDS
 from app.services.update_invoice import update_invoice
 from app.services.visibility import get_visible_invoice
 from app.web import context
-from app.web.api.base import ServiceModelRestApi, busy_response
+from app.web.api.base import ServiceModelRestApi, busy_response, duplicate_json
 from app.web.datamodel import InvoiceFlowInterface
 from app.web.files import send_attachment
 from app.web.filters import VisibleInvoicesFilter
@@ -90,7 +90,7 @@ class InvoiceApi(ServiceModelRestApi):
     def create(self, data):
         return create_invoice(
             context.session(), context.actor(), _writable(data), context.invoice_policy()
-        ).invoice
+        )
 
     def update(self, pk, data):
         return update_invoice(
@@ -100,7 +100,7 @@ class InvoiceApi(ServiceModelRestApi):
             _writable(data),
             context.invoice_policy(),
             expected_lock_version=data.get("lock_version"),
-        ).invoice
+        )
 
     @expose("/<int:pk>/attachments", methods=["GET"])
     @protect()
@@ -126,7 +126,7 @@ class InvoiceApi(ServiceModelRestApi):
             if f
         ]
         try:
-            stored = add_attachments(
+            added = add_attachments(
                 context.session(),
                 context.actor(),
                 pk,
@@ -142,7 +142,11 @@ class InvoiceApi(ServiceModelRestApi):
             return self.response(exc.status_code, message=str(exc.message))
         except OperationalError as exc:
             return busy_response(self, exc)
-        return self.response(201, result=[_attachment_json(a) for a in stored])
+        return self.response(
+            201,
+            result=[_attachment_json(a) for a in added.files],
+            warnings=[duplicate_json(w) for w in added.warnings],
+        )
 
     @expose("/<int:pk>/attachments/<int:attachment_id>", methods=["GET"])
     @protect()

@@ -17,6 +17,7 @@ from app.services.attachments import (
 from app.web import context
 from app.web.context import say
 from app.web.files import send_attachment
+from app.web.views.invoices import flash_duplicates
 
 
 class AttachmentView(BaseView):
@@ -51,7 +52,7 @@ class AttachmentView(BaseView):
             if f and f.filename
         ]
         try:
-            stored = add_attachments(
+            added = add_attachments(
                 context.session(),
                 context.actor(),
                 invoice_id,
@@ -62,7 +63,8 @@ class AttachmentView(BaseView):
         except ValidationError as exc:
             say(str(exc.message), "danger")
         else:
-            say(_("%(n)s file(s) added.", n=len(stored)), "success")
+            say(_("%(n)s file(s) added.", n=len(added.files)), "success")
+            flash_duplicates(added.warnings)
         return redirect(url_for("InvoiceView.show", pk=invoice_id))
 
     @expose("/<int:attachment_id>/remove", methods=["POST"])

@@ -119,7 +119,7 @@ class InvoiceView(ServiceModelView):
                 **common,
             )
             say(_("Invoice #%(n)s saved.", n=saved.invoice.number), "success")
-        _flash_duplicates(saved.warnings)
+        flash_duplicates(saved.warnings)
         self._saved_id = saved.invoice.id
 
     def post_add_redirect(self):
@@ -176,7 +176,7 @@ def _incoming_files(form) -> list[IncomingFile]:
     return [IncomingFile(f.filename or "", f.read(), kind) for f in uploads if f and f.filename]
 
 
-def _flash_duplicates(warnings) -> None:
+def flash_duplicates(warnings) -> None:
     for warning in warnings:
         link = Markup('<a href="{}">#{}</a>').format(
             url_for("InvoiceView.show", pk=warning.other_invoice_id), warning.other_invoice_number
