@@ -33,10 +33,11 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
     with app.app_context():
         appbuilder = AppBuilder(update_perms=app.config["FAB_UPDATE_PERMS"])
         appbuilder.init_app(app, db.session)
-        from app.web import errors, registry, templating
+        from app.web import errors, languages, registry, templating
 
         registry.register(appbuilder)
         errors.register(app)
+        languages.register(app)
         templating.register(app)
     from app import cli
 

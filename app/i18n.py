@@ -4,7 +4,7 @@ Flask-Babel's lazy strings claim to be safe HTML (`__html__`), so a message carr
 (a file name, a counterparty) would reach pages unescaped. These do not: templates escape them.
 """
 
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from flask_babel.speaklater import LazyString
 
 
@@ -20,3 +20,11 @@ def _(string: str, **variables) -> LazyText:
 
 
 __all__ = ["_"]
+
+
+def localized_amount(value) -> str:
+    """Amounts as the reader writes them: a decimal comma in Russian."""
+    from app.domain.money import format_amount  # noqa: PLC0415 - money's messages use this module
+
+    locale = get_locale()
+    return format_amount(value, "," if locale and locale.language == "ru" else ".")

@@ -14,10 +14,9 @@ from flask import current_app, render_template
 from flask_babel import force_locale, get_locale
 from flask_mail import Message
 
-from app.domain.money import format_amount
 from app.domain.titles import render_title
 from app.extensions import db, mail
-from app.i18n import _
+from app.i18n import _, localized_amount
 from app.models import Invoice, NotificationKind, OutboxMessage
 from app.models.user import User
 from app.services.mail_delivery import PermanentDeliveryError
@@ -58,7 +57,7 @@ def message_context(message) -> dict:
         "title": title,
         "invoice": invoice,
         "number": number,
-        "amount": format_amount(invoice.amount) if invoice else "",
+        "amount": localized_amount(invoice.amount) if invoice else "",
         "by": f"{by.first_name} {by.last_name}" if by else "",
         "params": params,
         "subject": str(SUBJECTS.get(message.kind, "%(title)s"))

@@ -72,3 +72,20 @@ def save_preferences(
     preference.language = language or None
     session.add(preference)
     return preference
+
+
+@use_case
+def remember_language(session: Session, actor, language: str, languages) -> None:
+    """The language a user picked in the app is the one their e-mail is written in."""
+    if language not in languages:
+        return
+    preference = session.get(UserPreference, actor.id) or UserPreference(
+        user_id=actor.id, email_off=[]
+    )
+    preference.language = language
+    session.add(preference)
+
+
+def language_of(session: Session, actor) -> str | None:
+    preference = session.get(UserPreference, actor.id)
+    return preference.language if preference else None

@@ -10,10 +10,9 @@ from flask_babel import get_locale
 from markupsafe import Markup, escape
 
 from app.domain.labels import status_label
-from app.domain.money import format_amount
 from app.domain.titles import render_title
 from app.extensions import db
-from app.i18n import _
+from app.i18n import _, localized_amount
 from app.models.base import utcnow
 from app.services import inbox
 from app.services.discussion import Discussion, load_discussion
@@ -88,12 +87,6 @@ def age(since, now) -> str:
     if hours < 48:
         return str(_("%(n)s h", n=hours))
     return str(_("%(n)s days", n=hours // 24))
-
-
-def localized_amount(value) -> str:
-    """Amounts as the reader writes them: a decimal comma in Russian."""
-    locale = get_locale()
-    return format_amount(value, "," if locale and locale.language == "ru" else ".")
 
 
 def approver_names(user_ids) -> str:

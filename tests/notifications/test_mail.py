@@ -231,3 +231,21 @@ def test_several_workers_drain_500_messages_each_sent_once(app, smtp, people, da
         thread.join()
     ids = [m["Message-ID"] for m in smtp.inbox.messages]
     assert len(ids) == 500 and len(set(ids)) == 500
+
+
+def test_mail_comes_in_the_language_the_person_chose_in_the_app(
+    app, smtp, client, api_token, invoice, login
+):
+    """anna switches the app to Russian: her mail is Russian, amounts with a decimal comma,
+    and her next sign-in opens the app in Russian."""
+    browser = login("anna")
+    assert browser.get("/lang/ru", follow_redirects=False).status_code == 302
+    client.post(f"/api/v1/invoices/{invoice}/submit", headers=api_token("ivan"))
+    work_once(app)
+    [task_mail] = smtp.inbox.to("anna@example.com")
+    assert task_mail["Subject"] == f"Согласование счёта №{invoice}"
+    assert "1\u00a0234,50 RUB" in smtp.inbox.text(task_mail)
+    browser.get("/logout/")
+    browser.get("/lang/en")  # an anonymous visitor's choice is theirs alone
+    page = login("anna").get("/tasks/").get_data(as_text=True)
+    assert "Мои задачи" in page

@@ -10,7 +10,7 @@ from markupsafe import Markup
 
 from app.domain.labels import status_label
 from app.errors import ValidationError
-from app.i18n import _
+from app.i18n import _, localized_amount
 from app.models import Invoice
 from app.services.attachments import IncomingFile
 from app.services.create_invoice import create_invoice
@@ -24,7 +24,6 @@ from app.web.context import say
 from app.web.datamodel import InvoiceFlowInterface
 from app.web.filters import VisibleInvoicesFilter
 from app.web.forms import card_extra_fields, edit_extra_fields
-from app.web.templating import localized_amount
 from app.web.views.base import ServiceModelView
 
 # The form shows the relation `counterparty` where the service takes `counterparty_id`.

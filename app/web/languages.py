@@ -1,0 +1,35 @@
+"""One language per person: the app's language switch also sets the language of their e-mail,
+and signing in brings back the language they chose last (on any device)."""
+
+from __future__ import annotations
+
+from flask import current_app, g, request, session
+from flask_login import user_logged_in
+
+from app.extensions import db
+from app.services.inbox import language_of, remember_language
+
+SWITCH_ENDPOINT = "LocaleView.index"
+
+
+def register(app) -> None:
+    @app.after_request
+    def remember_the_switch(response):
+        user = getattr(g, "user", None)
+        if (
+            request.endpoint == SWITCH_ENDPOINT
+            and response.status_code in (301, 302, 303)
+            and getattr(user, "is_authenticated", False)
+        ):
+            remember_language(
+                db.session, user, request.view_args["locale"], current_app.config["LANGUAGES"]
+            )
+        return response
+
+    user_logged_in.connect(_restore_language, app)
+
+
+def _restore_language(app, user, **_extra) -> None:
+    language = language_of(db.session, user)
+    if language in app.config["LANGUAGES"]:
+        session["locale"] = language
