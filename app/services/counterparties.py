@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from babel import Locale
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from app.domain.ids import parse_id
+from app.domain.search import like_escaped
 from app.domain.tax_ids import TaxIdError, clean_account, clean_bic, clean_tax_id
 from app.errors import NotFoundError, PermissionDeniedError, ValidationError
 from app.i18n import _
@@ -104,3 +105,19 @@ def _tax_id_taken(session: Session, values: dict, counterparty_id) -> bool:
     if counterparty_id is not None:
         query = query.where(Counterparty.id != parse_id(counterparty_id))
     return session.scalar(query.limit(1)) is not None
+
+
+def search_counterparties(session: Session, text: str, limit: int, offset: int = 0) -> list:
+    """Counterparties whose name contains `text` or whose tax id starts with it, by name: the
+    card's counterparty box asks page by page instead of loading the table."""
+    query = select(Counterparty).order_by(Counterparty.name, Counterparty.id)
+    text = (text or "").strip()[:100]
+    if text:
+        pattern = like_escaped(text)
+        query = query.where(
+            or_(
+                Counterparty.name.ilike(f"%{pattern}%", escape="\\"),
+                Counterparty.tax_id.like(f"{pattern}%", escape="\\"),
+            )
+        )
+    return list(session.scalars(query.limit(limit).offset(offset)))

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from flask_appbuilder.fields import QuerySelectField
-from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, Select2Widget
-from wtforms import BooleanField, HiddenField, MultipleFileField, SelectField, StringField
-from wtforms.validators import Optional
+from flask import url_for
+from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
+from markupsafe import Markup
+from wtforms import BooleanField, Field, HiddenField, MultipleFileField, SelectField, StringField
+from wtforms.validators import Optional, ValidationError
+from wtforms.widgets import html_params
 
+from app.domain.ids import parse_id
 from app.extensions import db
 from app.i18n import _
 from app.models import AttachmentKind, Counterparty
-from app.models.user import User, holds_role
-from app.roles import APPROVER
+from app.models.user import User
 
 KIND_LABELS = {
     AttachmentKind.INVOICE: _("Invoice"),
@@ -23,23 +25,66 @@ KIND_LABELS = {
 }
 
 
-def eligible_approvers():
-    return (
-        db.session.query(User)
-        .filter(User.active.is_(True), holds_role(APPROVER))
-        .order_by(User.last_name, User.first_name)
-    )
+class SearchSelectWidget:
+    """A <select> holding only the chosen row; the browser asks `endpoint` for matches as the
+    user types (static/js/search-select.js), so no page carries a whole table."""
+
+    def __init__(self, endpoint: str):
+        self.endpoint = endpoint
+
+    def __call__(self, field, **kwargs):
+        chosen = field.data
+        options = [Markup('<option value=""></option>')]
+        if chosen is not None:
+            options.append(
+                Markup('<option value="{}" selected>{}</option>').format(
+                    chosen.id, field.describe(chosen)
+                )
+            )
+        attributes = html_params(
+            id=field.id,
+            name=field.name,
+            class_="form-control",
+            data_search_url=url_for(self.endpoint),
+            data_placeholder=str(field.placeholder),
+        )
+        safe_attributes = Markup(attributes)  # noqa: S704 - html_params escaped every value
+        return Markup("<select {}>{}</select>").format(safe_attributes, Markup("").join(options))
 
 
-def _approver_field(position: int) -> QuerySelectField:
-    return QuerySelectField(
+class SearchSelectField(Field):
+    """One row of `model` by id, chosen in a searching select box."""
+
+    def __init__(self, label, model, endpoint: str, describe, placeholder, **kwargs):
+        super().__init__(label, widget=SearchSelectWidget(endpoint), **kwargs)
+        self.model, self.describe, self.placeholder = model, describe, placeholder
+        self.raw_id = None
+
+    def process_formdata(self, valuelist):
+        self.raw_id = valuelist[0] if valuelist else None
+        pk = parse_id(self.raw_id)
+        self.data = db.session.get(self.model, pk) if pk else None
+
+    def pre_validate(self, form):
+        if self.raw_id not in (None, "") and self.data is None:
+            raise ValidationError(_("Choose an entry from the list."))
+
+
+def describe_counterparty(party) -> str:
+    return f"{party.name} ({party.tax_id})" if party.tax_id else party.name
+
+
+def describe_user(user) -> str:
+    return f"{user.first_name} {user.last_name} ({user.username})"
+
+
+def _approver_field(position: int) -> SearchSelectField:
+    return SearchSelectField(
         _("Approver %(n)s", n=position),
-        query_func=eligible_approvers,
-        get_pk_func=lambda user: user.id,
-        get_label=lambda user: f"{user.first_name} {user.last_name} ({user.username})",
-        allow_blank=True,
-        blank_text=_("(none)"),
-        widget=Select2Widget(),
+        User,
+        "InvoiceView.approver_choices",
+        describe_user,
+        _("(none)"),
         validators=[Optional()],
     )
 
@@ -51,10 +96,6 @@ class MarkedRequired:
 
     def __call__(self, form, field):
         return None
-
-
-def counterparties():
-    return db.session.query(Counterparty).order_by(Counterparty.name)
 
 
 def amount_field(label, required: bool = False) -> StringField:
@@ -69,13 +110,12 @@ def amount_field(label, required: bool = False) -> StringField:
 def card_extra_fields() -> dict:
     return {
         "amount": amount_field(_("Amount"), required=True),
-        "counterparty": QuerySelectField(
+        "counterparty": SearchSelectField(
             _("Counterparty"),
-            query_func=counterparties,
-            get_pk_func=lambda party: party.id,
-            allow_blank=True,
-            blank_text=_("(choose)"),
-            widget=Select2Widget(),
+            Counterparty,
+            "CounterpartyView.choices",
+            describe_counterparty,
+            _("(choose)"),
             validators=[MarkedRequired()],
         ),
         "vat_amount": amount_field(_("VAT")),

@@ -170,3 +170,41 @@ def test_a_file_already_on_another_invoice_shows_a_warning(make, login, app):
     post_card(client, "/invoices/add", card_form(party, files=[("a.pdf", PDF)]))
     response = post_card(client, "/invoices/add", card_form(party, files=[("b.pdf", PDF)]))
     assert "the file a.pdf is also attached to invoice" in response.get_data(as_text=True)
+
+
+def test_the_card_asks_for_counterparties_and_approvers_as_one_types(make, login, app):
+    """No select box on the card carries a whole table: it asks the server, a page at a time."""
+    make.user("ivan", roles.INITIATOR)
+    make.user("anna", roles.APPROVER)
+    make.user("annika", roles.APPROVER)
+    make.user("arkady", roles.INITIATOR)  # not an approver
+    for n in range(25):
+        make.counterparty(f"Supplier {n:02d}")
+    make.counterparty("100% Quality_Goods")
+    browser = login("ivan")
+    page = browser.get("/invoices/add").get_data(as_text=True)
+    assert "Supplier 24" not in page and "data-search-url" in page
+    first = browser.get("/counterparties/choices?q=supplier").json
+    assert len(first["results"]) == 20 and first["more"] is True
+    second = browser.get("/counterparties/choices?q=supplier&page=2").json
+    assert [r["text"].split(" (")[0] for r in second["results"]] == [
+        f"Supplier {n:02d}" for n in range(20, 25)
+    ]
+    assert second["more"] is False
+    literal = browser.get("/counterparties/choices?q=0% Q").json["results"]
+    assert [r["text"].split(" (")[0] for r in literal] == ["100% Quality_Goods"]
+    assert browser.get("/counterparties/choices?q=_").json["results"][0]["text"].startswith("100%")
+    people = browser.get("/invoices/approver-choices?q=ann").json["results"]
+    assert [p["text"] for p in people] == ["Anna Tester (anna)", "Annika Tester (annika)"]
+    assert browser.get("/invoices/approver-choices?q=ark").json["results"] == []
+    assert login("anna").get("/invoices/approver-choices").status_code in (302, 403)
+
+
+def test_a_counterparty_that_does_not_exist_is_refused_next_to_its_field(make, login, app):
+    make.user("ivan", roles.INITIATOR)
+    party = make.counterparty()
+    response = post_card(login("ivan"), "/invoices/add", card_form(party, counterparty="999999"))
+    assert response.status_code == 200
+    assert "Choose an entry from the list." in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.query(Invoice).count() == 0

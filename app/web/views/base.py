@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import abort, request
+from flask import abort, jsonify, request
 from flask_appbuilder import ModelView
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.security.decorators import has_access
 
 from app.errors import InvoiceFlowError, ValidationError
 from app.i18n import _
+from app.web import context
 from app.web.context import say
 
 READ_WRITE = {
@@ -27,7 +28,21 @@ READ_WRITE = {
     "api_readvalues": "read",
     "submit": "write",
     "withdraw": "write",
+    "choices": "read",
+    "approver_choices": "write",
 }
+CHOICES_PAGE = 20
+
+
+def choices_answer(search, describe):
+    """One page of a searching select box: {"results": [{"id", "text"}], "more": bool}."""
+    text = request.args.get("q", "")
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    rows = search(context.session(), text, CHOICES_PAGE + 1, (page - 1) * CHOICES_PAGE)
+    return jsonify(
+        results=[{"id": row.id, "text": describe(row)} for row in rows[:CHOICES_PAGE]],
+        more=len(rows) > CHOICES_PAGE,
+    )
 
 
 class ServiceModelView(ModelView):

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from flask_appbuilder import expose
+from flask_appbuilder.security.decorators import has_access
+
 from app.i18n import _
 from app.models import Counterparty
-from app.services.counterparties import FIELDS, save_counterparty
+from app.services.counterparties import FIELDS, save_counterparty, search_counterparties
 from app.web import context
 from app.web.context import say
 from app.web.datamodel import InvoiceFlowInterface
-from app.web.views.base import ServiceModelView
+from app.web.forms import describe_counterparty
+from app.web.views.base import ServiceModelView, choices_answer
 
 
 class CounterpartyView(ServiceModelView):
@@ -36,6 +40,12 @@ class CounterpartyView(ServiceModelView):
     order_columns = ["name", "country", "tax_id"]
     add_columns = edit_columns = show_columns = list(FIELDS)
     base_order = ("name", "asc")
+
+    @expose("/choices")
+    @has_access
+    def choices(self):
+        """Matches for the invoice card's counterparty box, as the user types."""
+        return choices_answer(search_counterparties, describe_counterparty)
 
     def save(self, form, item):
         data = {name: form[name].data for name in FIELDS}

@@ -12,6 +12,7 @@ from app.domain.labels import status_label
 from app.errors import ValidationError
 from app.i18n import _, localized_amount
 from app.models import Invoice
+from app.services.approvers import search_approvers
 from app.services.attachments import IncomingFile
 from app.services.create_invoice import create_invoice
 from app.services.invoice_card import load_card
@@ -23,8 +24,8 @@ from app.web import context
 from app.web.context import say
 from app.web.datamodel import InvoiceFlowInterface
 from app.web.filters import VisibleInvoicesFilter
-from app.web.forms import card_extra_fields, edit_extra_fields
-from app.web.views.base import ServiceModelView
+from app.web.forms import card_extra_fields, describe_user, edit_extra_fields
+from app.web.views.base import ServiceModelView, choices_answer
 
 # The form shows the relation `counterparty` where the service takes `counterparty_id`.
 CARD_COLUMNS = [
@@ -89,6 +90,15 @@ class InvoiceView(ServiceModelView):
     show_template = "invoices/card.html"
     list_widget = InvoiceListWidget
     formatters_columns = {"amount": localized_amount, "status": status_label}
+
+    add_template = "invoices/add.html"
+    edit_template = "invoices/edit.html"
+
+    @expose("/approver-choices")
+    @has_access
+    def approver_choices(self):
+        """Matches for the card's approver boxes, as the user types."""
+        return choices_answer(search_approvers, describe_user)
 
     def prefill_form(self, form, pk):
         item = self.datamodel.get(pk, self._base_filters)
