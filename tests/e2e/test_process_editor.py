@@ -188,7 +188,8 @@ def test_an_analyst_adds_a_stage_in_the_editor_fixes_a_lint_error_and_publishes(
     expect(page.locator("h2")).to_contain_text(f"draft {draft_id}, from version 1")
 
     # 2. A new stage after the approvals: room in the Approver lane, a task dropped on the
-    #    "approved" flow (bpmn-js splits the flow), its type changed to a user task.
+    #    "approved" flow (bpmn-js splits the flow), its type changed to a user task, its name,
+    #    form, title and lane set in the side panel.
     approval_step, finance = box_of(page, "approval_step"), box_of(page, "lane_finance")
     gateway_x = box_of(page, "gw_decision")["x"] + box_of(page, "gw_decision")["width"] / 2
     below_subprocess = (approval_step["y"] + approval_step["height"] + finance["y"]) / 2
@@ -208,6 +209,14 @@ def test_an_analyst_adds_a_stage_in_the_editor_fixes_a_lint_error_and_publishes(
     panel.locator("select[name=form]").select_option("approval")
     set_property(page, "title", STAGE_TITLE)
     expect(shape(editor, stage_id)).to_contain_text(STAGE)
+    # Its lane, from the side panel: the task moves into the lane chosen, and back.
+    lane = panel.locator("select[name=lane]")
+    expect(lane).to_have_value("Approver")
+    lane.select_option("Finance director")
+    finance_top = box_of(page, "lane_finance")["y"]
+    assert box_of(page, stage_id)["y"] > finance_top
+    panel.locator("select[name=lane]").select_option("Approver")
+    assert box_of(page, stage_id)["y"] + box_of(page, stage_id)["height"] < finance_top + 8
     zoom_out(page)
 
     # 3. A broken condition on the "returned" flow: saved, checked, named and marked.

@@ -113,6 +113,13 @@
       body.appendChild(hint);
     }
     if (bo.$type === "bpmn:UserTask") {
+      var lanes = lanesOf();
+      if (lanes.length) {
+        var current = laneAt(element, lanes);
+        field("lane", current && current.businessObject.name,
+              function (v) { moveIntoLane(element, lanes, v); },
+              lanes.map(function (l) { return l.businessObject.name || l.id; }));
+      }
       var props = spiffProperties(bo);
       TASK_PROPERTIES.forEach(function (name) {
         field(name, props[name], function (v) { setSpiffProperty(element, name, v); },
@@ -139,6 +146,28 @@
         });
       });
     }
+  }
+
+  // A task's lane is where it is drawn: choosing one in the panel moves the task into it
+  // (bpmn-js then updates the lane's flowNodeRef, and the flows follow).
+  function lanesOf() {
+    return modeler.get("elementRegistry").filter(function (el) { return el.type === "bpmn:Lane"; });
+  }
+
+  function laneAt(element, lanes) {
+    var x = element.x + element.width / 2, y = element.y + element.height / 2;
+    var around = lanes.filter(function (l) {
+      return x >= l.x && x <= l.x + l.width && y >= l.y && y <= l.y + l.height;
+    });
+    around.sort(function (a, b) { return a.width * a.height - b.width * b.height; });
+    return around[0] || null;
+  }
+
+  function moveIntoLane(element, lanes, name) {
+    var lane = lanes.find(function (l) { return (l.businessObject.name || l.id) === name; });
+    if (!lane || laneAt(element, lanes) === lane) { return; }
+    var dy = lane.y + lane.height / 2 - (element.y + element.height / 2);
+    modeling.moveShape(element, { x: 0, y: dy });
   }
 
   function showProblems(problems) {
