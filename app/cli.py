@@ -168,7 +168,7 @@ def process_publish(path: str, note: str, process_id: str):
 
     try:
         version = publish_process(
-            db.session, None, Path(path).read_text(encoding="utf-8"), note, process_id
+            db.session, None, Path(path).read_bytes().decode("utf-8", "replace"), note, process_id
         )
     except DiagramRejectedError as exc:
         for problem in exc.problems:

@@ -55,6 +55,22 @@ def publish_process(
     problems = check_diagram(session, xml, process_id)
     if has_errors(problems):
         raise DiagramRejectedError([p for p in problems if p.severity == "error"])
+    same = session.scalar(
+        select(ProcessVersion.version).where(
+            ProcessVersion.process_id == process_id, ProcessVersion.sha256 == sha256_of(xml)
+        )
+    )
+    if same is not None:
+        raise ValidationError(
+            {
+                "diagram": [
+                    _(
+                        "This diagram is version %(n)s already: make that version current instead.",
+                        n=same,
+                    )
+                ]
+            }
+        )
     previous = session.scalars(
         select(ProcessVersion).where(
             ProcessVersion.process_id == process_id, ProcessVersion.is_current.is_(True)

@@ -23,6 +23,11 @@ def submitted(make, client, api_token):
     return invoice, boris
 
 
+def db_is_sqlite(app) -> bool:
+    with app.app_context():
+        return db.engine.dialect.name == "sqlite"
+
+
 @pytest.mark.parametrize("attempt", range(5))
 def test_twenty_simultaneous_decisions_on_one_task_count_once(app, submitted, api_token, attempt):
     invoice, boris = submitted
@@ -49,7 +54,10 @@ def test_twenty_simultaneous_decisions_on_one_task_count_once(app, submitted, ap
         thread.join()
     codes = sorted(code for code, _ in answers)
     assert codes.count(200) == 1, codes
-    assert all(code in (200, 409, 503) for code in codes), answers
+    # SQLite may answer 503 with Retry-After when its lock outlasts the busy timeout;
+    # PostgreSQL locks rows, so there every loser learns the task was already handled.
+    allowed = (200, 409, 503) if db_is_sqlite(app) else (200, 409)
+    assert all(code in allowed for code in codes), answers
     assert all(retry for code, retry in answers if code == 503)
     with app.app_context():
         approved = db.session.query(AuditEvent).filter_by(invoice_id=invoice, action="approved")

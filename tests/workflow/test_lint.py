@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from app.errors import ValidationError
 from app.extensions import db
 from app.models import ProcessVersion
 from app.services.publish_process import DiagramRejectedError, publish_process
@@ -253,3 +254,21 @@ def test_the_command_line_lints_and_publishes(app, tmp_path):
         ).one()
         assert current.version == 2 and "P4D" in current.bpmn_xml
         db.session.remove()
+
+
+def test_a_diagram_published_already_is_not_published_twice(app):
+    with app.app_context():
+        with pytest.raises(ValidationError, match="version 1 already"):
+            publish_process(db.session, None, DEFAULT, "same again")
+        assert db.session.scalar(select(func.count()).select_from(ProcessVersion)) == 1
+        db.session.remove()
+
+
+def test_the_command_line_refuses_a_file_that_is_not_text(app, tmp_path):
+    binary = tmp_path / "diagram.bpmn"
+    binary.write_bytes(b"\xff\xfe\x00<bpmn>" + bytes(range(256)))
+    result = app.test_cli_runner().invoke(
+        args=["process", "publish", str(binary), "--note", "binary"]
+    )
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+    assert "not well-formed" in result.output

@@ -166,7 +166,8 @@ class ProcessView(BaseView):
                 say(str(problem), "danger")
             return redirect(url_for(".editor", draft_id=draft_id))
         except ValidationError as exc:
-            say(str(exc.errors["note"][0]), "danger")
+            for messages in exc.errors.values():
+                say(str(messages[0]), "danger")
             return redirect(url_for(".editor", draft_id=draft_id))
         say(
             _("Published as version %(n)s: new invoices start on it.", n=version.version), "success"
