@@ -272,3 +272,47 @@ def test_the_command_line_refuses_a_file_that_is_not_text(app, tmp_path):
     )
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
     assert "not well-formed" in result.output
+
+
+HOSTILE = {
+    "xxe": DEFAULT.replace(
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>',
+    ),
+    "billion laughs": DEFAULT.replace(
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "lol"><!ENTITY b "&a;&a;&a;&a;">]>',
+    ),
+    "import in a condition": DEFAULT.replace(
+        "approvals[-1]['decision'] == 'return'", "__import__('os').system('id') == 0"
+    ),
+    "import in a script": DEFAULT.replace("approvals = []", "approvals = __import__('os')"),
+    "dunder access": DEFAULT.replace(
+        "approvals[-1]['decision'] == 'return'", "().__class__.__base__"
+    ),
+    "while loop": DEFAULT.replace("approvals = []", "while True: pass"),
+    "two megabytes": DEFAULT.replace(
+        "</bpmn:definitions>", "<!--" + "x" * 2_000_000 + "--></bpmn:definitions>"
+    ),
+    "truncated": DEFAULT[: len(DEFAULT) // 2],
+    "unknown role": DEFAULT.replace('"Finance director"', '"Nobody"'),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_a_hostile_diagram_is_refused_with_a_message_and_nothing_is_published_or_run(app, name):
+    with app.app_context():
+        versions = db.session.scalar(select(func.count()).select_from(ProcessVersion))
+        with pytest.raises((DiagramRejectedError, ValidationError)) as refused:
+            publish_process(db.session, None, HOSTILE[name], f"try {name}")
+        problems = getattr(refused.value, "problems", None)
+        assert problems or refused.value.errors, name
+        assert all(str(p) for p in problems or [])
+        assert db.session.scalar(select(func.count()).select_from(ProcessVersion)) == versions
+        assert (
+            db.session.scalar(
+                select(ProcessVersion.version).where(ProcessVersion.is_current.is_(True))
+            )
+            == 1
+        )
+        db.session.remove()
