@@ -59,6 +59,8 @@ def participant_ids(session: Session, invoice: Invoice) -> set[int]:
             HumanTask.completed_by_id,
             HumanTask.candidate_role,
             HumanTask.status,
+            HumanTask.invoice_id,
+            HumanTask.form,
         ).where(HumanTask.invoice_id == invoice.id)
     )
     for task in tasks:

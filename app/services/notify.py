@@ -11,21 +11,36 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import HumanTask, Notification, OutboxMessage, OutboxStatus, UserPreference
+from app.models import (
+    FormKind,
+    HumanTask,
+    Invoice,
+    InvoiceApprover,
+    Notification,
+    OutboxMessage,
+    OutboxStatus,
+    UserPreference,
+)
 from app.models.user import User, holds_role
 
 
 def holders_of(session: Session, task: HumanTask) -> list[int]:
-    """The person holding a task, or every active holder of its lane's role."""
+    """The person holding a task, or every active holder of its lane's role who may act on it
+    (as My tasks offers it): never the initiator, nor for a payment one of the approvers."""
     if task.assignee_user_id is not None:
         return [task.assignee_user_id]
-    return list(
-        session.scalars(
-            select(User.id)
-            .where(holds_role(task.candidate_role), User.active.is_(True))
-            .order_by(User.id)
-        )
+    initiator = select(Invoice.initiator_id).where(Invoice.id == task.invoice_id)
+    query = select(User.id).where(
+        holds_role(task.candidate_role),
+        User.active.is_(True),
+        User.id != initiator.scalar_subquery(),
     )
+    if task.form == FormKind.PAYMENT:
+        approvers = select(InvoiceApprover.user_id).where(
+            InvoiceApprover.invoice_id == task.invoice_id
+        )
+        query = query.where(User.id.not_in(approvers))
+    return list(session.scalars(query.order_by(User.id)))
 
 
 def notify(
