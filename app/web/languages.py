@@ -3,13 +3,17 @@ and signing in brings back the language they chose last (on any device)."""
 
 from __future__ import annotations
 
+import logging
+
 from flask import current_app, g, request, session
 from flask_login import user_logged_in
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db
 from app.services.inbox import language_of, remember_language
 
 SWITCH_ENDPOINT = "LocaleView.index"
+log = logging.getLogger(__name__)
 
 
 def register(app) -> None:
@@ -21,9 +25,12 @@ def register(app) -> None:
             and response.status_code in (301, 302, 303)
             and getattr(user, "is_authenticated", False)
         ):
-            remember_language(
-                db.session, user, request.view_args["locale"], current_app.config["LANGUAGES"]
-            )
+            try:
+                remember_language(
+                    db.session, user, request.view_args["locale"], current_app.config["LANGUAGES"]
+                )
+            except SQLAlchemyError:  # the switch itself worked; the e-mail language waits
+                log.warning("could not remember the language of user %s", user.id, exc_info=True)
         return response
 
     user_logged_in.connect(_restore_language, app)

@@ -359,6 +359,8 @@ def check_timer_value(kind: str, value: str) -> None:
     """Raise ValueError unless `value` is what a timer of `kind` needs: an ISO 8601 duration
     (`P2D`), date-time, or repeating interval (`R3/PT24H`)."""
     try:
+        if value != value.strip():
+            raise ValueError("spaces around the value")
         if kind == "timeDuration":
             parse_duration(value)
         elif kind == "timeDate":

@@ -16,6 +16,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from app.domain.titles import placeholders
 from app.workflow.engine import TIMER_KINDS, check_timer_value, parse_duration
 from app.workflow.sandbox import (
+    DANGEROUS_NAMES,
     RestrictedScriptError,
     compile_expression,
     compile_script,
@@ -153,7 +154,12 @@ def _expressions(root) -> list[Problem]:
                 continue
             mode = "exec" if compiler is compile_script else "eval"
             for name in sorted(unavailable_names(code, mode)):
-                problems.append(_error(owner, f"`{name}` is not available in expressions"))
+                if name in DANGEROUS_NAMES:
+                    problems.append(_error(owner, f"`{name}` is not available in expressions"))
+                else:  # task data may define it
+                    problems.append(
+                        _warning(owner, f"`{name}` is not available unless the task data has it")
+                    )
             if compiler is compile_script:
                 problems += [_error(owner, m) for m in _unbounded(code)]
             kind = etree.QName(node).localname
@@ -308,10 +314,15 @@ def _escalations(root) -> list[Problem]:
             problems.append(
                 _warning(task, "an escalation timer, but no `due`: My tasks shows none")
             )
-        elif due and any(d is not None and not _same_duration(d, due) for d in delays):
-            problems.append(
-                _warning(task, f"due after {due}, but its escalation timer fires after {delays[0]}")
-            )
+        else:
+            differing = [d for d in delays if d is not None and not _same_duration(d, due)]
+            if due and differing:
+                problems.append(
+                    _warning(
+                        task,
+                        f"due after {due}, but its escalation timer fires after {differing[0]}",
+                    )
+                )
     return problems
 
 

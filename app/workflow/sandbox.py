@@ -51,15 +51,39 @@ def _builtins() -> dict:
     return builtins
 
 
-def unavailable_names(code: str, mode: str) -> set[str]:
-    """Python builtins that `code` calls for but the sandbox does not offer (open, eval...):
-    caught when a diagram is checked, not when an invoice reaches the expression."""
-    offered = set(_builtins()) | set(restricted_globals())
-    used = {
-        node.id
-        for node in ast.walk(ast.parse(code, mode=mode))
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
+# Builtins that only serve to escape or to reach the interpreter: never task data.
+DANGEROUS_NAMES = frozenset(
+    {
+        "open",
+        "exec",
+        "eval",
+        "compile",
+        "__import__",
+        "globals",
+        "locals",
+        "vars",
+        "getattr",
+        "setattr",
+        "delattr",
+        "input",
+        "breakpoint",
+        "exit",
+        "quit",
+        "help",
+        "memoryview",
     }
+)
+
+
+def unavailable_names(code: str, mode: str) -> set[str]:
+    """Python builtins that `code` reads but neither defines nor gets from the sandbox (open,
+    type...): caught when a diagram is checked, not when an invoice reaches the expression.
+    Task data may still hold a variable of such a name (see DANGEROUS_NAMES for those it may
+    not)."""
+    offered = set(_builtins()) | set(restricted_globals())
+    names = [n for n in ast.walk(ast.parse(code, mode=mode)) if isinstance(n, ast.Name)]
+    defined = {n.id for n in names if isinstance(n.ctx, ast.Store | ast.Del)}
+    used = {n.id for n in names if isinstance(n.ctx, ast.Load)} - defined
     return {name for name in used & set(dir(builtins)) if name not in offered}
 
 

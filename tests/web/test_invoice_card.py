@@ -191,6 +191,7 @@ def test_the_card_asks_for_counterparties_and_approvers_as_one_types(make, login
         f"Supplier {n:02d}" for n in range(20, 25)
     ]
     assert second["more"] is False
+    assert browser.get(f"/counterparties/choices?page={10**20}").json["results"] == []
     literal = browser.get("/counterparties/choices?q=0% Q").json["results"]
     assert [r["text"].split(" (")[0] for r in literal] == ["100% Quality_Goods"]
     assert browser.get("/counterparties/choices?q=_").json["results"][0]["text"].startswith("100%")

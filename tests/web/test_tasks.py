@@ -551,3 +551,27 @@ def test_a_payment_that_does_not_settle_the_invoice_is_refused(
     )
     assert refused.status_code == 422 and list(refused.json["message"]) == [field]
     assert status_of(app, invoice) == "awaiting_payment"
+
+
+def test_the_initiator_may_not_acknowledge_a_stage_of_their_own_invoice(
+    app, client, api_token, login, make, people
+):
+    acknowledging = DEFAULT.replace(
+        '<spiffworkflow:property name="form" value="payment"/>',
+        '<spiffworkflow:property name="form" value="acknowledge"/>',
+    )
+    publish(app, acknowledging)
+    vera = make.user("vera", roles.INITIATOR, roles.FINANCE_DIRECTOR)
+    invoice = make.invoice(vera, make.counterparty(), approvers=[people["anna"]])
+    client.post(f"/api/v1/invoices/{invoice}/submit", headers=api_token("vera"))
+    anna = api_token("anna")
+    task = open_task(app, invoice)
+    client.post(
+        f"/api/v1/tasks/{task.task_guid}/decision", headers=anna, json={"decision": "approve"}
+    )
+    stage = open_task(app, invoice)
+    refused = client.post(f"/api/v1/tasks/{stage.task_guid}/acknowledge", headers=api_token("vera"))
+    assert refused.status_code == 403
+    page = login("vera").get(f"/tasks/{stage.task_guid}").get_data(as_text=True)
+    assert 'data-test="acknowledge-form"' not in page
+    assert status_of(app, invoice) != "paid"

@@ -104,6 +104,7 @@ def test_the_default_diagram_is_clean():
             "`globals` is not available",
         ),
         (("approvals = []", "approvals = __import__('os')"), "correct", "__import__"),
+        (('"R3/PT24H"', "' R3/PT24H'"), "remind_approver", "not a repeating interval"),
     ],
 )
 def test_each_rule_names_the_element(change, element, message):
@@ -316,3 +317,12 @@ def test_a_hostile_diagram_is_refused_with_a_message_and_nothing_is_published_or
             == 1
         )
         db.session.remove()
+
+
+def test_a_builtin_name_the_code_defines_or_task_data_may_hold_is_no_error():
+    defines = DEFAULT.replace("approvals = []", "type = 'x'\napprovals = [type]")
+    assert problems_of(defines) == []
+    from_data = DEFAULT.replace("approvals[-1]['decision'] == 'return'", "type == 'urgent'")
+    [problem] = problems_of(from_data)
+    assert (problem.severity, problem.element_id) == ("warning", "f_returned")
+    assert "unless the task data has it" in problem.message

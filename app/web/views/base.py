@@ -32,12 +32,13 @@ READ_WRITE = {
     "approver_choices": "write",
 }
 CHOICES_PAGE = 20
+CHOICES_MAX_PAGE = 500  # nobody scrolls 10,000 entries: type more of the name instead
 
 
 def choices_answer(search, describe):
     """One page of a searching select box: {"results": [{"id", "text"}], "more": bool}."""
     text = request.args.get("q", "")
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), CHOICES_MAX_PAGE)
     rows = search(context.session(), text, CHOICES_PAGE + 1, (page - 1) * CHOICES_PAGE)
     return jsonify(
         results=[{"id": row.id, "text": describe(row)} for row in rows[:CHOICES_PAGE]],
