@@ -20,6 +20,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session, joinedload, object_session
 
 from app import roles
+from app.web.datamodel import RowIdInterface
 
 READ, WRITE = "can_read", "can_write"
 # Every signed-in user may see their profile, change their password and use the API docs.
@@ -93,6 +94,19 @@ class InvoiceFlowUserView(UserDBModelView):
 
 class InvoiceFlowSecurityManager(SecurityManager):
     userdbmodelview = InvoiceFlowUserView
+
+    def __init__(self, appbuilder):
+        super().__init__(appbuilder)
+        # The security screens too: /users/show/10**30 is a 404.
+        for view in (
+            self.userdbmodelview,
+            self.rolemodelview,
+            self.groupmodelview,
+            self.permissionmodelview,
+            self.viewmenumodelview,
+            self.permissionviewmodelview,
+        ):
+            view.datamodel = RowIdInterface(view.datamodel.obj)
 
     def get_user_by_id(self, pk):
         """The signed-in user with roles and groups in one query (every request loads it)."""

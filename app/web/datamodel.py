@@ -8,18 +8,22 @@ from sqlalchemy.orm import lazyload
 from app.domain.ids import parse_id
 
 
-class InvoiceFlowInterface(SQLAInterface):
+class RowIdInterface(SQLAInterface):
+    """FAB's interface, where a key no row can have (text, 10**30) finds nothing: a 404, not an
+    overflow in the database driver."""
+
+    def get(self, id, *args, **kwargs):  # noqa: A002 - FAB's signature
+        if parse_id(id) is None:
+            return None
+        return super().get(id, *args, **kwargs)
+
+
+class InvoiceFlowInterface(RowIdInterface):
     """Lists load the rows' own columns: a model's eager relationships are for its card.
 
     Invoice.counterparty / .initiator are joined and .approvers select-in loaded; without this
     every list page JOINs counterparty and ab_user and runs a SELECT that no list column uses.
     """
-
-    def get(self, id, *args, **kwargs):  # noqa: A002 - FAB's signature
-        """A key no row can have (text, 10**30) finds nothing: 404, not an overflow."""
-        if parse_id(id) is None:
-            return None
-        return super().get(id, *args, **kwargs)
 
     def is_float(self, col_name: str) -> bool:
         # FAB types filter values for Float columns only; a NUMERIC amount compared with the

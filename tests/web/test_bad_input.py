@@ -146,3 +146,16 @@ def test_a_nul_character_in_a_form_is_refused_and_nothing_saved(party, login, ap
     assert response.status_code == 400
     with app.app_context():
         assert db.session.query(Invoice).count() == 0
+
+
+def test_the_security_screens_answer_404_for_ids_no_row_can_have(make, login):
+    make.user("adam", roles.ADMIN)
+    admin = login("adam")
+    for url in (
+        f"/users/show/{HUGE}",
+        f"/users/edit/{HUGE}",
+        f"/roles/show/{HUGE}",
+        f"/groups/show/{HUGE}",
+        "/users/show/abc",
+    ):
+        assert admin.get(url).status_code == 404, url
