@@ -67,7 +67,15 @@ TARGET_EDITOR_MS = 300.0
 
 ANALYST = "analyst"
 USERS = {ANALYST: roles.ANALYST, "admin": roles.ADMIN}
-LINT_PHASES = ("parse_bpmn", "_schema", "_engine", "_expressions", "_contract", "_cycles")
+LINT_PHASES = (
+    "parse_bpmn",
+    "_schema",
+    "_engine",
+    "_expressions",
+    "contract_problems",
+    "escalation_problems",
+    "_cycles",
+)
 
 
 # --------------------------------------------------------------------------- lint
