@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from app.errors import PermissionDeniedError, ValidationError
+from app.errors import ValidationError
 from app.i18n import _
 from app.models import FormKind, HumanTask
 from app.services import audit, use_case
@@ -21,8 +21,6 @@ def acknowledge_task(session: Session, actor, task_ref, note: object = None) -> 
     task, invoice, instance = task_for_action(session, actor, task_ref)
     if task.form != FormKind.ACKNOWLEDGE:
         raise ValidationError({"task": [_("This task is not one to acknowledge.")]})
-    if actor.id == invoice.initiator_id:
-        raise PermissionDeniedError(_("The initiator cannot decide on their own invoice."))
     text = note.strip() if isinstance(note, str) else ""
     if len(text) > COMMENT_LIMIT:
         raise ValidationError(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from app.errors import PermissionDeniedError, ValidationError
+from app.errors import ValidationError
 from app.i18n import _
 from app.models import FormKind, HumanTask, NotificationKind
 from app.models.base import utcnow
@@ -52,8 +52,6 @@ def decide(session: Session, actor, task_ref, decision, comment) -> HumanTask:
     if task.form != FormKind.APPROVAL:
         raise ValidationError({"decision": [_("This task is not an approval.")]})
     decision, comment = clean_decision(decision, comment)
-    if actor.id == invoice.initiator_id:
-        raise PermissionDeniedError(_("The initiator cannot decide on their own invoice."))
     workflow = load_workflow(instance)
     # Whom the process gave the task: an admin may have handed it to a substitute since.
     approver_id = process_assignee(workflow, task.task_guid, invoice)

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.domain.dates import DateError, parse_date
 from app.domain.money import AmountError, format_amount, parse_amount
-from app.errors import InvoiceNotEditableError, PermissionDeniedError, ValidationError
+from app.errors import InvoiceNotEditableError, ValidationError
 from app.i18n import _
 from app.models import (
     AttachmentKind,
@@ -62,8 +62,6 @@ def pay_invoice(
             _("Invoice #%(n)s is not awaiting payment.", n=invoice.number)
         )
     task, invoice, instance = task_for_action(session, actor, pending.task_guid)
-    if actor.id == invoice.initiator_id or actor.id in {a.user_id for a in invoice.approvers}:
-        raise PermissionDeniedError(_("The initiator and the approvers may not pay the invoice."))
     paid_on, amount, reference = _clean_payment(data, invoice, payment_order, today)
     order = _store_payment_order(session, actor, invoice, payment_order, storage, max_file_size)
     payment = Payment(

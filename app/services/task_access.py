@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, joinedload, lazyload
 from app.errors import ConcurrentEditError, NotFoundError, PermissionDeniedError
 from app.i18n import _
 from app.models import (
+    FormKind,
     HumanTask,
     Invoice,
     InvoiceApprover,
@@ -80,6 +81,24 @@ def may_act(actor, task: HumanTask) -> bool:
     return task.candidate_role in role_names(actor)
 
 
+def refusal(actor, task: HumanTask, invoice: Invoice):
+    """Why `actor` may not act on `task`, or None. The one rule behind every action and the
+    task page (My tasks and notifications say the same in SQL): the holder alone, and never the
+    initiator on their own invoice (but their correction), nor an approver paying it."""
+    if not may_act(actor, task):
+        return _("This task belongs to someone else.")
+    if task.form == FormKind.CORRECTION:
+        return None
+    payer_refused = _("The initiator and the approvers may not pay the invoice.")
+    if actor.id == invoice.initiator_id:
+        if task.form == FormKind.PAYMENT:
+            return payer_refused
+        return _("The initiator cannot decide on their own invoice.")
+    if task.form == FormKind.PAYMENT and actor.id in {a.user_id for a in invoice.approvers}:
+        return payer_refused
+    return None
+
+
 def task_for_action(
     session: Session, actor, task_ref: object
 ) -> tuple[HumanTask, Invoice, ProcessInstance]:
@@ -88,6 +107,7 @@ def task_for_action(
     task, invoice, instance = _load(session, actor, task_ref, with_process=True)
     if task.status != TaskStatus.OPEN:
         raise TaskAlreadyHandledError(_("This task was already handled."))
-    if not may_act(actor, task):
-        raise PermissionDeniedError(_("This task belongs to someone else."))
+    reason = refusal(actor, task, invoice)
+    if reason is not None:
+        raise PermissionDeniedError(reason)
     return task, invoice, instance

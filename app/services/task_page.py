@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from app.models import FormKind, HumanTask, Payment
+from app.models import HumanTask, Payment
 from app.services.invoice_card import InvoiceCard, load_card
 from app.services.process_history import process_history
-from app.services.task_access import find_task, may_act
+from app.services.task_access import find_task, refusal
 
 
 @dataclass
@@ -27,7 +27,5 @@ def load_task_page(session: Session, actor, task_ref) -> TaskPage:
     task, invoice = find_task(session, actor, task_ref)
     card = load_card(session, actor, invoice.id)
     history, open_tasks, payments = process_history(session, invoice.id)
-    # A role's task on one's own invoice is offered to others (the initiator never decides it).
-    own_invoice = actor.id == card.invoice.initiator_id and task.form != FormKind.CORRECTION
-    can_act = task.status == "open" and may_act(actor, task) and not own_invoice
+    can_act = task.status == "open" and refusal(actor, task, invoice) is None
     return TaskPage(task, card, history, open_tasks, payments, can_act)

@@ -38,6 +38,17 @@ class ActionApi(BaseApi):
         except OperationalError as exc:
             return busy_response(self, exc)
 
+    def run_on_task(self, action):
+        """Run a service that acts on a task and answer with the task as it saved it (no
+        second read after the commit)."""
+
+        def answer():
+            with context.kept_after_commit():
+                task = action()
+            return _task_json(task)
+
+        return self.run(answer)
+
     def json_body(self) -> dict:
         body = request.get_json(silent=True)
         return body if isinstance(body, dict) else {}
@@ -77,15 +88,11 @@ class TaskApi(ActionApi):
     def decision(self, task_id):
         """Approve, return or reject: {"decision": "...", "comment": "..."}."""
         body = self.json_body()
-
-        def action():
-            with context.kept_after_commit():
-                task = decide(
-                    context.session(), g.user, task_id, body.get("decision"), body.get("comment")
-                )
-            return _task_json(task)
-
-        return self.run(action)
+        return self.run_on_task(
+            lambda: decide(
+                context.session(), g.user, task_id, body.get("decision"), body.get("comment")
+            )
+        )
 
     @expose("/<task_id>/acknowledge", methods=["POST"])
     @protect()
@@ -93,13 +100,7 @@ class TaskApi(ActionApi):
     def acknowledge(self, task_id):
         """Acknowledge a task of form `acknowledge`: {"note": "..."} (optional)."""
         note = self.json_body().get("note")
-
-        def action():
-            with context.kept_after_commit():
-                task = acknowledge_task(context.session(), g.user, task_id, note)
-            return _task_json(task)
-
-        return self.run(action)
+        return self.run_on_task(lambda: acknowledge_task(context.session(), g.user, task_id, note))
 
 
 class InvoiceActionApi(ActionApi):
