@@ -6,8 +6,6 @@ The database is a SQLite file by default, or PostgreSQL when TEST_DATABASE_URL s
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from sqlalchemy import text
 
@@ -15,9 +13,17 @@ from app import create_app
 from app.extensions import db
 from app.security import seed_roles
 from app.services.process_versions import seed_process_versions
-from tests import factories
+from tests import clock, factories
 from tests.databases import temporary_database
 from tests.mail_server import SmtpServer
+
+
+def pytest_configure(config):
+    traveller = clock.shifted_clock()
+    if traveller is not None:
+        traveller.start()  # for the whole run: collection, fixtures and tests see the moved clock
+        config.add_cleanup(traveller.stop)
+
 
 APP_TABLES = (
     "process_draft",
@@ -119,7 +125,14 @@ def api_token(app):
 
 @pytest.fixture
 def today():
-    return date.today()
+    return clock.today()
+
+
+@pytest.fixture
+def frozen_clock():
+    """The clock stopped for the test, so "today" cannot change between two readings."""
+    with clock.frozen_now() as traveller:
+        yield traveller
 
 
 @pytest.fixture

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date
 
 from app import roles
 from app.extensions import db
 from app.models import Counterparty
 from app.services.create_invoice import create_invoice
 from app.services.invoice_input import InvoicePolicy
+from tests import clock
 
 PASSWORD = "secret-pass"
 _counter = itertools.count(1)
@@ -57,12 +57,12 @@ class Factories:
         data = {
             "amount": "1000.00",
             "counterparty_id": counterparty_id,
-            "issue_date": date.today(),
+            "issue_date": clock.today(),
             **fields,
         }
         with self.app.app_context():
             actor = self.app.appbuilder.sm.get_user_by_id(initiator_id)
-            saved = create_invoice(db.session, actor, data, InvoicePolicy(today=date.today()))
+            saved = create_invoice(db.session, actor, data, InvoicePolicy(today=clock.today()))
             pk = saved.invoice.id
             db.session.remove()
             return pk

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 
 from playwright.sync_api import expect
 
+from tests import clock
 from tests.e2e.conftest import screenshot
 from tests.e2e.server import OTHER_COUNTERPARTY
 from tests.e2e.steps import (
@@ -39,7 +39,7 @@ def decide(page, title: str, decision: str, comment: str = "", shot: str | None 
 
 
 def test_an_invoice_goes_through_return_correction_approvals_and_payment(page, log_in_as, tmp_path):
-    today = date.today().isoformat()
+    today = clock.today().isoformat()
     payment_order = write_pdf(tmp_path, "payment-order-5521.pdf")
 
     # 1. The initiator creates the invoice and submits it.

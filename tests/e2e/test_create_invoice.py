@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 
 from playwright.sync_api import expect
 
+from tests import clock
 from tests.e2e.conftest import screenshot
 from tests.e2e.server import COUNTERPARTY
 from tests.e2e.steps import card_number_and_path, fill_new_invoice, save_card, write_pdf
@@ -15,7 +15,7 @@ from tests.e2e.steps import card_number_and_path, fill_new_invoice, save_card, w
 def test_initiator_creates_an_invoice_with_a_file_and_two_approvers_and_sees_it_in_the_list(
     page, log_in_as, tmp_path
 ):
-    issue_date = date.today().isoformat()
+    issue_date = clock.today().isoformat()
     pdf = write_pdf(tmp_path, "acme-invoice-1234.pdf")
 
     log_in_as("initiator")

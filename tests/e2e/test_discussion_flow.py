@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 
 from playwright.sync_api import Locator, Page, expect
 
+from tests import clock
 from tests.e2e.conftest import screenshot
 from tests.e2e.server import COUNTERPARTY
 from tests.e2e.steps import (
@@ -66,7 +66,7 @@ def test_an_approver_asks_in_the_discussion_and_the_initiator_sees_the_bell_and_
         page,
         amount="4 321,00",
         counterparty=COUNTERPARTY,
-        issue_date=date.today().isoformat(),
+        issue_date=clock.today().isoformat(),
         approvers=("approver1",),
     )
     save_card(page, "created")

@@ -4,12 +4,12 @@ shows the path its process has taken."""
 from __future__ import annotations
 
 import re
-from datetime import date
 
 import pytest
 from lxml import etree
 from playwright.sync_api import Page, expect
 
+from tests import clock
 from tests.e2e.conftest import PAGE_TIMEOUT_MS, screenshot
 from tests.e2e.server import COUNTERPARTY
 from tests.e2e.steps import CARD_URL, fill_new_invoice, save_card
@@ -274,7 +274,7 @@ def test_an_analyst_adds_a_stage_in_the_editor_fixes_a_lint_error_and_publishes(
         page,
         amount="150 000,00",
         counterparty=COUNTERPARTY,
-        issue_date=date.today().isoformat(),
+        issue_date=clock.today().isoformat(),
         approvers=("approver1", "approver2"),
     )
     save_card(page, "created")

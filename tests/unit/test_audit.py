@@ -1,7 +1,6 @@
 """The audit trail: hash chains that reveal tampering and never fork."""
 
 import threading
-from datetime import date
 
 import pytest
 from sqlalchemy import text
@@ -13,6 +12,7 @@ from app.models import AuditEvent, Invoice
 from app.services import audit
 from app.services.invoice_input import InvoicePolicy
 from app.services.update_invoice import update_invoice
+from tests import clock
 
 
 @pytest.fixture
@@ -114,7 +114,7 @@ def test_two_concurrent_edits_cannot_overwrite_each_other(app, invoice_id):
                     actor,
                     invoice_id,
                     {"amount": amount},
-                    InvoicePolicy(today=date.today()),
+                    InvoicePolicy(today=clock.today()),
                     version,
                 )
                 outcomes.append(("saved", amount))

@@ -1,7 +1,5 @@
 """The invoice card's rules, exercised through the services without HTTP."""
 
-from datetime import date, timedelta
-
 import pytest
 
 from app import roles
@@ -16,9 +14,17 @@ from app.models import AuditEvent, Invoice, InvoiceStatus
 from app.services.create_invoice import create_invoice
 from app.services.invoice_input import InvoicePolicy
 from app.services.update_invoice import update_invoice
+from tests import clock
 
-TODAY = date(2026, 11, 27)
-POLICY = InvoicePolicy(today=TODAY, issue_date_margin_days=3)
+MARGIN_DAYS = 3
+
+
+def policy(margin_days: int = MARGIN_DAYS) -> InvoicePolicy:
+    return InvoicePolicy(today=clock.today(), issue_date_margin_days=margin_days)
+
+
+class DaysFromToday(int):
+    """A date field given in days from the clock's today, resolved when the card is built."""
 
 
 @pytest.fixture
@@ -36,7 +42,7 @@ def people(make):
 
 
 @pytest.fixture
-def ctx(app):
+def ctx(app, frozen_clock):
     with app.test_request_context():
         yield
         db.session.rollback()
@@ -47,12 +53,21 @@ def user(app, pk):
 
 
 def card(party, **fields):
-    return {"amount": "1 234,56", "counterparty_id": party, "issue_date": "2026-11-20", **fields}
+    fields = {
+        name: clock.iso_days_from_today(value) if isinstance(value, DaysFromToday) else value
+        for name, value in fields.items()
+    }
+    return {
+        "amount": "1 234,56",
+        "counterparty_id": party,
+        "issue_date": clock.iso_days_from_today(-7),
+        **fields,
+    }
 
 
 def refused(app, actor_id, data) -> dict:
     with pytest.raises(ValidationError) as error:
-        create_invoice(db.session, user(app, actor_id), data, POLICY)
+        create_invoice(db.session, user(app, actor_id), data, policy())
     return {field: " ".join(str(m) for m in msgs) for field, msgs in error.value.errors.items()}
 
 
@@ -62,7 +77,7 @@ def test_a_valid_card_is_saved_as_a_draft_with_its_approvers_in_order(app, make,
         db.session,
         user(app, people["initiator"]),
         card(party, approvers=[people["a2"], people["a1"]]),
-        POLICY,
+        policy(),
     )
     invoice = db.session.get(Invoice, saved.invoice.id)
     assert invoice.status == InvoiceStatus.DRAFT
@@ -85,8 +100,8 @@ def test_a_valid_card_is_saved_as_a_draft_with_its_approvers_in_order(app, make,
         ({"amount": str(10**15)}, "amount", "may not exceed"),
         ({"issue_date": "2024-02-30"}, "issue_date", "not a valid date"),
         ({"issue_date": ""}, "issue_date", "Enter the issue date"),
-        ({"issue_date": "2026-12-05"}, "issue_date", "may not be later than 2026-11-30"),
-        ({"due_date": "2026-11-01"}, "due_date", "before the issue date"),
+        ({"issue_date": DaysFromToday(MARGIN_DAYS + 1)}, "issue_date", "may not be later than"),
+        ({"due_date": DaysFromToday(-8)}, "due_date", "before the issue date"),
         ({"counterparty_id": None}, "counterparty_id", "Choose the counterparty"),
         ({"counterparty_id": 999999}, "counterparty_id", "does not exist"),
         ({"counterparty_id": "x"}, "counterparty_id", "does not exist"),
@@ -131,14 +146,14 @@ def test_the_approver_chain_rules(app, make, people, ctx, chain, message):
 
 def test_a_draft_may_have_no_approvers(app, make, people, ctx):
     party = make.counterparty()
-    saved = create_invoice(db.session, user(app, people["initiator"]), card(party), POLICY)
+    saved = create_invoice(db.session, user(app, people["initiator"]), card(party), policy())
     assert saved.invoice.approvers == []
 
 
 def test_an_auditor_cannot_create_invoices(app, make, people, ctx):
     party = make.counterparty()
     with pytest.raises(PermissionDeniedError):
-        create_invoice(db.session, user(app, people["auditor"]), card(party), POLICY)
+        create_invoice(db.session, user(app, people["auditor"]), card(party), policy())
 
 
 def test_editing_records_which_fields_changed_with_old_and_new_values(app, make, people, ctx):
@@ -150,7 +165,7 @@ def test_editing_records_which_fields_changed_with_old_and_new_values(app, make,
         actor,
         invoice_id,
         {"amount": "150,50", "contract_no": "C-2", "approvers": [people["a1"]]},
-        POLICY,
+        policy(),
     )
     events = (
         db.session.query(AuditEvent)
@@ -174,11 +189,11 @@ def test_only_the_initiator_edits_and_others_do_not_even_see_the_card(app, make,
     invoice_id = make.invoice(people["initiator"], party)
     with pytest.raises(NotFoundError):
         update_invoice(
-            db.session, user(app, people["outsider"]), invoice_id, {"amount": "5"}, POLICY
+            db.session, user(app, people["outsider"]), invoice_id, {"amount": "5"}, policy()
         )
     with pytest.raises(PermissionDeniedError):
         update_invoice(
-            db.session, user(app, people["auditor"]), invoice_id, {"amount": "5"}, POLICY
+            db.session, user(app, people["auditor"]), invoice_id, {"amount": "5"}, policy()
         )
 
 
@@ -189,7 +204,7 @@ def test_a_submitted_invoice_is_not_editable(app, make, people, ctx):
     db.session.commit()
     with pytest.raises(InvoiceNotEditableError):
         update_invoice(
-            db.session, user(app, people["initiator"]), invoice_id, {"amount": "5"}, POLICY
+            db.session, user(app, people["initiator"]), invoice_id, {"amount": "5"}, policy()
         )
 
 
@@ -198,9 +213,9 @@ def test_a_save_based_on_an_old_version_gets_a_conflict_and_changes_nothing(app,
     invoice_id = make.invoice(people["initiator"], party, amount="100")
     actor = user(app, people["initiator"])
     opened_version = db.session.get(Invoice, invoice_id).lock_version
-    update_invoice(db.session, actor, invoice_id, {"amount": "200"}, POLICY, opened_version)
+    update_invoice(db.session, actor, invoice_id, {"amount": "200"}, policy(), opened_version)
     with pytest.raises(ConcurrentEditError):
-        update_invoice(db.session, actor, invoice_id, {"amount": "300"}, POLICY, opened_version)
+        update_invoice(db.session, actor, invoice_id, {"amount": "300"}, policy(), opened_version)
     assert str(db.session.get(Invoice, invoice_id).amount) == "200.00"
 
 
@@ -208,7 +223,7 @@ def test_a_repeated_vendor_number_warns_and_the_warning_is_audited(app, make, pe
     party = make.counterparty()
     first = make.invoice(people["initiator"], party, vendor_invoice_no="INV-7")
     saved = create_invoice(
-        db.session, user(app, people["initiator"]), card(party, vendor_invoice_no="INV-7"), POLICY
+        db.session, user(app, people["initiator"]), card(party, vendor_invoice_no="INV-7"), policy()
     )
     assert [(w.reason, w.other_invoice_id) for w in saved.warnings] == [
         ("vendor_invoice_no", first)
@@ -221,13 +236,22 @@ def test_a_repeated_vendor_number_warns_and_the_warning_is_audited(app, make, pe
 
 def test_the_issue_date_margin_is_configurable(app, make, people, ctx):
     party = make.counterparty()
-    strict = InvoicePolicy(today=TODAY, issue_date_margin_days=0)
-    tomorrow = (TODAY + timedelta(days=1)).isoformat()
+    strict = policy(margin_days=0)
+    tomorrow = clock.iso_days_from_today(1)
     with pytest.raises(ValidationError):
         create_invoice(
             db.session, user(app, people["initiator"]), card(party, issue_date=tomorrow), strict
         )
     saved = create_invoice(
-        db.session, user(app, people["initiator"]), card(party, issue_date=tomorrow), POLICY
+        db.session, user(app, people["initiator"]), card(party, issue_date=tomorrow), policy()
     )
-    assert saved.invoice.issue_date == TODAY + timedelta(days=1)
+    assert saved.invoice.issue_date == clock.days_from_today(1)
+
+
+def test_an_issue_date_past_the_margin_names_the_last_day_allowed(app, make, people, ctx):
+    party = make.counterparty()
+    errors = refused(
+        app, people["initiator"], card(party, issue_date=DaysFromToday(MARGIN_DAYS + 1))
+    )
+    last_day = clock.iso_days_from_today(MARGIN_DAYS)
+    assert f"may not be later than {last_day}" in errors["issue_date"]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date
+
+from tests import clock
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -14,7 +15,7 @@ def card_form(counterparty_id: int, **fields) -> dict:
         "amount": "1 234,56",
         "currency": "RUB",
         "counterparty": str(counterparty_id),
-        "issue_date": date.today().isoformat(),
+        "issue_date": clock.today().isoformat(),
         "file_kind": "invoice",
     }
     data.update({k: v for k, v in fields.items() if k != "files"})

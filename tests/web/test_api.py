@@ -7,6 +7,7 @@ import pytest
 from app import roles
 from app.extensions import db
 from app.models import AuditEvent, Invoice
+from tests import clock
 from tests.web.forms import PDF
 
 
@@ -24,7 +25,12 @@ def setup(make, api_token):
 
 
 def new_invoice(party, **fields):
-    return {"amount": "1 234,56", "counterparty_id": party, "issue_date": "2026-11-20", **fields}
+    return {
+        "amount": "1 234,56",
+        "counterparty_id": party,
+        "issue_date": clock.iso_days_from_today(-7),
+        **fields,
+    }
 
 
 def test_create_and_read_an_invoice_with_a_token(client, setup, api_token, app):

@@ -7,6 +7,7 @@ import pytest
 from app import roles
 from app.extensions import db
 from app.models import Invoice
+from tests import clock
 from tests.web.forms import card_form, post_card
 
 BAD_AMOUNTS = ["0", "-1", "1.234", "abc", "NaN", "1e3", str(10**15), "", "Infinity"]
@@ -32,7 +33,11 @@ def test_a_bad_amount_in_the_api_is_422(party, client, api_token, amount):
     response = client.post(
         "/api/v1/invoice/",
         headers=api_token("ivan"),
-        json={"amount": amount, "counterparty_id": party, "issue_date": "2026-11-20"},
+        json={
+            "amount": amount,
+            "counterparty_id": party,
+            "issue_date": clock.iso_days_from_today(-7),
+        },
     )
     assert response.status_code == 422
     assert list(response.json["message"]) == ["amount"]
@@ -51,7 +56,12 @@ def test_a_bad_amount_in_the_api_is_422(party, client, api_token, amount):
     ],
 )
 def test_malformed_api_fields_are_422_never_500(party, client, api_token, fields):
-    body = {"amount": "10", "counterparty_id": party, "issue_date": "2026-11-20", **fields}
+    body = {
+        "amount": "10",
+        "counterparty_id": party,
+        "issue_date": clock.iso_days_from_today(-7),
+        **fields,
+    }
     response = client.post("/api/v1/invoice/", headers=api_token("ivan"), json=body)
     assert response.status_code == 422, response.json
 
@@ -79,7 +89,11 @@ def test_the_cli_applies_the_same_rules(party, app):
             "ivan",
             "--data",
             json.dumps(
-                {"amount": "1 234,56", "counterparty_id": party, "issue_date": "2026-11-20"}
+                {
+                    "amount": "1 234,56",
+                    "counterparty_id": party,
+                    "issue_date": clock.iso_days_from_today(-7),
+                }
             ),
         ]
     )
@@ -119,7 +133,11 @@ def test_ids_no_row_can_have_are_404_or_422_never_500(party, make, login, client
         assert client.get(url, headers=token).status_code == 404, url
     for url in ("/api/v1/invoice/-1", "/api/v1/invoice/abc"):  # no such route: 404 or 405
         assert client.get(url, headers=token).status_code in (404, 405), url
-    body = {"amount": "10", "counterparty_id": int(HUGE), "issue_date": "2026-11-20"}
+    body = {
+        "amount": "10",
+        "counterparty_id": int(HUGE),
+        "issue_date": clock.iso_days_from_today(-7),
+    }
     assert client.post("/api/v1/invoice/", headers=token, json=body).status_code == 422
     body = {**body, "counterparty_id": party, "approvers": [int(HUGE)]}
     assert client.post("/api/v1/invoice/", headers=token, json=body).status_code == 422

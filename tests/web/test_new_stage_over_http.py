@@ -2,11 +2,11 @@
 
 import io
 import re
-from datetime import date
 
 from app import roles
 from app.extensions import db
 from app.models import Invoice, ProcessInstance
+from tests import clock
 
 LEGAL_STAGE = """
     <bpmn:exclusiveGateway id="gw_amount" name="Over 100,000?" default="f_small">
@@ -98,7 +98,7 @@ def test_a_legal_stage_added_by_an_analyst_runs_with_no_code_change(
             json={
                 "amount": amount,
                 "counterparty_id": party,
-                "issue_date": date.today().isoformat(),
+                "issue_date": clock.today().isoformat(),
                 "approvers": [anna],
             },
         )

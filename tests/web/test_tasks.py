@@ -7,6 +7,7 @@ import pytest
 from app import roles
 from app.extensions import db
 from app.models import AuditEvent, HumanTask, Invoice, Notification, TaskStatus
+from tests import clock
 from tests.web.forms import PDF
 from tests.workflow.test_new_stage_without_code import DEFAULT, publish
 
@@ -204,7 +205,7 @@ def test_return_correct_resubmit_approve_and_pay_through_the_screens(app, login,
     response = fedor.post(
         f"/tasks/{pay.task_guid}/pay",
         data={
-            "paid_on": "2026-11-20",
+            "paid_on": clock.iso_days_from_today(-7),
             "reference": "PP-1",
             "payment_order": (io.BytesIO(PDF), "order.pdf"),
         },
@@ -230,7 +231,7 @@ def test_a_payment_order_that_is_not_a_pdf_or_image_is_refused(app, login, make,
         (None, "requires the payment order"),
         ((io.BytesIO(b"just text"), "order.txt"), "must be a PDF or an image"),
     ):
-        data = {"paid_on": "2026-11-20"}
+        data = {"paid_on": clock.iso_days_from_today(-7)}
         if upload:
             data["payment_order"] = upload
         response = fedor.post(

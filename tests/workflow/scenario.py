@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from sqlalchemy import select
 
 from app import roles
@@ -17,9 +15,13 @@ from app.services.resubmit_invoice import resubmit_invoice
 from app.services.submit_invoice import submit_invoice
 from app.services.withdraw_invoice import withdraw_invoice
 from app.storage import LocalFileStorage
+from tests import clock
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-POLICY = InvoicePolicy(today=date.today())
+
+
+def policy() -> InvoicePolicy:
+    return InvoicePolicy(today=clock.today())
 
 
 class Scenario:
@@ -59,7 +61,9 @@ class Scenario:
                 db.session.remove()
 
     def submit(self, who="ivan"):
-        return self.run(lambda: submit_invoice(db.session, self.user(who), self.invoice_id, POLICY))
+        return self.run(
+            lambda: submit_invoice(db.session, self.user(who), self.invoice_id, policy())
+        )
 
     def open_task(self, holder: str) -> str:
         tasks = [t for t in self.open_tasks() if t[1] == holder]
@@ -72,7 +76,7 @@ class Scenario:
 
     def resubmit(self, who="ivan"):
         return self.run(
-            lambda: resubmit_invoice(db.session, self.user(who), self.invoice_id, POLICY)
+            lambda: resubmit_invoice(db.session, self.user(who), self.invoice_id, policy())
         )
 
     def pay(self, who="fedor", order: bytes | None = PDF, **data):
@@ -88,7 +92,7 @@ class Scenario:
                 incoming,
                 storage,
                 self.app.config["MAX_FILE_SIZE"],
-                date.today(),
+                clock.today(),
             )
 
         return self.run(action)
