@@ -18,9 +18,12 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# bpmn-js from the npm registry, copied into the app's static files (users' networks may be closed).
+# bpmn-js from the npm registry, copied into the app's static files (users' networks may be closed),
+# and the editor's live checks (bpmn-js-bpmnlint with the rules of frontend/bpmnlint.config.js)
+# bundled there by esbuild.
 VENDOR := app/web/static/vendor/bpmn-js
-assets: $(VENDOR)/.built
+LINT_VENDOR := app/web/static/vendor/bpmnlint
+assets: $(VENDOR)/.built $(LINT_VENDOR)/.built
 
 $(VENDOR)/.built: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -28,6 +31,10 @@ $(VENDOR)/.built: package.json package-lock.json
 	cp node_modules/bpmn-js/dist/bpmn-navigated-viewer.production.min.js $(VENDOR)/
 	cp node_modules/bpmn-js/dist/bpmn-modeler.production.min.js $(VENDOR)/
 	cp -r node_modules/bpmn-js/dist/assets $(VENDOR)/
+	touch $@
+
+$(LINT_VENDOR)/.built: $(VENDOR)/.built $(shell find frontend -type f 2>/dev/null)
+	node frontend/build.mjs
 	touch $@
 
 translations: install
@@ -64,4 +71,4 @@ bench: install translations
 	$(BIN)/python bench/invoice_list.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache node_modules $(VENDOR)
+	rm -rf $(VENV) .pytest_cache .ruff_cache node_modules $(VENDOR) $(LINT_VENDOR)

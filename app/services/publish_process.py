@@ -15,6 +15,7 @@ from app.services import audit, use_case
 from app.services.process_versions import INVOICE_PROCESS
 from app.workflow.engine import sha256_of
 from app.workflow.lint import Problem, has_errors, lint, task_ids
+from app.workflow.xml import UnsafeXmlError, content_digest
 
 
 class DiagramRejectedError(InvoiceFlowError):
@@ -52,6 +53,7 @@ def publish_process(
         raise ValidationError(
             {"note": [_("Say in a few words what changed (up to 500 characters).")]}
         )
+    _refuse_the_current_version(session, xml, process_id)
     problems = check_diagram(session, xml, process_id)
     if has_errors(problems):
         raise DiagramRejectedError([p for p in problems if p.severity == "error"])
@@ -113,6 +115,32 @@ def publish_process(
         },
     )
     return version
+
+
+def _refuse_the_current_version(session: Session, xml: str, process_id: str) -> None:
+    """Nothing to publish when the diagram says what the current version says, however the
+    editor wrote it out."""
+    current = session.scalars(
+        select(ProcessVersion).where(
+            ProcessVersion.process_id == process_id, ProcessVersion.is_current.is_(True)
+        )
+    ).first()
+    try:
+        if current is None or content_digest(xml) != content_digest(current.bpmn_xml):
+            return
+    except UnsafeXmlError:  # not a diagram: the check says why
+        return
+    raise ValidationError(
+        {
+            "diagram": [
+                _(
+                    "Nothing to publish: this diagram is version %(n)s already, the current "
+                    "one. Change the diagram first.",
+                    n=current.version,
+                )
+            ]
+        }
+    )
 
 
 @use_case

@@ -12,6 +12,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -111,22 +112,33 @@ def page(browser, live_server):
     context.close()
 
 
+def log_in(page, username: str, password: str = PASSWORD):
+    """Log in as `username` (logging out first): one browser context holds one session."""
+    page.goto("/logout/")
+    page.goto("/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("input[type=submit]")
+    page.wait_for_load_state()
+    assert "/login/" not in page.url, f"login as {username} failed"
+    return page
+
+
 @pytest.fixture
 def log_in_as(page):
-    """Log in as `username` (logging out first), so one test can switch between users."""
+    """Log in as `username`, so one test can switch between users."""
+    return lambda username, password=PASSWORD: log_in(page, username, password)
 
-    def _login(username: str, password: str = PASSWORD):
-        # One browser context holds one session: end whoever was logged in before.
-        page.goto("/logout/")
-        page.goto("/login/")
-        page.fill("input[name=username]", username)
-        page.fill("input[name=password]", password)
-        page.click("input[type=submit]")
-        page.wait_for_load_state()
-        assert "/login/" not in page.url, f"login as {username} failed"
-        return page
 
-    return _login
+@contextmanager
+def signed_in(browser, base_url: str, username: str):
+    """A page of a context of its own, signed in: for clean-ups that must run after a test."""
+    context = browser.new_context(base_url=base_url)
+    context.set_default_timeout(PAGE_TIMEOUT_MS)
+    try:
+        yield log_in(context.new_page(), username)
+    finally:
+        context.close()
 
 
 def screenshot(page, name: str, element=None) -> Path:

@@ -15,7 +15,9 @@ from app.services.publish_process import DiagramRejectedError, existing_roles, m
 from app.web import context
 from app.web.context import say
 from app.web.templating import task_holder
-from app.workflow.lint import FORMS, STATUSES
+from app.workflow.contract import END_STATUSES
+from app.workflow.lint import FORMS
+from app.workflow.problems import localized
 
 
 class DiagramView(BaseView):
@@ -126,7 +128,8 @@ class ProcessView(BaseView):
             draft=draft,
             roles=roles,
             forms=FORMS,
-            statuses=STATUSES,
+            statuses=END_STATUSES,  # how an end event may end the invoice
+            problems=localized(draft.problems),
             title=_("Edit the process"),
         )
 
@@ -152,7 +155,7 @@ class ProcessView(BaseView):
                     for m in exc.errors["diagram"]
                 ],
             ), 422
-        return jsonify(saved=True, problems=draft.problems)
+        return jsonify(saved=True, problems=localized(draft.problems))
 
     @expose("/drafts/<int:draft_id>/publish", methods=["POST"])
     @has_access

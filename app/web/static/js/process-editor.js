@@ -1,5 +1,7 @@
 // The process editor: bpmn-js with a small side panel for InvoiceFlow's diagram contract
-// (lanes, task properties, end-event status, gateway conditions, timer delays).
+// (lanes, task properties, end-event status, gateway conditions, timer delays); bpmnlint's
+// generic BPMN rules live while drawing, the app's check on save; unsaved edits are never lost
+// silently (publishing asks first, leaving the page asks the browser to confirm).
 (function () {
   "use strict";
   var SPIFF = {
@@ -21,9 +23,28 @@
   var container = document.getElementById("editor");
   var panel = document.getElementById("properties");
   var body = document.getElementById("properties-body");
-  var modeler = new BpmnJS({ container: container, moddleExtensions: { spiffworkflow: SPIFF } });
+  var TEXT = JSON.parse(container.dataset.text);
+  var LINT_MESSAGES = JSON.parse(container.dataset.lintMessages);
+
+  // bpmn-js's texts (bpmnlint's messages and button among them) in the reader's language.
+  function translate(template, replacements) {
+    var text = LINT_MESSAGES[template] || template;
+    return text.replace(/{([^}]+)}/g, function (all, key) {
+      return replacements && key in replacements ? replacements[key] : all;
+    });
+  }
+
+  var modeler = new BpmnJS({
+    container: container,
+    moddleExtensions: { spiffworkflow: SPIFF },
+    additionalModules: [InvoiceFlowLinting.module, { translate: ["value", translate] }],
+    linting: { bpmnlint: InvoiceFlowLinting.config, active: true }
+  });
   var modeling, moddle, selected = null, applying = false;
   var placeholder = body.innerHTML;
+  // Edits since the page opened, and how many of them the server has: equal means saved.
+  var changes = 0, savedChanges = 0;
+  modeler.on("linting.completed", function (event) { showLiveProblems(event.issues); });
 
   // The approver loop names task-data variables (loopDataInputRef "approvers"), not BPMN
   // elements: bpmn-js drops such "unresolved references" on import. Put them back.
@@ -170,40 +191,88 @@
     modeling.moveShape(element, { x: 0, y: dy });
   }
 
-  function showProblems(problems) {
-    var list = document.getElementById("problems");
-    var canvas = modeler.get("canvas");
-    var registry = modeler.get("elementRegistry");
-    registry.getAll().forEach(function (el) { canvas.removeMarker(el.id, "if-problem"); });
+  // "Approval (approval_step)": an element as the analyst knows it, by its name and id.
+  function describe(id) {
+    var element = id && modeler.get("elementRegistry").get(id);
+    var name = element && element.businessObject && element.businessObject.name;
+    return name ? name + " (" + id + ")" : id || TEXT.diagram;
+  }
+
+  function problemItem(severity, elementId, where, text, rule) {
+    var item = document.createElement("li");
+    item.className = severity === "error" ? "text-danger" : "text-warning";
+    item.dataset.element = elementId || "";
+    item.dataset.severity = severity;
+    item.textContent = describe(elementId) + where + ": " + text;
+    if (rule) {
+      var ruleName = document.createElement("span");
+      ruleName.className = "if-rule";
+      ruleName.textContent = " (" + rule + ")";
+      item.appendChild(ruleName);
+    }
+    return item;
+  }
+
+  function fill(list, items) {
     list.innerHTML = "";
-    if (!problems.length) {
+    if (!items.length) {
       var ok = document.createElement("li");
       ok.className = "text-success"; ok.textContent = list.dataset.none;
       list.appendChild(ok);
     }
-    problems.forEach(function (p) {
-      var item = document.createElement("li");
-      item.className = p.severity === "error" ? "text-danger" : "text-warning";
-      item.dataset.element = p.element_id || "";
-      item.textContent = (p.element_id || "diagram") + (p.line ? " (line " + p.line + ")" : "") + ": " + p.message;
-      list.appendChild(item);
-      if (p.element_id && registry.get(p.element_id)) { canvas.addMarker(p.element_id, "if-problem"); }
-    });
+    items.forEach(function (item) { list.appendChild(item); });
   }
 
-  document.getElementById("problems").addEventListener("click", function (event) {
-    var id = event.target.dataset.element;
+  // The app's check, as the last save returned it: listed by element and drawn red.
+  function showProblems(problems) {
+    var canvas = modeler.get("canvas");
+    var registry = modeler.get("elementRegistry");
+    registry.getAll().forEach(function (el) { canvas.removeMarker(el.id, "if-problem"); });
+    fill(document.getElementById("problems"), problems.map(function (p) {
+      var where = p.line ? ", " + TEXT.line + " " + p.line : "";
+      if (p.element_id && registry.get(p.element_id)) { canvas.addMarker(p.element_id, "if-problem"); }
+      return problemItem(p.severity, p.element_id, where, p.message, p.rule);
+    }));
+  }
+
+  // bpmnlint's findings after every change (bpmn-js-bpmnlint lints and draws its own markers).
+  function showLiveProblems(issues) {
+    var items = [];
+    Object.keys(issues).forEach(function (id) {
+      issues[id].forEach(function (issue) {
+        items.push(problemItem(issue.category === "error" ? "error" : "warning",
+                               issue.actualElementId || issue.id, "", translate(issue.message), issue.rule));
+      });
+    });
+    items.sort(function (a, b) { return (a.dataset.severity > b.dataset.severity) - (a.dataset.severity < b.dataset.severity); });
+    fill(document.getElementById("live-problems"), items);
+  }
+
+  function selectElement(event) {
+    var item = event.target.closest("li");
+    var id = item && item.dataset.element;
     var element = id && modeler.get("elementRegistry").get(id);
-    if (element) {
+    if (element && element.parent) {
       modeler.get("selection").select(element);
       modeler.get("canvas").scrollToElement(element);
     }
-  });
+  }
+  document.getElementById("problems").addEventListener("click", selectElement);
+  document.getElementById("live-problems").addEventListener("click", selectElement);
 
-  document.getElementById("save-draft").addEventListener("click", function () {
+  function isDirty() { return changes !== savedChanges; }
+
+  function showState(text, saved) {
     var state = document.getElementById("save-state");
-    state.textContent = "…";
-    modeler.saveXML({ format: true }).then(function (result) {
+    state.textContent = text;
+    state.dataset.saved = saved;
+  }
+
+  // Save the diagram and get the app's check; resolves to the server's answer.
+  function save() {
+    var upTo = changes;
+    showState(TEXT.saving, "saving");
+    return modeler.saveXML({ format: true }).then(function (result) {
       return fetch(container.dataset.save, {
         method: "POST", credentials: "same-origin",
         headers: { "Content-Type": "application/json", "X-CSRFToken": container.dataset.csrf },
@@ -211,10 +280,43 @@
       });
     }).then(function (response) { return response.json(); })
       .then(function (data) {
-        state.textContent = data.saved ? "✓" : "✗";
-        state.dataset.saved = data.saved ? "true" : "false";
+        if (data.saved) { savedChanges = upTo; }
+        showState(data.saved ? (isDirty() ? TEXT.unsaved : TEXT.saved) : TEXT.not_saved,
+                  data.saved ? String(!isDirty()) : "false");
         showProblems(data.problems || []);
+        return data;
+      })
+      .catch(function (error) {
+        showState(TEXT.not_saved, "false");
+        throw error;
       });
+  }
+
+  function ignore() { /* save() has shown "Not saved" */ }
+
+  document.getElementById("save-draft").addEventListener("click", function () { save().catch(ignore); });
+
+  // Publishing publishes the saved draft: with edits not saved yet, ask first.
+  var publishForm = document.getElementById("publish-form");
+  var dialog = document.getElementById("unsaved-dialog");
+  publishForm.addEventListener("submit", function (event) {
+    if (!isDirty()) { return; }
+    event.preventDefault();
+    dialog.showModal();
+  });
+  document.getElementById("unsaved-cancel").addEventListener("click", function () { dialog.close(); });
+  document.getElementById("unsaved-save-and-publish").addEventListener("click", function () {
+    dialog.close();
+    save().then(function (data) {
+      if (data.saved) { publishForm.submit(); }
+    }).catch(ignore);
+  });
+
+  window.addEventListener("beforeunload", function (event) {
+    if (isDirty()) {
+      event.preventDefault();
+      event.returnValue = "";
+    }
   });
 
   fetch(container.dataset.source, { credentials: "same-origin" })
@@ -228,17 +330,15 @@
       canvas.zoom("fit-viewport", "auto");
       canvas.zoom(canvas.zoom() * 0.85, "auto");
       modeler.on("selection.changed", function (event) { render(event.newSelection[0] || null); });
+      modeler.on("commandStack.changed", function () {
+        changes += 1;
+        showState(TEXT.unsaved, "false");
+      });
       modeler.on("element.changed", function (event) {
         // Refresh after undo/redo or canvas edits, not while the panel itself applies a change.
         if (selected && event.element === selected && !applying) { render(selected); }
       });
-      var initial = [];
-      document.querySelectorAll("#problems li").forEach(function (li) {
-        if (li.dataset.element) { initial.push({ element_id: li.dataset.element }); }
-      });
-      initial.forEach(function (p) {
-        if (modeler.get("elementRegistry").get(p.element_id)) { modeler.get("canvas").addMarker(p.element_id, "if-problem"); }
-      });
+      showProblems(JSON.parse(document.getElementById("problems").dataset.problems));
       container.dataset.rendered = "true";
     });
 })();
