@@ -56,6 +56,10 @@ class Config:
     MAX_FORM_MEMORY_SIZE = _env_int("MAX_FORM_MEMORY_SIZE", 2 * 1024 * 1024)
 
     PROCESSES_DIR = _env("PROCESSES_DIR", str(BASE_DIR / "processes"))
+    # A diagram's code (conditions, scripts, timer expressions) runs in a process of its own:
+    # all of one action's code together may take this long and use this much memory.
+    DIAGRAM_CODE_SECONDS = float(_env("DIAGRAM_CODE_SECONDS", "2"))
+    DIAGRAM_CODE_MEMORY_MB = _env_int("DIAGRAM_CODE_MEMORY_MB", 256)
 
     # Mail: without MAIL_SERVER, messages are written to MAIL_FOLDER instead of being sent.
     MAIL_SERVER = _env("MAIL_SERVER", "")

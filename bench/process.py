@@ -70,6 +70,8 @@ USERS = {ANALYST: roles.ANALYST, "admin": roles.ADMIN}
 LINT_PHASES = (
     "parse_bpmn",
     "_schema",
+    "conformance_problems",
+    "camunda_problems",
     "_engine",
     "_expressions",
     "contract_problems",

@@ -26,6 +26,7 @@ def pytest_configure(config):
 
 
 APP_TABLES = (
+    "incident",
     "process_draft",
     "outbox",
     "notification",

@@ -4,6 +4,7 @@ from app.models.attachment import Attachment, AttachmentKind
 from app.models.audit import AuditEvent
 from app.models.counterparty import Counterparty
 from app.models.discussion import DiscussionMessage
+from app.models.incident import Incident, IncidentStatus
 from app.models.invoice import Invoice, InvoiceApprover, InvoiceStatus
 from app.models.notification import (
     Notification,
@@ -22,6 +23,8 @@ __all__ = [
     "AuditEvent",
     "Counterparty",
     "DiscussionMessage",
+    "Incident",
+    "IncidentStatus",
     "Invoice",
     "InvoiceApprover",
     "InvoiceStatus",

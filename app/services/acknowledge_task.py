@@ -36,7 +36,7 @@ def acknowledge_task(session: Session, actor, task_ref, note: object = None) -> 
         )
     workflow = load_workflow(instance)
     acknowledged = {"by": actor.id, "note": text}
-    run_step(lambda: workflow.complete(task.task_guid, {"acknowledged": acknowledged}))
+    run_step(lambda: workflow.complete(task.task_guid, {"acknowledged": acknowledged}), invoice.id)
     close_task(task, actor, "acknowledged", text or None)
     details = {"task": task.task_guid, "step": task.name, "note": text}
     audit.record(session, "acknowledged", actor.id, details, invoice.id)

@@ -18,6 +18,7 @@ from app.services.process_runtime import (
     run_step,
 )
 from app.services.revision import invoice_revision
+from app.services.rules_of_money import Act
 from app.services.task_access import task_for_action
 
 DECISIONS = ("approve", "return", "reject")
@@ -56,7 +57,7 @@ def decide(session: Session, actor, task_ref, decision, comment) -> HumanTask:
     # Whom the process gave the task: an admin may have handed it to a substitute since.
     approver_id = process_assignee(workflow, task.task_guid, invoice)
     approval = {"by": actor.id, "decision": decision, "comment": comment}
-    run_step(lambda: workflow.complete(task.task_guid, {"approval": approval}))
+    run_step(lambda: workflow.complete(task.task_guid, {"approval": approval}), invoice.id)
     close_task(task, actor, decision, comment)
     if decision == "approve":
         _mark_approved(invoice, approver_id, actor.id)
@@ -77,7 +78,9 @@ def decide(session: Session, actor, task_ref, decision, comment) -> HumanTask:
             invoice_id=invoice.id,
             params={"comment": comment, "by": actor.id},
         )
-    advance(session, actor, instance, invoice, workflow)
+    advance(
+        session, actor, instance, invoice, workflow, Act(decision=decision, task_id=task.bpmn_id)
+    )
     return task
 
 

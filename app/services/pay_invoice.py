@@ -23,6 +23,7 @@ from app.services import audit, use_case
 from app.services.attachments import IncomingFile, check_file, store_files
 from app.services.notify import notify
 from app.services.process_runtime import advance, close_task, load_workflow, run_step
+from app.services.rules_of_money import Act
 from app.services.task_access import task_for_action
 from app.services.visibility import get_visible_invoice
 from app.storage import LocalFileStorage
@@ -75,7 +76,7 @@ def pay_invoice(
     session.add(payment)
     session.flush()
     workflow = load_workflow(instance)
-    run_step(lambda: workflow.complete(task.task_guid, {"payment": {"by": actor.id}}))
+    run_step(lambda: workflow.complete(task.task_guid, {"payment": {"by": actor.id}}), invoice.id)
     close_task(task, actor, "pay", reference)
     audit.record(
         session,
@@ -97,7 +98,7 @@ def pay_invoice(
         invoice_id=invoice.id,
         params={"paid_on": paid_on.isoformat(), "by": actor.id},
     )
-    advance(session, actor, instance, invoice, workflow)
+    advance(session, actor, instance, invoice, workflow, Act(paid=True, task_id=task.bpmn_id))
     return payment
 
 

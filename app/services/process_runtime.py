@@ -23,11 +23,13 @@ from app.models.base import utcnow
 from app.services import audit
 from app.services.notify import holders_of, notify
 from app.services.process_versions import definition_of
+from app.services.rules_of_money import Act, Outcome, RuleOfMoneyBroken, check_rules_of_money
 from app.workflow.engine import (
     InvoiceWorkflow,
     ReadyTask,
     TaskNotReadyError,
     WorkflowError,
+    failed_element,
     parse_duration,
 )
 
@@ -40,9 +42,24 @@ FORM_STATUS = {
 
 
 class ProcessFailedError(InvoiceFlowError):
-    """The diagram could not go on; nothing was saved."""
+    """The diagram could not go on; nothing was saved. Becomes an incident admins see."""
 
     status_code = 422
+
+    def __init__(self, message, invoice_id: int | None = None, element_id: str | None = None):
+        super().__init__(message)
+        self.invoice_id = invoice_id
+        self.element_id = element_id
+
+
+def process_failed(why: str, invoice_id: int | None, element_id: str | None):
+    """The error for a process that cannot go on, in words for the person acting."""
+    message = _(
+        "The process could not continue: %(why)s. Nothing was saved; the administrators see it "
+        "among the incidents.",
+        why=why.rstrip("."),
+    )
+    return ProcessFailedError(message, invoice_id, element_id)
 
 
 def workflow_data(invoice: Invoice) -> dict:
@@ -63,7 +80,7 @@ def load_workflow(instance: ProcessInstance) -> InvoiceWorkflow:
     return InvoiceWorkflow.restore(definition_of(instance.process_version), instance.state)
 
 
-def run_step(step) -> None:
+def run_step(step, invoice_id: int | None = None) -> None:
     """Run an engine call, turning a diagram failure into a clean error that saves nothing."""
     try:
         step()
@@ -71,16 +88,21 @@ def run_step(step) -> None:
         # Another request completed it between our read of the task and of the state.
         raise ConcurrentEditError(_("This task was already handled by someone else.")) from exc
     except WorkflowError as exc:
-        raise ProcessFailedError(
-            _("The process could not continue: %(why)s", why=str(exc))
-        ) from exc
+        raise process_failed(str(exc), invoice_id, failed_element(exc)) from exc
 
 
 def advance(
-    session: Session, actor, instance: ProcessInstance, invoice: Invoice, workflow: InvoiceWorkflow
+    session: Session,
+    actor,
+    instance: ProcessInstance,
+    invoice: Invoice,
+    workflow: InvoiceWorkflow,
+    act: Act = Act(),  # noqa: B008 - frozen, never mutated
 ) -> list[HumanTask]:
-    """After the workflow moved: mirror its tasks, update the invoice, save with the lock."""
-    new_tasks, open_tasks = sync_tasks(session, instance, invoice, workflow)
+    """After the workflow moved: mirror its tasks, hold the rules of money, update the invoice,
+    save with the lock. Raises ProcessFailedError (nothing saved) when a rule would break."""
+    new_tasks, open_tasks, every_task = sync_tasks(session, instance, invoice, workflow)
+    _hold_rules_of_money(act, invoice, workflow, open_tasks, every_task)
     for task in new_tasks:
         # The process hands out tasks: recorded as the system's act, caused by the actor's.
         audit.record(session, "task_assigned", None, _task_details(task), invoice.id)
@@ -98,9 +120,20 @@ def advance(
     return new_tasks
 
 
+def _hold_rules_of_money(act, invoice, workflow, open_tasks, every_task) -> None:
+    end_id, end_status = workflow.reached_end() if workflow.is_completed else (None, None)
+    outcome = Outcome(end_id, end_status, workflow.is_completed, open_tasks, every_task)
+    try:
+        check_rules_of_money(act, outcome)
+    except RuleOfMoneyBroken as exc:
+        raise process_failed(str(exc), invoice.id, exc.element_id) from exc
+
+
 def save_state(session: Session, instance: ProcessInstance, workflow: InvoiceWorkflow) -> None:
-    run_step(lambda: setattr(instance, "state", workflow.save()))
-    instance.next_timer_at = workflow.next_timer_at()
+    run_step(lambda: setattr(instance, "state", workflow.save()), instance.invoice_id)
+    run_step(
+        lambda: setattr(instance, "next_timer_at", workflow.next_timer_at()), instance.invoice_id
+    )
     instance.updated_at = utcnow()
     try:
         session.flush()
@@ -110,8 +143,8 @@ def save_state(session: Session, instance: ProcessInstance, workflow: InvoiceWor
 
 def sync_tasks(
     session: Session, instance: ProcessInstance, invoice: Invoice, workflow: InvoiceWorkflow
-) -> tuple[list[HumanTask], list[HumanTask]]:
-    """Mirror READY user tasks into human_task; return (created, open) from one read."""
+) -> tuple[list[HumanTask], list[HumanTask], list[HumanTask]]:
+    """Mirror READY user tasks into human_task; return (created, open, all) from one read."""
     ready = {task.guid: task for task in workflow.ready_tasks()}
     rows = list(
         session.scalars(
@@ -139,7 +172,7 @@ def sync_tasks(
     ]
     session.add_all(created)
     session.flush()
-    return created, still_open + created
+    return created, still_open + created, rows + created
 
 
 def open_tasks_of(session: Session, instance_id: int) -> list[HumanTask]:
@@ -158,10 +191,18 @@ def refresh_invoice_state(invoice, instance, workflow, open_tasks) -> None:
         invoice.status = workflow.end_status() or invoice.status
         invoice.stage = None
         return
-    statuses = [FORM_STATUS[t.form] for t in open_tasks if t.form in FORM_STATUS]
-    if statuses:
-        invoice.status = statuses[0]
+    invoice.status = running_status(open_tasks)
     invoice.stage = ", ".join(t.name for t in open_tasks)[:255] or None
+
+
+def running_status(open_tasks: list[HumanTask]) -> str:
+    """The status of a running process: the card opens only while a correction task is open,
+    whatever stage comes first (an acknowledge stage leaves it in approval, frozen)."""
+    forms = {t.form for t in open_tasks}
+    for form in (FormKind.CORRECTION, FormKind.PAYMENT):
+        if form in forms:
+            return FORM_STATUS[form]
+    return InvoiceStatus.IN_APPROVAL
 
 
 def close_task(task: HumanTask, actor, decision: str | None, comment: str | None) -> None:
@@ -191,19 +232,17 @@ def _new_task(instance, invoice, ready: ReadyTask, round_no: int) -> HumanTask:
         round=round_no,
         status=TaskStatus.OPEN,
         created_at=now,
-        due_at=_due_at(now, ready),
+        due_at=_due_at(now, ready, invoice.id),
     )
 
 
-def _due_at(now, ready: ReadyTask):
+def _due_at(now, ready: ReadyTask, invoice_id: int):
     if not ready.properties.get("due"):
         return None
     try:
         return now + parse_duration(ready.properties["due"])
     except ValueError as exc:  # a diagram published before `due` was checked
-        raise ProcessFailedError(
-            _("The process could not continue: %(why)s", why=f"{ready.bpmn_id}: due: {exc}")
-        ) from exc
+        raise process_failed(f"{ready.bpmn_id}: due: {exc}", invoice_id, ready.bpmn_id) from exc
 
 
 def process_assignee(workflow: InvoiceWorkflow, guid: str, invoice: Invoice) -> int | None:
@@ -226,14 +265,18 @@ def _holder(ready: ReadyTask, invoice: Invoice) -> tuple[int | None, str | None]
                     "Task %(task)s has no person in %(var)s.",
                     task=ready.bpmn_id,
                     var=ready.assignee_variable,
-                )
+                ),
+                invoice.id,
+                ready.bpmn_id,
             ) from exc
     if ready.lane == INITIATOR_LANE:
         return invoice.initiator_id, None
     if ready.lane:
         return None, ready.lane
     raise ProcessFailedError(
-        _("Task %(task)s has neither a lane nor an assignee.", task=ready.bpmn_id)
+        _("Task %(task)s has neither a lane nor an assignee.", task=ready.bpmn_id),
+        invoice.id,
+        ready.bpmn_id,
     )
 
 

@@ -48,7 +48,7 @@ def resubmit_invoice(session: Session, actor, invoice_id, policy: InvoicePolicy)
     task, invoice, instance = task_for_action(session, actor, correction.task_guid)
     check_ready_for_approval(session, invoice, policy)
     workflow = load_workflow(instance)
-    run_step(lambda: workflow.complete(task.task_guid, workflow_data(invoice)))
+    run_step(lambda: workflow.complete(task.task_guid, workflow_data(invoice)), invoice.id)
     close_task(task, actor, "resubmit", None)
     for approver in invoice.approvers:  # a new round: every approver decides again
         approver.approved_at = approver.approved_by_id = None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.errors import InvoiceNotEditableError, PermissionDeniedError, ValidationError
@@ -27,6 +29,11 @@ def check_ready_for_approval(session: Session, invoice, policy: InvoicePolicy) -
         raise ValidationError(errors)
 
 
+def _has_process(session: Session, invoice_id: int) -> bool:
+    found = select(ProcessInstance.id).where(ProcessInstance.invoice_id == invoice_id)
+    return session.scalar(found) is not None
+
+
 @use_case
 def submit_invoice(session: Session, actor, invoice_id, policy: InvoicePolicy):
     """Start the process. Raises NotFoundError, PermissionDeniedError, InvoiceNotEditableError,
@@ -34,7 +41,7 @@ def submit_invoice(session: Session, actor, invoice_id, policy: InvoicePolicy):
     invoice = get_visible_invoice(session, actor, invoice_id)
     if actor.id != invoice.initiator_id:
         raise PermissionDeniedError(_("Only the invoice's initiator may submit it."))
-    if invoice.status != InvoiceStatus.DRAFT:
+    if invoice.status != InvoiceStatus.DRAFT or _has_process(session, invoice.id):
         raise InvoiceNotEditableError(_("Invoice #%(n)s was already submitted.", n=invoice.number))
     check_ready_for_approval(session, invoice, policy)
     version = current_version(session)
@@ -44,7 +51,7 @@ def submit_invoice(session: Session, actor, invoice_id, policy: InvoicePolicy):
         nonlocal workflow
         workflow = InvoiceWorkflow.start(definition_of(version), workflow_data(invoice))
 
-    run_step(start)
+    run_step(start, invoice.id)
     instance = ProcessInstance(
         invoice_id=invoice.id,
         process_version_id=version.id,
@@ -53,7 +60,12 @@ def submit_invoice(session: Session, actor, invoice_id, policy: InvoicePolicy):
     )
     instance.process_version = version
     session.add(instance)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError as exc:  # a second submit raced this one: only one process per invoice
+        raise InvoiceNotEditableError(
+            _("Invoice #%(n)s was already submitted.", n=invoice.number)
+        ) from exc
     audit.record(
         session,
         "submitted",

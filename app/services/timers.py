@@ -70,14 +70,18 @@ def _postpone(session: Session, instance_id: int, until: datetime) -> None:
 
 @use_case
 def fire_timers_of(session: Session, instance_id: int) -> int:
-    instance = session.get(ProcessInstance, instance_id)
+    return run_process_now(session, session.get(ProcessInstance, instance_id))
+
+
+def run_process_now(session: Session, instance: ProcessInstance, actor=None) -> int:
+    """Fire what is due and run the engine's own steps (part of the caller's transaction)."""
     invoice = session.get(Invoice, instance.invoice_id)
     workflow = load_workflow(instance)
     fired = []
-    run_step(lambda: fired.extend(workflow.fire_due_timers()))
+    run_step(lambda: fired.extend(workflow.fire_due_timers()), invoice.id)
     for timer in fired:
         _tell_people(session, invoice, timer)
-    advance(session, None, instance, invoice, workflow)
+    advance(session, actor, instance, invoice, workflow)
     return len(fired)
 
 

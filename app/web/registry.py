@@ -8,6 +8,7 @@ from app.web.api.tasks import InvoiceActionApi, TaskApi
 from app.web.views.counterparties import CounterpartyView
 from app.web.views.discussion import DiscussionView
 from app.web.views.files import AttachmentView
+from app.web.views.incidents import IncidentView
 from app.web.views.invoices import InvoiceView
 from app.web.views.notifications import DevMailView, NotificationView, OutboxView
 from app.web.views.process import DiagramView, ProcessView
@@ -46,6 +47,12 @@ def register(appbuilder) -> None:
     )
     appbuilder.add_view(
         DevMailView, "Mail folder", label=_("Mail folder"), icon="fa-folder", category="Mail"
+    )
+    appbuilder.add_view(
+        IncidentView,
+        "Incidents",
+        label=_("Incidents"),
+        icon="fa-exclamation-triangle",
     )
     appbuilder.add_api(InvoiceApi)
     appbuilder.add_api(CounterpartyApi)

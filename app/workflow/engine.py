@@ -6,6 +6,7 @@ import base64
 import hashlib
 import json
 import threading
+import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,18 +18,23 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
+from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
 from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
-from app.workflow.sandbox import restricted_engine
+# The ceilings of one action (engine steps: a gateway cycle without a wait state cannot spin
+# forever; the saved state: data that grows without bound fails the action, not the database).
+from app.workflow.bounds import predicted_tasks
+from app.workflow.limits import (
+    MAX_ENGINE_STEPS,
+    MAX_OPEN_USER_TASKS,
+    MAX_STATE_BYTES,
+    MAX_TASKS_PER_ACTION,
+)
+from app.workflow.sandbox import LimitExceededError, check_step, restricted_engine, task_count
 from app.workflow.xml import parse_bpmn
-
-# Cap on engine steps per action: a gateway cycle without a wait state cannot spin forever.
-MAX_ENGINE_STEPS = 1000
-# Cap on the saved state: data that grows without bound fails the action, not the database.
-MAX_STATE_BYTES = 1024 * 1024
 
 
 def _registry():
@@ -142,10 +148,20 @@ def forget_definitions() -> None:
 
 
 def _parse_definition(sha256: str, bpmn_xml: str, process_id: str) -> ProcessDefinition:
-    parser = SpiffBpmnParser()
-    parser.add_bpmn_xml(parse_bpmn(bpmn_xml), filename=f"{process_id}.bpmn")
-    spec = parser.get_spec(process_id)
-    subprocess_specs = parser.get_subprocess_specs(process_id)
+    """Raises WorkflowError for a diagram the engine cannot run (a call to a process that is
+    not in the file, an element it does not support...): never the parser's own exception."""
+    try:
+        parser, root = SpiffBpmnParser(), parse_bpmn(bpmn_xml)
+        parser.add_bpmn_xml(root, filename=f"{process_id}.bpmn")
+        spec = parser.get_spec(process_id)
+        subprocess_specs = parser.get_subprocess_specs(process_id)
+    except Exception as exc:  # noqa: BLE001 - ValidationException, NotImplementedError, ...
+        raise WorkflowError(f"the diagram cannot be run: {_first_line(exc)}") from exc
+    if predicted_tasks(root) > MAX_TASKS_PER_ACTION:  # the engine would lay them all out now
+        raise WorkflowError(
+            f"the diagram cannot be run: it has too many paths through it (more than "
+            f"{MAX_TASKS_PER_ACTION:,} tasks laid out ahead)"
+        )
     blank = SERIALIZER.to_dict(BpmnWorkflow(spec, subprocess_specs))
     spec_json = json.dumps({"spec": blank["spec"], "subprocess_specs": blank["subprocess_specs"]})
     return ProcessDefinition(process_id, sha256, spec_json, spec, subprocess_specs)
@@ -191,10 +207,31 @@ class InvoiceWorkflow:
         dct.pop("spec")
         dct.pop("subprocess_specs")
         dct[SERIALIZER.VERSION_KEY] = SERIALIZER_VERSION
-        state = json.dumps(dct, cls=SERIALIZER._encoder_cls, separators=(",", ":"))
+        try:
+            state = json.dumps(dct, cls=SERIALIZER._encoder_cls, separators=(",", ":"))
+        except (TypeError, ValueError, RecursionError) as exc:
+            # A script left a value the data cannot hold (a range, bytes, a generator...).
+            raise WorkflowError(self._unsaveable(exc)) from exc
         if len(state) > MAX_STATE_BYTES:
             raise WorkflowError(f"the process data grew past {MAX_STATE_BYTES // 1024} KB")
         return _pack(state)
+
+    def _unsaveable(self, exc: Exception) -> str:
+        """Which variable of the process data cannot be saved, and why."""
+        for task in self._wf.get_tasks(state=TaskState.ANY_MASK):
+            for holder in (task.data, task.workflow.data):
+                for name, value in holder.items():
+                    try:
+                        json.dumps(
+                            SERIALIZER.registry.convert(value),
+                            cls=SERIALIZER._encoder_cls,
+                        )
+                    except (TypeError, ValueError, RecursionError) as why:
+                        return (
+                            f"the variable {name!r} cannot be kept in the process data ({why}); "
+                            "scripts may leave numbers, texts, lists and dicts with text keys"
+                        )
+        return f"the process data cannot be saved: {exc}"
 
     def ready_tasks(self) -> list[ReadyTask]:
         return [_ready_task(t) for t in self._wf.get_tasks(state=TaskState.READY, manual=True)]
@@ -215,7 +252,10 @@ class InvoiceWorkflow:
     def fire_due_timers(self) -> list[FiredTimer]:
         """Fire timers that are due by the clock and run on; report those with `notify`."""
         before = self._completed_ids()
-        self._wf.refresh_timers()
+        try:
+            self._wf.refresh_timers()  # a cycle's value is read here first: it may break a limit
+        except Exception as exc:  # noqa: BLE001 - any diagram failure becomes one clear error
+            raise WorkflowError(_describe(exc)) from exc
         self._run_engine()
         fired = []
         for task in self._wf.get_tasks(state=TaskState.ANY_MASK):
@@ -263,6 +303,10 @@ class InvoiceWorkflow:
 
     def end_status(self) -> str | None:
         """The `status` property of the end event the process reached, if any."""
+        return self.reached_end()[1]
+
+    def reached_end(self) -> tuple[str | None, str | None]:
+        """(BPMN id, `status`) of the end event that gave the process its outcome, if any."""
         reached = [
             t
             for t in self._wf.get_tasks(state=TaskState.COMPLETED)
@@ -271,15 +315,48 @@ class InvoiceWorkflow:
         for task in reversed(reached):
             status = _properties(task.task_spec).get("status")
             if status:
-                return status
-        return None
+                return task.task_spec.bpmn_id, status
+        if reached:
+            return reached[-1].task_spec.bpmn_id, None
+        return None, None
+
+    def moved_to(self, definition: ProcessDefinition) -> InvoiceWorkflow:
+        """This process on another version of its diagram (SPIFFWORKFLOW.md §7): tasks keep
+        their ids and data; waiting timers restart. Raises WorkflowError when an element the
+        process has reached is not in the new version."""
+        try:
+            top, subs = diff_workflow(
+                SERIALIZER.registry, self._wf, definition._spec, definition._subprocess_specs
+            )
+        except Exception as exc:  # noqa: BLE001 - any engine refusal is one clear error
+            raise WorkflowError(_describe(exc)) from exc
+        missing = _reached_names(top.removed)
+        for sp_id, diff in subs.items():
+            if diff is None:
+                missing.add(self._wf.subprocesses[sp_id].spec.name)
+            else:
+                missing |= _reached_names(diff.removed)
+        if missing:
+            raise WorkflowError(
+                "the new version lacks elements this process has reached: "
+                + ", ".join(sorted(str(m) for m in missing))
+            )
+        migrate_workflow(top, self._wf, definition._spec, reset_mask=TaskState.WAITING)
+        for sp_id, diff in subs.items():
+            sub = self._wf.subprocesses[sp_id]
+            spec = definition._subprocess_specs[sub.spec.name]
+            migrate_workflow(diff, sub, spec, reset_mask=TaskState.WAITING)
+        self._wf.subprocess_specs = definition._subprocess_specs
+        for task in self._wf.get_tasks(state=TaskState.READY):
+            _follow_new_spec(task)
+        # A round trip re-wires the multi-instance callbacks to the new specs.
+        return InvoiceWorkflow.restore(definition, self.save())
 
     def next_timer_at(self) -> datetime | None:
-        due = [
-            datetime.fromisoformat(e.value)
-            for e in self._wf.waiting_events()
-            if e.value and isinstance(e.value, str)
-        ]
+        """When the earliest waiting timer is due (naive UTC). Only timers have a time: an
+        error, message or signal event waits with its code or name, never a date."""
+        due = [_timer_due(task) for task in self._wf.event_manager.tasks.values()]
+        due = [when for when in due if when is not None]
         return min(due).astimezone(UTC).replace(tzinfo=None) if due else None
 
     def _find(self, guid: str):
@@ -289,15 +366,16 @@ class InvoiceWorkflow:
             raise TaskNotReadyError(f"task {guid} is not part of this process") from exc
 
     def _run_engine(self) -> None:
-        steps = 0
+        steps, tasks_before, started = 0, task_count(self._wf), time.thread_time()
 
-        def count(_task):
+        def count(task):
             nonlocal steps
             steps += 1
             if steps > MAX_ENGINE_STEPS:
                 raise EngineStepLimitError(
                     f"the process ran {MAX_ENGINE_STEPS} steps without reaching a person or a timer"
                 )
+            check_step(self._wf, task, tasks_before, started)  # depth, tasks, engine CPU
 
         try:
             self._wf.do_engine_steps(will_complete_task=count)
@@ -305,6 +383,27 @@ class InvoiceWorkflow:
             raise
         except Exception as exc:  # noqa: BLE001 - any diagram failure becomes one clear error
             raise WorkflowError(_describe(exc)) from exc
+        if len(self._wf.get_tasks(state=TaskState.READY, manual=True)) > MAX_OPEN_USER_TASKS:
+            raise WorkflowError(f"more than {MAX_OPEN_USER_TASKS} people's tasks would be open")
+
+
+def _timer_due(task) -> datetime | None:
+    """The due time of a waiting event's timer: its own, or that of a timer among several
+    events it waits for (an event-based gateway, a multiple event); None for other events."""
+    definition = task.task_spec.event_definition
+    members = [definition, *getattr(definition, "event_definitions", [])]
+    if not any(isinstance(d, TimerEventDefinition) for d in members):
+        return None
+    value = task._get_internal_data("event_value")
+    if isinstance(value, dict):  # a cycle: {"cycles": left, "next": when, ...}
+        value = value.get("next") if value.get("cycles") != 0 else None
+    if not isinstance(value, str):
+        return None
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def _attached_user_task(boundary_task) -> str | None:
@@ -346,9 +445,46 @@ def _ready_task(task) -> ReadyTask:
     )
 
 
+def _follow_new_spec(task) -> None:
+    """A waiting task's next steps, predicted from its old spec, follow its new one."""
+    outputs = task.task_spec.outputs
+    for child in list(task.children):
+        if child.task_spec not in outputs and child.has_state(_PREDICTED_OR_FUTURE):
+            task.workflow._remove_task(child.id)
+    task._sync_children(outputs, TaskState.FUTURE)
+
+
+_PREDICTED_OR_FUTURE = TaskState.PREDICTED_MASK | TaskState.FUTURE
+_REACHED = TaskState.FINISHED_MASK | TaskState.READY | TaskState.STARTED
+
+
+def _reached_names(tasks) -> set[str]:
+    """BPMN ids of the tasks a process has reached (predicted ones are simply re-predicted)."""
+    return {t.task_spec.bpmn_id or t.task_spec.name for t in tasks if t.has_state(_REACHED)}
+
+
+def failed_element(exc: BaseException) -> str | None:
+    """The BPMN id of the element where a workflow failure happened, if the engine said."""
+    while exc is not None:
+        task_spec = getattr(exc, "task_spec", None)
+        if task_spec is not None and getattr(task_spec, "bpmn_id", None):
+            return task_spec.bpmn_id
+        exc = exc.__cause__
+    return None
+
+
+def _first_line(exc: Exception) -> str:
+    if isinstance(exc, NotImplementedError) and exc.args:  # ('Unsupported ...: %r', b'<xml>')
+        what = str(exc.args[0]).split(":")[0].strip()
+        return f"an element the engine does not support ({what})"
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
 def _describe(exc: Exception) -> str:
-    task_spec = getattr(exc, "task_spec", None)
-    where = f" at {task_spec.bpmn_id}" if task_spec is not None else ""
+    if isinstance(exc, LimitExceededError):
+        return str(exc)  # names the element itself
+    element = getattr(getattr(exc, "task_spec", None), "bpmn_id", None)
+    where = f" at {element}" if element else ""
     return f"{type(exc).__name__}{where}: {exc}"
 
 

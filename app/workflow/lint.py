@@ -10,12 +10,17 @@ import ast
 from collections import defaultdict
 
 from lxml import etree
-from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
-from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
+from app.workflow.bounds import bound_problems, size_problems
+from app.workflow.camunda import camunda_problems
+from app.workflow.conformance import Diagram, conformance_problems
+from app.workflow.conformance.engine_parse import engine_problems
+from app.workflow.conformance.schema import schema_problems
 from app.workflow.contract import FORMS, STATUSES, contract_problems, escalation_problems
 from app.workflow.engine import TIMER_KINDS, check_timer_value
-from app.workflow.problems import NS, Problem, error, has_errors, warning
+from app.workflow.problems import NS, Problem, diagram_error, error, has_errors, warning
+from app.workflow.rules_of_money import money_problems
+from app.workflow.runnable import runnable_problems
 from app.workflow.sandbox import (
     DANGEROUS_NAMES,
     RestrictedScriptError,
@@ -30,43 +35,88 @@ __all__ = ["FORMS", "STATUSES", "Problem", "has_errors", "lint", "task_ids"]
 WAIT_TAGS = {"userTask", "manualTask", "receiveTask", "intermediateCatchEvent"}
 
 
-def lint(xml: str | bytes, roles: set[str], process_id: str | None = None) -> list[Problem]:
+def lint(xml: str | bytes, roles: set[str] | None, process_id: str | None = None) -> list[Problem]:
+    """Every problem of the diagram in one list. `roles` None: lanes are not checked against
+    roles (the caller says so)."""
     try:
         root = parse_bpmn(xml)
     except UnsafeXmlError as exc:
-        return [Problem("error", None, exc.line, str(exc))]
-    problems = _schema(root)
-    if problems:
-        return problems
-    lines = {el.get("id"): el.sourceline for el in root.iter() if el.get("id")}
-    problems += _engine(root, process_id, lines)
-    problems += _expressions(root)
-    problems += contract_problems(root, roles)
-    problems += escalation_problems(root)
-    problems += _cycles(root)
-    return problems
+        return [diagram_error(exc.message, exc.rule, exc.line)]
+    if too_large := size_problems(root):
+        return too_large  # nothing else reads it: the check stays bounded
+    diagram = Diagram(root)
+    problems = _schema(diagram)
+    problems += conformance_problems(diagram)
+    camunda = camunda_problems(diagram)
+    problems += camunda + _without_camunda_repeats(_expressions(root), camunda, diagram)
+    invalid = has_errors(problems)
+    lanes = roles if roles is not None else {lane.get("name") or "" for lane in diagram.all("lane")}
+    problems += _unless_meaningless(invalid, contract_problems, root, lanes)
+    problems += _unless_meaningless(invalid, escalation_problems, root)
+    problems += _unless_meaningless(invalid, _cycles, root)
+    problems += _unless_meaningless(invalid, money_problems, root)
+    problems += _unless_meaningless(invalid, bound_problems, root)
+    problems += _unless_meaningless(invalid, runnable_problems, root, lanes)
+    problems += _engine(diagram, process_id, problems)
+    return _without_repeats(problems)
 
 
-def _schema(root) -> list[Problem]:
+def _unless_meaningless(invalid: bool, check, *args) -> list[Problem]:
+    """The app's own checks assume a sound diagram: on one with errors already, a check that
+    trips over it adds nothing to the list."""
     try:
-        VALIDATOR.validate(root)
-    except ValidationException as exc:
-        return [Problem("error", exc.id or None, exc.line_number or None, f"not valid BPMN: {exc}")]
-    return []
+        return check(*args)
+    except Exception:  # noqa: BLE001 - only when earlier errors explain it
+        if invalid:
+            return []
+        raise
 
 
-def _engine(root, process_id, lines) -> list[Problem]:
-    parser = SpiffBpmnParser()
-    try:
-        parser.add_bpmn_xml(root, filename="diagram.bpmn")
-        for pid in [process_id] if process_id else parser.get_process_ids():
-            parser.get_spec(pid)
-    except ValidationException as exc:
-        element = exc.id or None
-        return [Problem("error", element, lines.get(element), str(exc).split("\n")[0])]
-    except Exception as exc:  # noqa: BLE001 - any parser refusal is a lint error
-        return [Problem("error", None, None, f"the engine refuses the diagram: {exc}")]
-    return []
+def _schema(diagram) -> list[Problem]:
+    """Every error the BPMN schema finds, not only the first."""
+    return schema_problems(diagram)
+
+
+def _engine(diagram, process_id, earlier: list[Problem]) -> list[Problem]:
+    """What the engine's parser refuses, for each process, unless a problem already names
+    the element (the engine stops at the first thing it trips on, which is then known)."""
+    named = {p.element_id for p in earlier if p.severity == "error"}
+    return [
+        p
+        for p in engine_problems(diagram, process_id)
+        if not (p.element_id in named or (p.element_id is None and named and p.rule == "engine"))
+    ]
+
+
+def _without_camunda_repeats(problems: list[Problem], camunda: list[Problem], diagram) -> list:
+    """A Camunda expression is reported with its Python form, not also as a syntax error."""
+    told = {p.element_id for p in camunda if p.rule in ("camunda-expression", "camunda-timer")}
+    for ident in list(told):  # a timer's expression belongs to its event definition
+        element = diagram.get(ident)
+        if element is not None:
+            told |= {child.get("id") for child in element if child.get("id")}
+    return [p for p in problems if p.element_id not in told]
+
+
+# A general rule said better by a Camunda one on the same element.
+SUPERSEDED = {
+    "unsupported-element": {"camunda-delegate", "camunda-decision"},
+    "multi-instance-settings": {"camunda-multi-instance"},
+}
+
+
+def _without_repeats(problems: list[Problem]) -> list[Problem]:
+    """One problem per fact."""
+    rules = {(p.element_id, p.rule) for p in problems}
+    kept, seen = [], set()
+    for p in problems:
+        key = (p.element_id, p.message)
+        better = SUPERSEDED.get(p.rule, ())
+        if key in seen or any((p.element_id, rule) in rules for rule in better):
+            continue
+        seen.add(key)
+        kept.append(p)
+    return kept
 
 
 def _expressions(root) -> list[Problem]:
@@ -150,7 +200,8 @@ def _owner(node):
 def _cycles(root) -> list[Problem]:
     """A loop must pass a wait state (a person or a timer), and must have a way out."""
     graph = defaultdict(set)
-    kinds = {el.get("id"): etree.QName(el).localname for el in root.iter() if el.get("id")}
+    elements = {el.get("id"): el for el in root.iter() if el.get("id")}
+    kinds = {eid: etree.QName(el).localname for eid, el in elements.items()}
     for flow in root.iterfind(".//bpmn:sequenceFlow", NS):
         graph[flow.get("sourceRef")].add(flow.get("targetRef"))
     problems = []
@@ -159,7 +210,7 @@ def _cycles(root) -> list[Problem]:
             continue
         waits = {n for n in component if kinds.get(n) in WAIT_TAGS or kinds.get(n) == "subProcess"}
         first = sorted(component)[0]
-        element = root.find(f".//*[@id='{first}']")
+        element = elements.get(first, root)
         if not waits:
             problems.append(
                 error(
@@ -180,27 +231,46 @@ def _cycles(root) -> list[Problem]:
 
 
 def _strongly_connected(graph) -> list[set]:
-    """Loops as sets of mutually reachable elements (diagrams are small: plain reachability)."""
-    nodes = set(graph) | {t for targets in graph.values() for t in targets}
-    reach = {node: _reachable(graph, node) for node in nodes}
-    components, seen = [], set()
-    for node in sorted(nodes):
-        if node in seen:
+    """Loops as sets of mutually reachable elements: Tarjan's algorithm, without recursion, so
+    linear in the diagram's size (a chain of thousands of elements neither recurses nor
+    compares every element with every other)."""
+    nodes = sorted(set(graph) | {t for targets in graph.values() for t in targets})
+    index, low, on_stack, stack, components = {}, {}, set(), [], []
+    for root in nodes:
+        if root in index:
             continue
-        component = {other for other in reach[node] if node in reach[other]} | {node}
-        seen |= component
-        components.append(component)
+        work = [(root, iter(sorted(graph.get(root, ()))))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, successors = work[-1]
+            following = next(successors, None)
+            if following is None:
+                work.pop()
+                if work:
+                    parent = work[-1][0]
+                    low[parent] = min(low[parent], low[node])
+                if low[node] == index[node]:
+                    components.append(_pop_component(stack, on_stack, node))
+            elif following not in index:
+                index[following] = low[following] = len(index)
+                stack.append(following)
+                on_stack.add(following)
+                work.append((following, iter(sorted(graph.get(following, ())))))
+            elif following in on_stack:
+                low[node] = min(low[node], index[following])
     return components
 
 
-def _reachable(graph, start) -> set:
-    found, todo = set(), list(graph[start])
-    while todo:
-        node = todo.pop()
-        if node not in found:
-            found.add(node)
-            todo.extend(graph[node])
-    return found
+def _pop_component(stack: list, on_stack: set, head) -> set:
+    component = set()
+    while True:
+        node = stack.pop()
+        on_stack.discard(node)
+        component.add(node)
+        if node == head:
+            return component
 
 
 def task_ids(xml: str | bytes) -> set[str]:
@@ -211,3 +281,16 @@ def task_ids(xml: str | bytes) -> set[str]:
         for el in root.iter()
         if el.get("id") and etree.QName(el).localname.endswith("Task")
     }
+
+
+def executable_processes(xml: str | bytes) -> list[str]:
+    """The ids of the processes the engine would run, in file order ([] if unreadable)."""
+    try:
+        root = parse_bpmn(xml)
+    except UnsafeXmlError:
+        return []
+    return [
+        process.get("id")
+        for process in root.iterfind("bpmn:process", NS)
+        if process.get("id") and process.get("isExecutable", "true") == "true"
+    ]

@@ -1,55 +1,90 @@
-"""BPMN expressions and scripts run compiled by RestrictedPython, never with plain exec/eval."""
+"""BPMN expressions and scripts: compiled by RestrictedPython, run in a process of their own.
+
+Three layers bound what a diagram's code may do (app/workflow/limits.py has the numbers):
+- before it runs, here: the code is refused if it is too long, nests too deeply, or computes a
+  huge number or text from constants (`2 ** 10 ** 9`, `'a' * 10 ** 10`, `range(10 ** 9)`); the
+  check runs the same refusals, so it names the element;
+- while it runs, in app/workflow/sandbox_child.py: `**`, `*`, `<<`, `+` and `%` are compiled as
+  calls of guards that refuse a result over the ceilings before computing it (one C call would
+  otherwise hold the interpreter for seconds), and loops draw a bounded number of items;
+- around it: that process has a ceiling on its address space and CPU seconds, and the web
+  process waits for it with a clock, outside the interpreter lock, so other users are served
+  meanwhile. A process that overruns is killed and another takes its place.
+
+The script engine also holds the engine's ceilings that depend on data: a multi-instance's
+cardinality or input, a timer cycle computed from task data, call depth, tasks per action.
+"""
 
 from __future__ import annotations
 
 import ast
+import atexit
+import base64
 import builtins
+import contextlib
+import json
+import marshal
+import os
+import re
+import select
+import subprocess
+import sys
+import threading
+import time
+from functools import lru_cache
+from pathlib import Path
 
-from RestrictedPython import compile_restricted_eval, compile_restricted_exec, limited_builtins
-from RestrictedPython.Eval import default_guarded_getitem, default_guarded_getiter
-from RestrictedPython.Guards import (
-    full_write_guard,
-    guarded_iter_unpack_sequence,
-    guarded_unpack_sequence,
-    safe_builtins,
-    safer_getattr,
+from RestrictedPython import (
+    RestrictingNodeTransformer,
+    compile_restricted_eval,
+    compile_restricted_exec,
 )
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    CycleTimerEventDefinition,
+    TimerEventDefinition,
+)
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
+from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-HELPERS = {
-    "sum": sum,
-    "min": min,
-    "max": max,
-    "sorted": sorted,
-    "any": any,
-    "all": all,
-    "enumerate": enumerate,
-    "len": len,
-    "abs": abs,
-    "round": round,
-    "list": list,
-    "dict": dict,
-    "set": set,
-}
+from app.workflow.limits import (
+    CODE_MEMORY_BYTES,
+    CODE_SECONDS_PER_ACTION,
+    ENGINE_SECONDS_PER_ACTION,
+    MAX_CALL_DEPTH,
+    MAX_CODE_CHARS,
+    MAX_MULTI_INSTANCE,
+    MAX_RESULT_BYTES,
+    MAX_TASKS_PER_ACTION,
+    MAX_TIMER_REPETITIONS,
+    MIN_TIMER_INTERVAL,
+    sandbox_limits,
+)
+from app.workflow.sandbox_child import (
+    HEADER,
+    HELPERS,
+    Guards,
+    RestrictedScriptError,
+    builtins_offered,
+    decode,
+    encode,
+    frame,
+)
 
-
-class RestrictedScriptError(Exception):
-    """A diagram's expression or script is not allowed (not a SyntaxError: see SPIFFWORKFLOW.md)."""
-
-
-def _inplace(op: str, x, y):
-    operators = {"+=": lambda: x + y, "-=": lambda: x - y, "*=": lambda: x * y}
-    if op not in operators:
-        raise RestrictedScriptError(f"operator {op} is not allowed")
-    return operators[op]()
-
-
-def _builtins() -> dict:
-    builtins = dict(safe_builtins)
-    builtins.update(limited_builtins)
-    builtins.update(HELPERS)
-    return builtins
-
+__all__ = [
+    "DANGEROUS_NAMES",
+    "HELPERS",
+    "LimitExceededError",
+    "RestrictedScriptError",
+    "RestrictedTaskDataEnvironment",
+    "code_problems",
+    "compile_expression",
+    "compile_script",
+    "restricted_engine",
+    "timer_problem",
+    "unavailable_names",
+]
 
 # Builtins that only serve to escape or to reach the interpreter: never task data.
 DANGEROUS_NAMES = frozenset(
@@ -73,6 +108,15 @@ DANGEROUS_NAMES = frozenset(
         "memoryview",
     }
 )
+MAX_NESTING = 50  # levels of an expression's tree: deeper ones only serve to exhaust the compiler
+
+
+class LimitExceededError(Exception):
+    """The diagram asked the engine for more than app/workflow/limits.py allows."""
+
+
+def restricted_globals() -> dict:
+    return Guards(sandbox_limits()).globals()
 
 
 def unavailable_names(code: str, mode: str) -> set[str]:
@@ -80,84 +124,441 @@ def unavailable_names(code: str, mode: str) -> set[str]:
     type...): caught when a diagram is checked, not when an invoice reaches the expression.
     Task data may still hold a variable of such a name (see DANGEROUS_NAMES for those it may
     not)."""
-    offered = set(_builtins()) | set(restricted_globals())
+    offered = set(builtins_offered()) | set(restricted_globals())
     names = [n for n in ast.walk(ast.parse(code, mode=mode)) if isinstance(n, ast.Name)]
     defined = {n.id for n in names if isinstance(n.ctx, ast.Store | ast.Del)}
     used = {n.id for n in names if isinstance(n.ctx, ast.Load)} - defined
     return {name for name in used & set(dir(builtins)) if name not in offered}
 
 
-def restricted_globals() -> dict:
-    return {
-        "__builtins__": _builtins(),
-        "_getattr_": safer_getattr,
-        "_getitem_": default_guarded_getitem,
-        "_getiter_": default_guarded_getiter,
-        "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
-        "_unpack_sequence_": guarded_unpack_sequence,
-        "_write_": full_write_guard,
-        "_inplacevar_": _inplace,
-    }
+# --------------------------------------------------------------------------- before it runs
+
+
+class _NotConstant(Exception):
+    pass
+
+
+_FOLDED = {
+    ast.Pow: "power",
+    ast.Mult: "multiply",
+    ast.LShift: "shift",
+    ast.Add: "add",
+    ast.Mod: "modulo",
+}
+_GUARDED = {
+    ast.Pow: "_pow_",
+    ast.Mult: "_mul_",
+    ast.LShift: "_lshift_",
+    ast.Add: "_add_",
+    ast.Mod: "_mod_",
+}
+
+
+def code_problems(code: str, mode: str) -> list[str]:
+    """Why `code` could not run within the ceilings whatever the data: too long, too deep, or a
+    huge value computed from constants. Syntax errors are the compiler's to report."""
+    if len(code) > MAX_CODE_CHARS:
+        return [f"the code is longer than {MAX_CODE_CHARS:,} characters"]
+    try:
+        tree = ast.parse(code, mode=mode)
+    except SyntaxError:
+        return []
+    except (RecursionError, MemoryError):
+        return ["the code nests too deeply"]
+    if len(code) + 3 > MAX_NESTING and _depth(tree) > MAX_NESTING:  # a level takes a character
+        return [f"the code nests more than {MAX_NESTING} levels deep"]
+    guards, folded, problems = Guards(sandbox_limits()), {}, set()
+    for node in ast.walk(tree):
+        try:
+            _check_node(node, guards, folded)
+        except RestrictedScriptError as exc:
+            problems.add(str(exc))
+    return sorted(problems)
+
+
+def _depth(tree) -> int:
+    deepest, todo = 0, [(tree, 1)]
+    while todo:
+        node, depth = todo.pop()
+        deepest = max(deepest, depth)
+        todo.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return deepest
+
+
+def _check_node(node, guards: Guards, folded: dict) -> None:
+    if isinstance(node, ast.BinOp | ast.Call):
+        with contextlib.suppress(_NotConstant, ArithmeticError, TypeError, ValueError):
+            _fold(node, guards, folded)
+    elif isinstance(node, ast.Constant) and isinstance(node.value, int):
+        if node.value.bit_length() > guards.bits:
+            raise RestrictedScriptError(f"a number of more than {guards.bits:,} bits")
+    elif isinstance(node, ast.FormattedValue) and node.format_spec is not None:
+        _check_format_spec(node.format_spec, guards)
+
+
+def _fold(node, guards: Guards, folded: dict):
+    """The value of a constant sub-expression, computed through the same guards as at run time."""
+    if id(node) in folded:
+        return folded[id(node)]
+    if isinstance(node, ast.Constant):
+        value = node.value
+    elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        operand = _fold(node.operand, guards, folded)
+        value = -operand if isinstance(node.op, ast.USub) else +operand
+    elif isinstance(node, ast.BinOp) and type(node.op) in _FOLDED:
+        helper = getattr(guards, _FOLDED[type(node.op)])
+        value = helper(_fold(node.left, guards, folded), _fold(node.right, guards, folded))
+    elif isinstance(node, ast.List | ast.Tuple):
+        value = [_fold(item, guards, folded) for item in node.elts]
+    elif (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id in ("range", "pow")
+        and not node.keywords
+    ):
+        args = [_fold(arg, guards, folded) for arg in node.args]
+        value = (guards.range if node.func.id == "range" else guards.power)(*args)
+    else:
+        raise _NotConstant
+    folded[id(node)] = value
+    return value
+
+
+def _check_format_spec(spec: ast.JoinedStr, guards: Guards) -> None:
+    if any(isinstance(part, ast.FormattedValue) for part in spec.values):
+        raise RestrictedScriptError("a format width computed from data is not allowed")
+    text = "".join(str(part.value) for part in spec.values if isinstance(part, ast.Constant))
+    if any(int(number) > guards.length for number in re.findall(r"\d+", text)):
+        raise RestrictedScriptError(f"a format wider than {guards.length:,} characters")
+
+
+class _GuardedOperators(RestrictingNodeTransformer):
+    """RestrictedPython's rules, and `a ** b`, `a * b`, `a << b`, `a + b`, `a % b` as calls of
+    the guards (`_pow_(a, b)`...): names with `_` are the sandbox's alone."""
+
+    def visit_BinOp(self, node):
+        node = self.node_contents_visit(node)
+        helper = _GUARDED.get(type(node.op))
+        if helper is None:
+            return node
+        call = ast.Call(
+            func=ast.copy_location(ast.Name(id=helper, ctx=ast.Load()), node),
+            args=[node.left, node.right],
+            keywords=[],
+        )
+        return ast.copy_location(call, node)
+
+
+def _compile(source: str, mode: str):
+    problems = code_problems(source, mode)
+    if problems:
+        raise RestrictedScriptError("; ".join(problems))
+    compiler = compile_restricted_eval if mode == "eval" else compile_restricted_exec
+    name = "<bpmn-expression>" if mode == "eval" else "<bpmn-script>"
+    try:
+        result = compiler(source, name, policy=_GuardedOperators)
+    except (RecursionError, MemoryError) as exc:
+        raise RestrictedScriptError("the code nests too deeply") from exc
+    if result.errors:
+        raise RestrictedScriptError("; ".join(result.errors))
+    return result.code
 
 
 def compile_expression(expression: str):
-    result = compile_restricted_eval(expression, "<bpmn-expression>")
-    if result.errors:
-        raise RestrictedScriptError("; ".join(result.errors))
-    return result.code
+    return _compile(expression, "eval")
 
 
 def compile_script(script: str):
-    result = compile_restricted_exec(script, "<bpmn-script>")
-    if result.errors:
-        raise RestrictedScriptError("; ".join(result.errors))
-    return result.code
+    return _compile(script, "exec")
 
 
-# RestrictedPython cannot bound CPU; loops it can: every `for` and comprehension draws its
-# items through _getiter_, so one expression or script may take at most this many in all.
-MAX_LOOP_STEPS = 100_000
+@lru_cache(maxsize=1024)
+def _marshalled(source: str, mode: str) -> str:
+    """The compiled code as the sandbox's process receives it (compiled once per text)."""
+    return base64.b64encode(marshal.dumps(_compile(source, mode))).decode()
 
 
-def _bounded_iteration():
-    steps = 0
+# --------------------------------------------------------------------------- around it
 
-    def getiter(iterable):
-        nonlocal steps
-        for item in default_guarded_getiter(iterable):
-            steps += 1
-            if steps > MAX_LOOP_STEPS:
-                raise RestrictedScriptError(f"the loops went past {MAX_LOOP_STEPS:,} steps")
-            yield item
+CHILD_SCRIPT = str(Path(__file__).with_name("sandbox_child.py"))
+KEEP_IDLE = 4
+# The allowance counts the sandbox's CPU seconds, so a busy machine does not fail honest
+# diagrams; the wall clock stops a process that overran it by this much (the kernel's CPU
+# limit counts in whole seconds).
+WALL_CLOCK_GRACE_SECONDS = 3.0
 
-    return getiter
+
+class _SandboxProcess:
+    """One process running diagram code, one request at a time."""
+
+    def __init__(self):
+        self.owner = os.getpid()  # a process forked from ours (gunicorn) starts its own
+        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and script
+            [sys.executable, "-I", CHILD_SCRIPT, json.dumps(sandbox_limits())],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            close_fds=True,
+        )
+
+    def usable(self) -> bool:
+        return self.owner == os.getpid() and self.process.poll() is None
+
+    def ask(self, request: dict, seconds: float) -> dict | None:
+        """Its answer, or None when it gave none within `seconds` (it is then stopped)."""
+        deadline = time.monotonic() + seconds
+        try:
+            self.process.stdin.write(frame(request))
+            self.process.stdin.flush()
+            header = self._read(HEADER.size, deadline)
+            size = HEADER.unpack(header)[0] if header else None
+            body = self._read(size, deadline) if size and size <= MAX_RESULT_BYTES else None
+        except OSError:
+            body = None
+        if body is None:
+            self.stop()
+            return None
+        return json.loads(body)
+
+    def _read(self, size: int, deadline: float) -> bytes | None:
+        """Wait in select (outside the interpreter lock) until `size` bytes or the deadline."""
+        fd, chunks, got = self.process.stdout.fileno(), [], 0
+        while got < size:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                return None
+            chunk = os.read(fd, size - got)
+            if not chunk:
+                return None
+            chunks.append(chunk)
+            got += len(chunk)
+        return b"".join(chunks)
+
+    def stop(self) -> None:
+        if self.owner != os.getpid():
+            return  # the parent's: never ours to stop
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        self.process.stdin.close()
+        self.process.stdout.close()
+
+
+_IDLE: list[_SandboxProcess] = []
+_IDLE_LOCK = threading.Lock()
+
+
+def _borrow() -> _SandboxProcess:
+    with _IDLE_LOCK:
+        while _IDLE:
+            candidate = _IDLE.pop()
+            if candidate.usable():
+                return candidate
+    return _SandboxProcess()
+
+
+def _give_back(sandbox: _SandboxProcess) -> None:
+    if sandbox.usable():
+        with _IDLE_LOCK:
+            if len(_IDLE) < KEEP_IDLE:
+                _IDLE.append(sandbox)
+                return
+        sandbox.stop()
+
+
+@atexit.register
+def _stop_idle() -> None:
+    with _IDLE_LOCK:
+        idle = list(_IDLE)
+        _IDLE.clear()
+    for sandbox in idle:
+        sandbox.stop()
+
+
+_ERRORS = {
+    cls.__name__: cls
+    for cls in (
+        NameError,
+        TypeError,
+        ValueError,
+        KeyError,
+        IndexError,
+        AttributeError,
+        ZeroDivisionError,
+        ArithmeticError,
+        LookupError,
+    )
+}
 
 
 class RestrictedTaskDataEnvironment(TaskDataEnvironment):
-    def __init__(self):
+    """Spiff's script environment, running each expression and script in a sandbox process.
+    One environment serves one action (a workflow is loaded per action): its code shares one
+    allowance of CPU time."""
+
+    def __init__(self, seconds: float = CODE_SECONDS_PER_ACTION):
         super().__init__(restricted_globals())
+        self._seconds = seconds
+        self._left = seconds
 
     def evaluate(self, expression, context, external_context=None):
-        code = compile_expression(expression)
-        scope = dict(self.globals, _getiter_=_bounded_iteration())
-        scope.update(external_context or {})
-        scope.update(context)
-        return eval(code, scope)  # noqa: S307 - compiled by RestrictedPython above
+        scope = {**(external_context or {}), **context}
+        return decode(self._run("eval", expression, scope, ())["value"])
 
     def execute(self, script, context, external_context=None):
-        code = compile_script(script)
-        scope = dict(self.globals, _getiter_=_bounded_iteration())
-        scope.update(external_context or {})
-        scope.update(context)
-        exec(code, scope)  # noqa: S102 - compiled by RestrictedPython above
-        for key, value in scope.items():
-            if key in self.globals or key.startswith("_") or callable(value):
-                continue
-            if external_context and key in external_context:
-                continue
-            context[key] = value
+        external = external_context or {}
+        answer = self._run("exec", script, {**external, **context}, tuple(external))
+        context.update(decode(answer["data"]))
         return True
+
+    def _run(self, mode: str, source: str, scope: dict, external: tuple) -> dict:
+        code = _marshalled(source, mode)
+        if self._left <= 0:
+            raise self._overrun()
+        request = {
+            "mode": mode,
+            "code": code,
+            "scope": encode(scope),
+            "external": list(external),
+            "seconds": self._left,
+        }
+        sandbox = _borrow()
+        answer = sandbox.ask(request, self._left + WALL_CLOCK_GRACE_SECONDS)
+        self._left -= answer.get("cpu", 0.0) if answer else self._left
+        if answer is not None and answer.get("error") == "MemoryError":
+            sandbox.stop()
+        _give_back(sandbox)
+        if answer is None:
+            raise self._overrun()
+        if "error" in answer:
+            raise _error(answer["error"], answer["message"])
+        return answer
+
+    def _overrun(self) -> RestrictedScriptError:
+        return RestrictedScriptError(
+            f"the diagram's code used more than {self._seconds:g} s of CPU in one action, "
+            f"or more than {CODE_MEMORY_BYTES // (1024 * 1024)} MB"
+        )
+
+
+def _error(kind: str, message: str) -> Exception:
+    if kind == "MemoryError":
+        return RestrictedScriptError(
+            f"the diagram's code needed more than {CODE_MEMORY_BYTES // (1024 * 1024)} MB"
+        )
+    if kind in _ERRORS:
+        return _ERRORS[kind](message)
+    if kind == "RestrictedScriptError":
+        return RestrictedScriptError(message)
+    return RestrictedScriptError(f"{kind}: {message}")
+
+
+# --------------------------------------------------------------------------- the engine's ceilings
+
+
+TIMER_PROBLEMS = {
+    "endless": "the timer %(value)r repeats without end: write the count, e.g. R3/PT24H",
+    "too many": f"the timer %(value)r repeats more than {MAX_TIMER_REPETITIONS} times",
+    "too often": "the timer %(value)r repeats more often than every "
+    f"{MIN_TIMER_INTERVAL.total_seconds() / 3600:g} hour(s)",
+}
+
+
+def timer_problem(kind: str, value: str) -> str | None:
+    """Which timer ceiling a value breaks (a key of TIMER_PROBLEMS: a cycle without end, too
+    many repetitions, more often than the floor); None if it keeps them or is not a cycle. A
+    malformed value is not this check's to report."""
+    if kind != "timeCycle" or not isinstance(value, str):
+        return None
+    try:
+        cycles, _start, every = TimerEventDefinition.parse_iso_recurring_interval(value)
+    except Exception:  # noqa: BLE001 - Spiff raises bare Exceptions; its own check says why
+        return None
+    if cycles < 0:
+        return "endless"
+    if cycles > MAX_TIMER_REPETITIONS:
+        return "too many"
+    if every < MIN_TIMER_INTERVAL:
+        return "too often"
+    return None
+
+
+class BoundedScriptEngine(PythonScriptEngine):
+    """Spiff's script engine, refusing what breaks the engine's ceilings as soon as a value
+    computed from data shows it."""
+
+    def evaluate(self, task, expression, external_context=None):
+        try:
+            value = self.environment.evaluate(expression, task.data, external_context)
+        except SpiffWorkflowException:
+            raise
+        except Exception as exc:  # noqa: BLE001 - Spiff's own message would drop the reason
+            raise WorkflowTaskException(
+                f"Error evaluating expression {expression!r}: {exc}", task=task, exception=exc
+            ) from exc
+        spec = task.task_spec
+        cardinality = isinstance(spec, MultiInstanceTask) and expression == spec.cardinality
+        if cardinality and isinstance(value, int) and value > MAX_MULTI_INSTANCE:
+            raise LimitExceededError(
+                f"{spec.bpmn_id}: a multi-instance runs at most {MAX_MULTI_INSTANCE} "
+                f"instances, not {value:,}"
+            )
+        definition = getattr(spec, "event_definition", None)
+        if isinstance(definition, CycleTimerEventDefinition) and expression == (
+            definition.expression
+        ):
+            problem = timer_problem("timeCycle", value)
+            if problem:
+                reason = TIMER_PROBLEMS[problem] % {"value": value}
+                raise LimitExceededError(f"{spec.bpmn_id}: {reason}")
+        return value
+
+    def execute(self, task, script, external_context=None):
+        done = super().execute(task, script, external_context)
+        for spec in task.workflow.spec.task_specs.values():
+            name = _instance_input(spec)
+            value = task.data.get(name) if name else None
+            if hasattr(value, "__len__") and len(value) > MAX_MULTI_INSTANCE:
+                raise LimitExceededError(
+                    f"{task.task_spec.bpmn_id}: `{name}` holds {len(value):,} items, and the "
+                    f"multi-instance {spec.bpmn_id} runs at most {MAX_MULTI_INSTANCE}"
+                )
+        return done
+
+
+def _instance_input(spec) -> str | None:
+    if isinstance(spec, MultiInstanceTask) and spec.data_input is not None:
+        return spec.data_input.bpmn_id
+    return None
 
 
 def restricted_engine() -> PythonScriptEngine:
-    return PythonScriptEngine(environment=RestrictedTaskDataEnvironment())
+    return BoundedScriptEngine(environment=RestrictedTaskDataEnvironment())
+
+
+def task_count(workflow) -> int:
+    """The engine tasks of a workflow and of its sub-processes."""
+    return len(workflow.tasks) + sum(len(sub.tasks) for sub in workflow.subprocesses.values())
+
+
+def check_step(workflow, task, tasks_before: int, started: float) -> None:
+    """Before each engine step: sub-processes and calls nest at most MAX_CALL_DEPTH deep, one
+    action adds at most MAX_TASKS_PER_ACTION tasks, and the engine has spent at most
+    ENGINE_SECONDS_PER_ACTION of this thread's CPU since `started` (time.thread_time(): a
+    busy machine does not count)."""
+    if time.thread_time() - started > ENGINE_SECONDS_PER_ACTION:
+        raise LimitExceededError(
+            f"{task.task_spec.bpmn_id}: the engine spent more than "
+            f"{ENGINE_SECONDS_PER_ACTION:g} s on one action (a gateway with too many branches?)"
+        )
+    depth = getattr(task.workflow, "depth", 0)
+    if depth > MAX_CALL_DEPTH:
+        raise LimitExceededError(
+            f"{task.workflow.spec.name}: sub-processes and calls nest more than "
+            f"{MAX_CALL_DEPTH} deep (a process that calls itself, directly or through another?)"
+        )
+    if task_count(workflow) - tasks_before > MAX_TASKS_PER_ACTION:
+        raise LimitExceededError(
+            f"{task.task_spec.bpmn_id}: one action created more than "
+            f"{MAX_TASKS_PER_ACTION:,} engine tasks"
+        )

@@ -34,10 +34,14 @@ LEGAL_STAGE = """
       <bpmn:incoming>f_legal_done</bpmn:incoming>
       <bpmn:outgoing>f_legal_ok</bpmn:outgoing>
       <bpmn:outgoing>f_legal_reject</bpmn:outgoing>
+      <bpmn:outgoing>f_legal_return</bpmn:outgoing>
     </bpmn:exclusiveGateway>
     <bpmn:sequenceFlow id="f_legal_ok" sourceRef="gw_legal" targetRef="pay"/>
     <bpmn:sequenceFlow id="f_legal_reject" sourceRef="gw_legal" targetRef="end_rejected">
-      <bpmn:conditionExpression>approval['decision'] != 'approve'</bpmn:conditionExpression>
+      <bpmn:conditionExpression>approval['decision'] == 'reject'</bpmn:conditionExpression>
+    </bpmn:sequenceFlow>
+    <bpmn:sequenceFlow id="f_legal_return" sourceRef="gw_legal" targetRef="correct">
+      <bpmn:conditionExpression>approval['decision'] == 'return'</bpmn:conditionExpression>
     </bpmn:sequenceFlow>
 """
 

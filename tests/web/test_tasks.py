@@ -9,7 +9,7 @@ from app.extensions import db
 from app.models import AuditEvent, HumanTask, Invoice, Notification, TaskStatus
 from tests import clock
 from tests.web.forms import PDF
-from tests.workflow.test_new_stage_without_code import DEFAULT, publish
+from tests.workflow.test_new_stage_without_code import BOOKING, DEFAULT, publish
 
 
 @pytest.fixture
@@ -478,11 +478,7 @@ def test_a_role_held_through_a_group_counts_like_one_held_directly(
 def test_an_acknowledge_task_is_confirmed_through_the_api_and_the_page(
     app, client, api_token, login, make, people
 ):
-    acknowledging = DEFAULT.replace(
-        '<spiffworkflow:property name="form" value="payment"/>',
-        '<spiffworkflow:property name="form" value="acknowledge"/>',
-    )
-    publish(app, acknowledging)
+    publish(app, BOOKING)  # booking (form acknowledge) between the approvals and the payment
     first, second = (
         make.invoice(people["ivan"], make.counterparty(), approvers=[people["anna"]])
         for _ in range(2)
@@ -510,7 +506,7 @@ def test_an_acknowledge_task_is_confirmed_through_the_api_and_the_page(
         as_text=True
     )
     assert browser.post(f"/tasks/{on_page.task_guid}/acknowledge", data={}).status_code == 302
-    assert status_of(app, first) == status_of(app, second) == "paid"
+    assert status_of(app, first) == status_of(app, second) == "awaiting_payment"
 
 
 def test_my_tasks_offers_a_payment_only_to_those_who_may_make_it(

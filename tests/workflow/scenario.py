@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
 from app import roles
 from app.extensions import db
-from app.models import AuditEvent, HumanTask, Invoice, TaskStatus
+from app.models import AuditEvent, HumanTask, Invoice, ProcessVersion, TaskStatus
 from app.services.attachments import IncomingFile
 from app.services.complete_task import decide
 from app.services.invoice_input import InvoicePolicy
@@ -15,6 +15,7 @@ from app.services.resubmit_invoice import resubmit_invoice
 from app.services.submit_invoice import submit_invoice
 from app.services.withdraw_invoice import withdraw_invoice
 from app.storage import LocalFileStorage
+from app.workflow.engine import sha256_of
 from tests import clock
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -22,6 +23,26 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 def policy() -> InvoicePolicy:
     return InvoicePolicy(today=clock.today())
+
+
+def force_current_version(app, xml: str, note: str = "forced") -> None:
+    """Make a diagram the current version for new invoices, written straight into the database
+    (no check): what a publish does, or what an analyst's direct edit of the table would do."""
+    with app.app_context():
+        last = db.session.scalar(select(func.max(ProcessVersion.version)))
+        db.session.execute(update(ProcessVersion).values(is_current=False))
+        db.session.add(
+            ProcessVersion(
+                process_id="invoice_approval",
+                version=last + 1,
+                bpmn_xml=xml,
+                sha256=sha256_of(xml),
+                is_current=True,
+                note=note,
+            )
+        )
+        db.session.commit()
+        db.session.remove()
 
 
 class Scenario:

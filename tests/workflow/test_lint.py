@@ -154,8 +154,12 @@ def test_due_dates_and_escalation_timers_that_disagree_are_warnings():
     }
     assert "no escalation timer" in warned["approve"] or "fires after P2D" in warned["approve"]
     assert not has_errors(problems_of(only_due)) and not has_errors(problems_of(differs))
-    assert [p.message for p in problems_of(differs)] == [
-        "due after P3D, but its escalation timer fires after P2D"
+    assert [(p.rule, p.message) for p in problems_of(differs)] == [
+        (
+            "due-and-escalation-differ",
+            "“Approve invoice” (approve) is due after P3D, but its escalation timer fires after "
+            "P2D: give both the same duration.",
+        )
     ]
     assert [(p.severity, p.element_id) for p in problems_of(only_due)] == [("warning", "approve")]
 
@@ -322,7 +326,7 @@ def test_a_hostile_diagram_is_refused_with_a_message_and_nothing_is_published_or
 def test_a_builtin_name_the_code_defines_or_task_data_may_hold_is_no_error():
     defines = DEFAULT.replace("approvals = []", "type = 'x'\napprovals = [type]")
     assert problems_of(defines) == []
-    from_data = DEFAULT.replace("approvals[-1]['decision'] == 'return'", "type == 'urgent'")
+    from_data = DEFAULT.replace("approvals = []", "approvals = [] if type == 'urgent' else []")
     [problem] = problems_of(from_data)
-    assert (problem.severity, problem.element_id) == ("warning", "f_returned")
+    assert (problem.severity, problem.element_id) == ("warning", "correct")
     assert "unless the task data has it" in problem.message

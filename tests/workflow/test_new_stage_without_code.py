@@ -3,15 +3,13 @@
 from pathlib import Path
 
 import pytest
-from sqlalchemy import update
 
 from app.errors import PermissionDeniedError, ValidationError
 from app.extensions import db
-from app.models import InvoiceStatus, ProcessVersion
+from app.models import InvoiceStatus
 from app.services.acknowledge_task import acknowledge_task
 from app.services.visibility import get_visible_invoice
-from app.workflow.engine import sha256_of
-from tests.workflow.scenario import Scenario
+from tests.workflow.scenario import Scenario, force_current_version
 
 DEFAULT = (Path(__file__).parents[2] / "processes" / "invoice_approval.bpmn").read_text()
 
@@ -20,20 +18,7 @@ LEGAL_DIAGRAM = Path(__file__).parent / "diagrams" / "invoice_approval_with_lega
 
 def publish(app, xml: str) -> None:
     """Make a diagram the current version for new invoices (what the process editor does)."""
-    with app.app_context():
-        db.session.execute(update(ProcessVersion).values(is_current=False))
-        db.session.add(
-            ProcessVersion(
-                process_id="invoice_approval",
-                version=2,
-                bpmn_xml=xml,
-                sha256=sha256_of(xml),
-                is_current=True,
-                note="Legal",
-            )
-        )
-        db.session.commit()
-        db.session.remove()
+    force_current_version(app, xml, note="Legal")
 
 
 @pytest.fixture
@@ -92,22 +77,42 @@ def test_someone_without_the_lane_role_cannot_take_the_legal_task(app, make, leg
     assert case.holders() == ["Legal"]
 
 
-def test_a_stage_of_form_acknowledge_is_confirmed_and_the_process_goes_on(app, make):
-    """An analyst may give a task form=acknowledge (here the payment step): its holder
-    confirms it, optionally with a note, and the process continues to its end."""
-    acknowledging = DEFAULT.replace(
-        '<spiffworkflow:property name="form" value="payment"/>',
-        '<spiffworkflow:property name="form" value="acknowledge"/>',
+BOOKING = (
+    DEFAULT.replace(
+        "<bpmn:flowNodeRef>pay</bpmn:flowNodeRef>",
+        "<bpmn:flowNodeRef>book</bpmn:flowNodeRef><bpmn:flowNodeRef>pay</bpmn:flowNodeRef>",
     )
-    assert acknowledging != DEFAULT
-    publish(app, acknowledging)
+    .replace(
+        'sourceRef="gw_decision" targetRef="pay"/>', 'sourceRef="gw_decision" targetRef="book"/>'
+    )
+    .replace("<bpmn:incoming>f_approved</bpmn:incoming>", "<bpmn:incoming>f_booked</bpmn:incoming>")
+    .replace(
+        '<bpmn:endEvent id="end_paid" name="Paid">',
+        """<bpmn:userTask id="book" name="Book invoice">
+      <bpmn:extensionElements><spiffworkflow:properties>
+        <spiffworkflow:property name="form" value="acknowledge"/>
+      </spiffworkflow:properties></bpmn:extensionElements>
+      <bpmn:incoming>f_approved</bpmn:incoming><bpmn:outgoing>f_booked</bpmn:outgoing>
+    </bpmn:userTask>
+    <bpmn:sequenceFlow id="f_booked" sourceRef="book" targetRef="pay"/>
+    <bpmn:endEvent id="end_paid" name="Paid">""",
+    )
+)
+
+
+def test_a_stage_of_form_acknowledge_is_confirmed_and_the_process_goes_on(app, make):
+    """An analyst may add a stage of form=acknowledge (here booking before the payment): its
+    holder confirms it, optionally with a note, and the process continues to the payment."""
+    assert "book" in BOOKING and BOOKING.count("f_booked") == 3
+    publish(app, BOOKING)
     case = Scenario(app, make, approvers=1)
     case.submit()
     case.decide("a1", "approve")
     guid = case.open_task("Finance director")
     with pytest.raises(ValidationError):
         case.decide("fedor", "approve", task=guid)  # not an approval
+    assert case.status == InvoiceStatus.IN_APPROVAL
     case.run(lambda: acknowledge_task(db.session, case.user("fedor"), guid, "Seen, booked."))
-    assert case.holders() == []
-    assert case.status == "paid"  # the end event the diagram reaches says so
+    assert case.holders() == ["Finance director"]
+    assert case.status == InvoiceStatus.AWAITING_PAYMENT
     assert "acknowledged" in case.audit_actions()
