@@ -24,13 +24,13 @@ from app.services import audit
 from app.services.notify import holders_of, notify
 from app.services.process_versions import definition_of
 from app.services.rules_of_money import Act, Outcome, RuleOfMoneyBroken, check_rules_of_money
+from app.workflow.durations import parse_duration
 from app.workflow.engine import (
     InvoiceWorkflow,
     ReadyTask,
     TaskNotReadyError,
     WorkflowError,
     failed_element,
-    parse_duration,
 )
 
 INITIATOR_LANE = "Initiator"

@@ -12,7 +12,7 @@ from lxml import etree
 from app.domain.titles import placeholders
 from app.i18n import _
 from app.workflow.conformance.diagram import label
-from app.workflow.engine import parse_duration
+from app.workflow.durations import parse_duration
 from app.workflow.problems import NS, Problem, error, properties, warning
 
 FORMS = ("approval", "correction", "payment", "acknowledge")

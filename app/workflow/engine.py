@@ -18,7 +18,6 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
-from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
 from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
@@ -33,6 +32,7 @@ from app.workflow.limits import (
     MAX_STATE_BYTES,
     MAX_TASKS_PER_ACTION,
 )
+from app.workflow.migration import move_to_spec
 from app.workflow.sandbox import LimitExceededError, check_step, restricted_engine, task_count
 from app.workflow.xml import parse_bpmn
 
@@ -325,30 +325,16 @@ class InvoiceWorkflow:
         their ids and data; waiting timers restart. Raises WorkflowError when an element the
         process has reached is not in the new version."""
         try:
-            top, subs = diff_workflow(
+            missing = move_to_spec(
                 SERIALIZER.registry, self._wf, definition._spec, definition._subprocess_specs
             )
         except Exception as exc:  # noqa: BLE001 - any engine refusal is one clear error
             raise WorkflowError(_describe(exc)) from exc
-        missing = _reached_names(top.removed)
-        for sp_id, diff in subs.items():
-            if diff is None:
-                missing.add(self._wf.subprocesses[sp_id].spec.name)
-            else:
-                missing |= _reached_names(diff.removed)
         if missing:
             raise WorkflowError(
                 "the new version lacks elements this process has reached: "
                 + ", ".join(sorted(str(m) for m in missing))
             )
-        migrate_workflow(top, self._wf, definition._spec, reset_mask=TaskState.WAITING)
-        for sp_id, diff in subs.items():
-            sub = self._wf.subprocesses[sp_id]
-            spec = definition._subprocess_specs[sub.spec.name]
-            migrate_workflow(diff, sub, spec, reset_mask=TaskState.WAITING)
-        self._wf.subprocess_specs = definition._subprocess_specs
-        for task in self._wf.get_tasks(state=TaskState.READY):
-            _follow_new_spec(task)
         # A round trip re-wires the multi-instance callbacks to the new specs.
         return InvoiceWorkflow.restore(definition, self.save())
 
@@ -445,24 +431,6 @@ def _ready_task(task) -> ReadyTask:
     )
 
 
-def _follow_new_spec(task) -> None:
-    """A waiting task's next steps, predicted from its old spec, follow its new one."""
-    outputs = task.task_spec.outputs
-    for child in list(task.children):
-        if child.task_spec not in outputs and child.has_state(_PREDICTED_OR_FUTURE):
-            task.workflow._remove_task(child.id)
-    task._sync_children(outputs, TaskState.FUTURE)
-
-
-_PREDICTED_OR_FUTURE = TaskState.PREDICTED_MASK | TaskState.FUTURE
-_REACHED = TaskState.FINISHED_MASK | TaskState.READY | TaskState.STARTED
-
-
-def _reached_names(tasks) -> set[str]:
-    """BPMN ids of the tasks a process has reached (predicted ones are simply re-predicted)."""
-    return {t.task_spec.bpmn_id or t.task_spec.name for t in tasks if t.has_state(_REACHED)}
-
-
 def failed_element(exc: BaseException) -> str | None:
     """The BPMN id of the element where a workflow failure happened, if the engine said."""
     while exc is not None:
@@ -486,39 +454,3 @@ def _describe(exc: Exception) -> str:
     element = getattr(getattr(exc, "task_spec", None), "bpmn_id", None)
     where = f" at {element}" if element else ""
     return f"{type(exc).__name__}{where}: {exc}"
-
-
-TIMER_KINDS = ("timeDuration", "timeDate", "timeCycle")
-
-
-def check_timer_value(kind: str, value: str) -> None:
-    """Raise ValueError unless `value` is what a timer of `kind` needs: an ISO 8601 duration
-    (`P2D`), date-time, or repeating interval (`R3/PT24H`)."""
-    try:
-        if value != value.strip():
-            raise ValueError("spaces around the value")
-        if kind == "timeDuration":
-            parse_duration(value)
-        elif kind == "timeDate":
-            datetime.fromisoformat(value)
-        else:
-            TimerEventDefinition.parse_iso_recurring_interval(value)
-    except Exception as exc:  # noqa: BLE001 - Spiff raises bare Exceptions and IndexErrors
-        needs = {
-            "timeDuration": "an ISO 8601 duration such as P2D or PT24H",
-            "timeDate": "an ISO 8601 date and time such as 2026-12-01T09:00",
-            "timeCycle": "a repeating interval such as R3/PT24H",
-        }[kind]
-        raise ValueError(f"{value!r} is not {needs}") from exc
-
-
-def parse_duration(expression: str):
-    """An ISO 8601 duration (`P2D`, `PT24H`) as a timedelta; ValueError if malformed."""
-    text = (expression or "").strip()
-    if not text.upper().startswith("P"):
-        raise ValueError(f"{expression!r} is not an ISO 8601 duration")
-    try:
-        parsed = TimerEventDefinition.parse_iso_duration(text)
-        return TimerEventDefinition.get_timedelta_from_start(parsed)
-    except Exception as exc:  # noqa: BLE001 - Spiff raises a bare Exception("Invalid duration")
-        raise ValueError(f"{expression!r} is not an ISO 8601 duration") from exc

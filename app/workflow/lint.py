@@ -17,7 +17,7 @@ from app.workflow.conformance import Diagram, conformance_problems
 from app.workflow.conformance.engine_parse import engine_problems
 from app.workflow.conformance.schema import schema_problems
 from app.workflow.contract import FORMS, STATUSES, contract_problems, escalation_problems
-from app.workflow.engine import TIMER_KINDS, check_timer_value
+from app.workflow.durations import TIMER_KINDS, check_timer_value
 from app.workflow.problems import NS, Problem, diagram_error, error, has_errors, warning
 from app.workflow.rules_of_money import money_problems
 from app.workflow.runnable import runnable_problems
