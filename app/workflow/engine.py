@@ -451,6 +451,15 @@ def _first_line(exc: Exception) -> str:
 def _describe(exc: Exception) -> str:
     if isinstance(exc, LimitExceededError):
         return str(exc)  # names the element itself
-    element = getattr(getattr(exc, "task_spec", None), "bpmn_id", None)
-    where = f" at {element}" if element else ""
-    return f"{type(exc).__name__}{where}: {exc}"
+    spec = getattr(exc, "task_spec", None)
+    element = getattr(spec, "bpmn_id", None)
+    text = " ".join(str(exc).split())
+    kind = getattr(exc, "error_type", None)
+    if kind and text.startswith(f"{kind}:"):
+        text = text[len(kind) + 1 :].strip()  # "RestrictedScriptError:2 ** ..." says the cause
+    elif kind:
+        text = f"{text} ({kind})"
+    if not element:
+        return f"{type(exc).__name__}: {text}"
+    name = getattr(spec, "bpmn_name", None)
+    return f"“{name}” ({element}): {text}" if name else f"{element}: {text}"
