@@ -54,6 +54,10 @@ class Config:
     MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 21 * 1024 * 1024)
     # Werkzeug's own cap on in-memory form fields; justification texts stay far below it.
     MAX_FORM_MEMORY_SIZE = _env_int("MAX_FORM_MEMORY_SIZE", 2 * 1024 * 1024)
+    # No request needs JSON (or an API's rison query) nested deeper than this.
+    MAX_JSON_DEPTH = _env_int("MAX_JSON_DEPTH", 32)
+    # Rows per page of a list screen; larger requests get this many.
+    LIST_MAX_PAGE_SIZE = _env_int("LIST_MAX_PAGE_SIZE", 100)
 
     PROCESSES_DIR = _env("PROCESSES_DIR", str(BASE_DIR / "processes"))
     # A diagram's code (conditions, scripts, timer expressions) runs in a process of its own:
@@ -85,7 +89,14 @@ class Config:
     AUTH_TYPE = AUTH_DB
     AUTH_ROLE_ADMIN = "Admin"
     AUTH_ROLE_PUBLIC = "Public"
-    AUTH_RATE_LIMITED = False
+    AUTH_RATE_LIMITED = False  # FAB's own limiter counts every attempt; ours counts failures
+    # Failed logins (UI and API) per account and per client address; beyond them a login gets 429.
+    # The counters live in LOGIN_LIMIT_STORAGE_URL: memory:// counts in one process only; give
+    # several web processes a shared store, e.g. redis://127.0.0.1:6379.
+    LOGIN_LIMIT_STORAGE_URL = _env("LOGIN_LIMIT_STORAGE_URL", "memory://")
+    LOGIN_LIMIT_KEY_PREFIX = _env("LOGIN_LIMIT_KEY_PREFIX", "invoiceflow-login")
+    LOGIN_FAILURES_PER_MINUTE = _env_int("LOGIN_FAILURES_PER_MINUTE", 10)
+    LOGIN_FAILURES_PER_HOUR = _env_int("LOGIN_FAILURES_PER_HOUR", 100)
     # Schema comes from Alembic migrations; roles and permissions from `flask init-security`.
     FAB_CREATE_DB = False
     FAB_UPDATE_PERMS = False
@@ -96,6 +107,8 @@ class Config:
     FAB_PASSWORD_COMPLEXITY_ENABLED = False
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_HTTPONLY = True
+    # Strict-Transport-Security max-age; 0 sends none (production behind HTTPS sends a year).
+    HSTS_SECONDS = _env_int("HSTS_SECONDS", 0)
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None
     JWT_ACCESS_TOKEN_EXPIRES = _env_int("JWT_ACCESS_TOKEN_EXPIRES", 15 * 60)
@@ -129,6 +142,7 @@ class DevelopmentConfig(Config):
 
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
+    HSTS_SECONDS = _env_int("HSTS_SECONDS", 365 * 24 * 3600)
 
 
 class TestConfig(Config):

@@ -33,9 +33,10 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
     with app.app_context():
         appbuilder = AppBuilder(update_perms=app.config["FAB_UPDATE_PERMS"])
         appbuilder.init_app(app, db.session)
-        from app.web import errors, languages, registry, templating
+        from app.web import errors, languages, registry, security_headers, templating
 
         registry.register(appbuilder)
+        security_headers.register(app)
         errors.register(app)
         languages.register(app)
         templating.register(app)

@@ -49,3 +49,10 @@ class FileRejectedError(ValidationError):
     def __init__(self, message: str, field: str = "file"):
         super().__init__({field: [message]})
         self.message = message
+
+
+class ServiceUnavailableError(InvoiceFlowError):
+    """Something the app needs is unreachable for now; try again after `retry_after` seconds."""
+
+    status_code = 503
+    retry_after = 5

@@ -22,9 +22,9 @@ def _(string: str, **variables) -> LazyText:
 __all__ = ["_"]
 
 
-def localized_amount(value) -> str:
-    """Amounts as the reader writes them: a decimal comma in Russian."""
+def localized_amount(value, currency: str | None = None) -> str:
+    """Amounts as the reader writes them, in the currency's decimals: a decimal comma in Russian."""
     from app.domain.money import format_amount  # noqa: PLC0415 - money's messages use this module
 
     locale = get_locale()
-    return format_amount(value, "," if locale and locale.language == "ru" else ".")
+    return format_amount(value, "," if locale and locale.language == "ru" else ".", currency)

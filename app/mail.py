@@ -19,7 +19,7 @@ from app.extensions import db, mail
 from app.i18n import _, localized_amount
 from app.models import Invoice, NotificationKind, OutboxMessage
 from app.models.user import User
-from app.services.mail_delivery import PermanentDeliveryError
+from app.services.mail_delivery import PermanentDeliveryError, header_value
 
 SUBJECTS = {
     NotificationKind.TASK_ASSIGNED: _("%(title)s"),
@@ -57,13 +57,28 @@ def message_context(message) -> dict:
         "title": title,
         "invoice": invoice,
         "number": number,
-        "amount": localized_amount(invoice.amount) if invoice else "",
+        "amount": localized_amount(invoice.amount, invoice.currency) if invoice else "",
         "by": f"{by.first_name} {by.last_name}" if by else "",
         "params": params,
         "subject": str(SUBJECTS.get(message.kind, "%(title)s"))
         % {"title": title, "number": number},
         "link": link_for(current_app.config["BASE_URL"], message.invoice_id, message.task_guid),
     }
+
+
+def build_message(subject, to_address: str, sender, text: str, html: str) -> Message:
+    """The one place a message's headers are set: every value is made one line."""
+    if isinstance(sender, tuple | list):
+        sender = tuple(header_value(part) for part in sender)
+    else:
+        sender = header_value(sender)
+    return Message(
+        subject=header_value(subject),
+        recipients=[header_value(to_address)],
+        body=text,
+        html=html,
+        sender=sender,
+    )
 
 
 class OutboxMailer:
@@ -96,14 +111,10 @@ class OutboxMailer:
             context = message_context(row)
             text = render_template("mail/notification.txt", **context)
             html = render_template("mail/notification.html", **context)
-        message = Message(
-            subject=context["subject"],
-            recipients=[row.to_address],
-            body=text,
-            html=html,
-            sender=self.app.config["MAIL_DEFAULT_SENDER"],
+        message = build_message(
+            context["subject"], row.to_address, self.app.config["MAIL_DEFAULT_SENDER"], text, html
         )
-        message.msgId = row.message_id
+        message.msgId = header_value(row.message_id)
         if not self.app.config.get("MAIL_SERVER"):
             self._write(row, message)
             return

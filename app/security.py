@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import time
 
-from flask import current_app, g
+from flask import current_app, flash, g, request
+from flask_appbuilder.api import safe
+from flask_appbuilder.security.api import SecurityApi
+from flask_appbuilder.security.decorators import no_cache
+from flask_appbuilder.security.forms import LoginForm_db
 from flask_appbuilder.security.manager import BaseSecurityManager
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.sqla.models import (
@@ -15,11 +19,15 @@ from flask_appbuilder.security.sqla.models import (
     ViewMenu,
     assoc_permissionview_role,
 )
-from flask_appbuilder.security.views import UserDBModelView
+from flask_appbuilder.security.views import AuthDBView, UserDBModelView
+from flask_appbuilder.views import expose
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, joinedload, object_session
 
 from app import roles
+from app.errors import ServiceUnavailableError
+from app.i18n import _
+from app.services.login_attempts import LoginAttempts
 from app.web.datamodel import RowIdInterface
 
 READ, WRITE = "can_read", "can_write"
@@ -90,13 +98,82 @@ class InvoiceFlowUserView(UserDBModelView):
         "resetpasswords",
         "userinfoedit",
     ]
+    # Never the password hash: FAB's defaults would sort by any column of ab_user.
+    order_columns = ["first_name", "last_name", "username", "email", "active"]
+    search_columns = [c for c in UserDBModelView.search_columns if c != "password"]
+
+
+def _too_many_failures_text(seconds: int):
+    return _("Too many failed logins. Try again in %(seconds)d s.", seconds=seconds)
+
+
+class InvoiceFlowAuthDBView(AuthDBView):
+    """FAB's login form, refused with 429 while the account or address is over its limits."""
+
+    @expose("/login/", methods=["GET", "POST"])
+    @no_cache
+    def login(self):
+        if request.method == "POST":
+            wait = self.appbuilder.sm.login_retry_after(request.form.get("username", ""))
+            if wait:
+                return self._refuse(wait)
+        return super().login()
+
+    def _refuse(self, wait: int):
+        flash(str(_too_many_failures_text(wait)), "warning")
+        form = LoginForm_db()
+        page = self.render_template(
+            self.login_template, title=self.title, form=form, appbuilder=self.appbuilder
+        )
+        return page, 429, {"Retry-After": str(wait)}
+
+
+class InvoiceFlowSecurityApi(SecurityApi):
+    """FAB's JWT login, refused with 429 while the account or address is over its limits."""
+
+    @expose("/login", methods=["POST"])
+    @safe
+    def login(self):
+        payload = request.get_json(silent=True)
+        username = payload.get("username") if isinstance(payload, dict) else None
+        try:
+            wait = (
+                self.appbuilder.sm.login_retry_after(username) if isinstance(username, str) else 0
+            )
+        except ServiceUnavailableError as exc:  # FAB's @safe would make it a 500
+            response = self.response(503, message=str(exc.message))
+            response.headers["Retry-After"] = str(exc.retry_after)
+            return response
+        if wait:
+            response = self.response(429, message=str(_too_many_failures_text(wait)))
+            response.headers["Retry-After"] = str(wait)
+            return response
+        return super().login()
+
+
+# The OpenAPI document is read from the docstring: FAB's, with the refusal added.
+InvoiceFlowSecurityApi.login.__doc__ = SecurityApi.login.__doc__.replace(
+    "            500:\n",
+    "            429:\n"
+    "              description: Too many failed logins; Retry-After gives the seconds to wait\n"
+    "            500:\n",
+)
 
 
 class InvoiceFlowSecurityManager(SecurityManager):
     userdbmodelview = InvoiceFlowUserView
+    authdbview = InvoiceFlowAuthDBView
+    security_api = InvoiceFlowSecurityApi
 
     def __init__(self, appbuilder):
         super().__init__(appbuilder)
+        config = current_app.config
+        self.login_attempts = LoginAttempts(
+            config["LOGIN_LIMIT_STORAGE_URL"],
+            per_minute=config["LOGIN_FAILURES_PER_MINUTE"],
+            per_hour=config["LOGIN_FAILURES_PER_HOUR"],
+            key_prefix=config["LOGIN_LIMIT_KEY_PREFIX"],
+        )
         # The security screens too: /users/show/10**30 is a 404.
         for view in (
             self.userdbmodelview,
@@ -107,6 +184,17 @@ class InvoiceFlowSecurityManager(SecurityManager):
             self.permissionviewmodelview,
         ):
             view.datamodel = RowIdInterface(view.datamodel.obj)
+
+    def auth_user_db(self, username, password):
+        """FAB's password check for the UI and the API; every failure is counted."""
+        user = super().auth_user_db(username, password)
+        if user is None:
+            self.login_attempts.record_failure(username or "", request.remote_addr)
+        return user
+
+    def login_retry_after(self, username: str) -> int:
+        """Seconds the client must wait before trying this account again; 0 when it may now."""
+        return self.login_attempts.retry_after(username, request.remote_addr)
 
     def get_user_by_id(self, pk):
         """The signed-in user with roles and groups in one query (every request loads it)."""

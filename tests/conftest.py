@@ -85,6 +85,7 @@ def _clean_tables(request):
         db.session.execute(text("DELETE FROM ab_user"))
         db.session.commit()
         db.session.remove()
+    app.appbuilder.sm.login_attempts.reset()
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from aiosmtpd.controller import Controller
 class Inbox:
     def __init__(self):
         self.messages: list[email.message.EmailMessage] = []
+        self.recipients: list[list[str]] = []  # each message's envelope (RCPT TO)
         self.answers: list[str] = []  # scripted refusals, e.g. "451 try later", then "250"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
@@ -20,6 +21,7 @@ class Inbox:
             if not answer.startswith("2"):
                 return answer
         self.messages.append(email.message_from_bytes(envelope.content, policy=default_policy))
+        self.recipients.append(list(envelope.rcpt_tos))
         return "250 Message accepted for delivery"
 
     def to(self, address: str) -> list:

@@ -4,17 +4,27 @@ from datetime import date
 
 from app.i18n import _
 
+# Invoices and payments of this century only: a year like 0202 or 20240 is a typing slip.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
 
 class DateError(ValueError):
     pass
 
 
 def parse_date(raw: object) -> date | None:
-    """ISO dates (`2024-02-28`) or `date` objects; None for empty input."""
+    """ISO dates (`2024-02-28`) or `date` objects from 2000 to 2100; None for empty input."""
     if raw is None or raw == "":
         return None
-    if isinstance(raw, date):
-        return raw
+    value = raw if isinstance(raw, date) else _read_date(raw)
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise DateError(
+            _("Use a date from %(first)s to %(last)s.", first=FIRST_YEAR, last=LAST_YEAR)
+        )
+    return value
+
+
+def _read_date(raw: object) -> date:
     if not isinstance(raw, str):
         raise DateError(_("Enter a date as YYYY-MM-DD."))
     text = raw.strip()

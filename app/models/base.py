@@ -10,14 +10,22 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-class Money(TypeDecorator):
-    """NUMERIC(18, 2) that compares as NUMERIC whatever Python value it is compared with.
+_CENT = Decimal("0.01")
 
-    FAB's search hands floats; compared as double precision, PostgreSQL could not use the index.
+
+class Money(TypeDecorator):
+    """NUMERIC(18, 3) that compares as NUMERIC whatever Python value it is compared with.
+
+    Three places hold the currencies with three minor units (KWD); amounts read back with two
+    places unless they have a third, as they did when the column had two. FAB's search hands
+    floats; compared as double precision, PostgreSQL could not use the index.
     """
 
-    impl = Numeric(18, 2)
+    impl = Numeric(18, 3)
     cache_ok = True
+    # The API schema takes its decimal places from `scale`: without one it prints the amount as
+    # the service quantized it (1000 JPY, 1.234 KWD) or as read back, not always with three.
+    scale = None
 
     def coerce_compared_value(self, op, value):
         return self
@@ -26,6 +34,11 @@ class Money(TypeDecorator):
         if value is None or isinstance(value, Decimal):
             return value
         return Decimal(str(value))
+
+    def process_result_value(self, value, dialect):
+        if value is None or value != value.quantize(_CENT):
+            return value
+        return value.quantize(_CENT)
 
 
 def schema_objects_for(dialect_name: str):

@@ -11,6 +11,7 @@ from app.models import Attachment, AuditEvent, Invoice
 from app.models.audit import invoice_chain
 from app.roles import ADMIN, CONTRIBUTOR_ROLES, has_role
 from app.services.attachments import may_remove
+from app.services.duplicates import openable_duplicate_numbers
 from app.services.process_history import process_history
 from app.services.visibility import get_visible_invoice
 
@@ -28,6 +29,7 @@ class InvoiceCard:
     history: list = None
     open_tasks: list = None
     payments: list = None
+    openable_duplicates: set = None  # invoice numbers the history may name
 
     @property
     def is_initiator(self) -> bool:
@@ -71,4 +73,5 @@ def load_card(session: Session, actor, invoice_id) -> InvoiceCard:
         history=history,
         open_tasks=open_tasks,
         payments=payments,
+        openable_duplicates=openable_duplicate_numbers(session, actor, events),
     )

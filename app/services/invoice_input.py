@@ -7,13 +7,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from babel.numbers import list_currencies
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain.dates import DateError, parse_date
 from app.domain.ids import parse_id
-from app.domain.money import AmountError, parse_amount
+from app.domain.money import AmountError, CurrencyError, minor_units, parse_amount
 from app.i18n import _
 from app.models import Counterparty
 from app.models.user import User, holds_role
@@ -38,7 +37,6 @@ CARD_FIELDS = (
     "justification",
     "payment_order_required",
 )
-_CURRENCIES = frozenset(list_currencies())
 
 
 @dataclass(frozen=True)
@@ -76,44 +74,49 @@ def clean_invoice_input(
     errors = _Errors()
     clean = CleanInvoice()
     values = clean.values
-    values["amount"] = _amount(data.get("amount"), "amount", errors)
-    values["vat_amount"] = _optional_amount(data.get("vat_amount"), "vat_amount", errors)
-    values["currency"] = _currency(data.get("currency"), policy, errors)
+    values["currency"] = currency = _currency(data.get("currency"), policy, errors)
+    payable = currency if "currency" not in errors else None
+    values["amount"] = _amount(data.get("amount"), payable, errors)
+    values["vat_amount"] = _optional_amount(data.get("vat_amount"), payable, errors)
     values["counterparty_id"] = _counterparty(session, data.get("counterparty_id"), errors)
     values["issue_date"] = _issue_date(data.get("issue_date"), policy, errors)
     values["due_date"] = _date(data.get("due_date"), "due_date", errors)
     for name, limit in TEXT_LIMITS.items():
         values[name] = _text(data.get(name), name, limit, errors)
-    values["payment_order_required"] = _flag(data.get("payment_order_required"))
+    values["payment_order_required"] = _flag(
+        data.get("payment_order_required"), "payment_order_required", errors
+    )
     _cross_checks(values, errors)
     if "approvers" in data:
         clean.approver_ids = _approvers(session, data["approvers"], policy, initiator_id, errors)
     return clean, dict(errors)
 
 
-def _amount(raw, name: str, errors: _Errors) -> Decimal | None:
+def _amount(raw, currency: str | None, errors: _Errors) -> Decimal | None:
     try:
-        return parse_amount(raw)
+        return parse_amount(raw, currency)
     except AmountError as exc:
-        errors.add(name, exc.args[0])
+        errors.add("amount", exc.args[0])
         return None
 
 
-def _optional_amount(raw, name: str, errors: _Errors) -> Decimal | None:
+def _optional_amount(raw, currency: str | None, errors: _Errors) -> Decimal | None:
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
     try:
-        return parse_amount(raw, allow_zero=True)
+        return parse_amount(raw, currency, allow_zero=True)
     except AmountError as exc:
-        errors.add(name, exc.args[0])
+        errors.add("vat_amount", exc.args[0])
         return None
 
 
 def _currency(raw, policy: InvoicePolicy, errors: _Errors) -> str:
     code = (raw or policy.default_currency) if isinstance(raw, str | None) else ""
     code = code.strip().upper()
-    if code not in _CURRENCIES:
-        errors.add("currency", _("Use a three-letter ISO 4217 currency code, e.g. RUB."))
+    try:
+        minor_units(code)
+    except CurrencyError as exc:
+        errors.add("currency", exc.args[0])
     return code
 
 
@@ -150,9 +153,10 @@ def _issue_date(raw, policy: InvoicePolicy, errors: _Errors) -> date | None:
 def _text(raw, name: str, limit: int, errors: _Errors) -> str | None:
     if raw is None:
         return None
-    if not isinstance(raw, str):
-        raw = str(raw)
-    text = raw.replace("\r\n", "\n").strip()
+    if isinstance(raw, bool) or not isinstance(raw, str | int):
+        errors.add(name, _("Enter text here."))
+        return None
+    text = str(raw).replace("\r\n", "\n").strip()
     if "\x00" in text:
         errors.add(name, _("This text contains a character that is not allowed."))
     if len(text) > limit:
@@ -160,9 +164,12 @@ def _text(raw, name: str, limit: int, errors: _Errors) -> str | None:
     return text or None
 
 
-def _flag(raw) -> bool:
+def _flag(raw, name: str, errors: _Errors) -> bool:
     if isinstance(raw, str):
         return raw.strip().lower() in ("1", "true", "y", "yes", "on")
+    if raw is not None and not isinstance(raw, bool | int):
+        errors.add(name, _("Answer yes or no."))
+        return False
     return bool(raw)
 
 

@@ -32,6 +32,12 @@ class Mailer(Protocol):
     def send(self, message: OutboxMessage) -> None: ...
 
 
+def header_value(text: str) -> str:
+    """One line: a line break (CR, LF or any Unicode one) in a header value would start a
+    header of its own, such as a Bcc the sender never meant."""
+    return " ".join(part.strip() for part in str(text).splitlines() if part.strip())
+
+
 class PermanentDeliveryError(Exception):
     """The server refused for good (5xx): retrying would not help."""
 

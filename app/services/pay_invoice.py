@@ -114,7 +114,7 @@ def _clean_payment(data: dict, invoice, payment_order, today: date):
     amount = invoice.amount
     if data.get("amount") not in (None, ""):
         try:
-            amount = parse_amount(data.get("amount"))
+            amount = parse_amount(data.get("amount"), invoice.currency)
         except AmountError as exc:
             errors["amount"] = [exc.args[0]]
         else:
@@ -122,7 +122,7 @@ def _clean_payment(data: dict, invoice, payment_order, today: date):
                 errors["amount"] = [
                     _(
                         "The payment must equal the invoice amount, %(amount)s %(currency)s.",
-                        amount=format_amount(invoice.amount),
+                        amount=format_amount(invoice.amount, ".", invoice.currency),
                         currency=invoice.currency,
                     )
                 ]

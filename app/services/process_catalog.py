@@ -90,6 +90,9 @@ def save_draft(
     require_analyst(actor)
     if not xml or len(xml.encode()) > MAX_BPMN_BYTES:
         raise ValidationError({"diagram": [_("The diagram is empty or larger than 1 MB.")]})
+    if "\x00" in xml:  # never valid XML, and PostgreSQL cannot store it
+        message = _("The diagram contains a NUL character, which is not allowed.")
+        raise ValidationError({"diagram": [message]})
     draft = _get(session, ProcessDraft, draft_id) if draft_id else None
     if draft_id and draft is None:
         raise NotFoundError(_("Draft not found."))

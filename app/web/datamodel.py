@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from sqlalchemy.orm import lazyload
 
 from app.domain.ids import parse_id
 
+# Far past any real list's end, and its OFFSET still fits the databases' BIGINT.
+LAST_PAGE = 10**9
+
 
 class RowIdInterface(SQLAInterface):
     """FAB's interface, where a key no row can have (text, 10**30) finds nothing: a 404, not an
-    overflow in the database driver."""
+    overflow in the database driver; and where a page is one that the database can fetch."""
 
     def get(self, id, *args, **kwargs):  # noqa: A002 - FAB's signature
         if parse_id(id) is None:
             return None
         return super().get(id, *args, **kwargs)
+
+    def apply_pagination(self, query, page, page_size):
+        # Screens and APIs pass the page numbers users send: 10**20 or -1 would reach the driver.
+        if page is not None:
+            page = min(max(page, 0), LAST_PAGE)
+        if page_size is not None:
+            page_size = min(max(page_size, 1), current_app.config["LIST_MAX_PAGE_SIZE"])
+        return super().apply_pagination(query, page, page_size)
 
 
 class InvoiceFlowInterface(RowIdInterface):

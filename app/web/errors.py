@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+
+import prison
 from flask import current_app, g, jsonify, render_template, render_template_string, request
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
@@ -48,14 +51,84 @@ def busy_message():
     return _("The database is busy. Please try again in a moment.")
 
 
-def _carries_nul() -> bool:
-    """A NUL character has no place in any text here (and PostgreSQL cannot store it)."""
-    values = [*request.args.values(), *(request.view_args or {}).values()]
+# NUL: PostgreSQL cannot store it. A lone surrogate (JSON "\ud800"): no encoding can.
+NOT_ALLOWED_CHARACTER = re.compile(r"[\x00\ud800-\udfff]")
+JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+NOT_A_BRACKET = re.compile(r"[^\[\]{}]+")
+WHOLE_NUMBER = re.compile(r"\d+")
+
+
+def _refusal():
+    """Why this request's input cannot be read (a message), or None."""
+    limit = current_app.config["MAX_JSON_DEPTH"]
+    if _json_too_deep(limit) or _rison_too_deep(limit):
+        return _("The request is nested more than %(n)s levels deep.", n=limit)
+    if _carries_character_not_allowed():
+        return _("The request contains a character that is not allowed.")
+    if not _list_arguments_valid():
+        return _("The list's page or sort order is not valid.")
+    return None
+
+
+def _carries_character_not_allowed() -> bool:
+    values = [*request.args.keys(), *request.args.values(), *(request.view_args or {}).values()]
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        values += list(request.form.values())
+        values += [*request.form.keys(), *request.form.values()]
     if request.is_json:
         values += list(_strings(request.get_json(silent=True)))
-    return any(isinstance(v, str) and "\x00" in v for v in values)
+    return any(isinstance(v, str) and NOT_ALLOWED_CHARACTER.search(v) for v in values)
+
+
+def _json_too_deep(limit: int) -> bool:
+    """Counted on the text, before parsing: the parser itself overflows on deep nesting."""
+    if not request.is_json:
+        return False
+    brackets = NOT_A_BRACKET.sub("", JSON_STRING.sub("", request.get_data(as_text=True)))
+    depth = 0
+    for bracket in brackets:
+        depth += 1 if bracket in "[{" else -1
+        if depth > limit:
+            return True
+    return False
+
+
+def _rison_too_deep(limit: int) -> bool:
+    """An API's ?q= (rison): its parser overflows on deep or unclosed nesting."""
+    query = request.args.get("q", "")
+    if not _wants_json() or not query:
+        return False
+    try:
+        value = prison.loads(query)
+    except RecursionError:
+        return True
+    except prison.decoder.ParserException:
+        return False  # FAB answers 400 itself
+    return _depth(value, limit) > limit
+
+
+def _depth(value, limit: int) -> int:
+    """How deep lists and objects nest in a parsed value, counted up to limit + 1."""
+    if limit < 0 or not isinstance(value, (dict, list)):
+        return 0
+    items = value.values() if isinstance(value, dict) else value
+    return 1 + max((_depth(item, limit - 1) for item in items), default=0)
+
+
+def _list_arguments_valid() -> bool:
+    """FAB's list screens read page_<View>, psize_<View> and _oc_<View> unchecked."""
+    for key, value in request.args.items():
+        if key.startswith(("page_", "psize_")) and not WHOLE_NUMBER.fullmatch(value):
+            return False
+        if key.startswith("_oc_") and value not in _order_columns(key[len("_oc_") :]):
+            return False
+    return True
+
+
+def _order_columns(view_name: str) -> list[str]:
+    for view in current_app.appbuilder.baseviews:
+        if type(view).__name__ == view_name:
+            return list(getattr(view, "order_columns", None) or [])
+    return []
 
 
 def _strings(value):
@@ -72,14 +145,14 @@ def _strings(value):
 
 def register(app) -> None:
     @app.before_request
-    def refuse_nul_characters():
-        if _carries_nul():
-            return _answer(400, _("The request contains a character that is not allowed."))
-        return None
+    def refuse_unreadable_input():
+        message = _refusal()
+        return None if message is None else _answer(400, message)
 
     @app.errorhandler(InvoiceFlowError)
     def service_error(exc: InvoiceFlowError):
-        return _answer(exc.status_code, exc.message)
+        retry = getattr(exc, "retry_after", None)
+        return _answer(exc.status_code, exc.message, {"Retry-After": str(retry)} if retry else None)
 
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(exc):

@@ -108,8 +108,14 @@ def page(browser, live_server):
     context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
     context.set_default_timeout(PAGE_TIMEOUT_MS)
     page = context.new_page()
+    refused = []  # the Content-Security-Policy must never stop a script or a style of ours
+    page.on(
+        "console",
+        lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None,
+    )
     yield page
     context.close()
+    assert not refused, refused
 
 
 def log_in(page, username: str, password: str = PASSWORD):

@@ -93,7 +93,7 @@ def test_a_valid_card_is_saved_as_a_draft_with_its_approvers_in_order(app, make,
     [
         ({"amount": "0"}, "amount", "greater than zero"),
         ({"amount": "-1"}, "amount", "greater than zero"),
-        ({"amount": "1.234"}, "amount", "two decimal places"),
+        ({"amount": "1.234"}, "amount", "at most 2 decimal places"),
         ({"amount": "abc"}, "amount", "like 1234.56"),
         ({"amount": "NaN"}, "amount", "like 1234.56"),
         ({"amount": "1e3"}, "amount", "like 1234.56"),

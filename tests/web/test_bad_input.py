@@ -79,7 +79,7 @@ def test_the_cli_applies_the_same_rules(party, app):
         ]
     )
     assert refused.exit_code == 2
-    assert "amount: Use at most two decimal places." in refused.output
+    assert "amount: RUB amounts have at most 2 decimal places." in refused.output
     assert "issue_date:" in refused.output
     accepted = runner.invoke(
         args=[

@@ -8,6 +8,7 @@ from sqlalchemy.exc import OperationalError
 
 from app.domain.ids import parse_id
 from app.errors import InvoiceFlowError, ValidationError
+from app.services.duplicates import warning_text
 from app.web.errors import RETRY_AFTER_SECONDS, busy_message, is_database_busy
 
 READ_WRITE_API = {
@@ -24,11 +25,16 @@ READ_WRITE_API = {
 
 def duplicate_json(warning) -> dict:
     """A possible-duplicate warning: saved anyway, told to the client."""
+    message = str(warning_text(warning))
+    if warning.can_open:
+        message = f"{message} #{warning.other_invoice_number}"
     return {
         "reason": warning.reason,
+        "can_open": warning.can_open,
         "other_invoice_id": warning.other_invoice_id,
         "other_invoice_number": warning.other_invoice_number,
         "detail": warning.detail,
+        "message": message,
     }
 
 

@@ -15,6 +15,7 @@ from app.models import Invoice
 from app.services.approvers import search_approvers
 from app.services.attachments import IncomingFile
 from app.services.create_invoice import create_invoice
+from app.services.duplicates import warning_text
 from app.services.invoice_card import load_card
 from app.services.invoice_input import CARD_FIELDS
 from app.services.submit_invoice import submit_invoice
@@ -187,17 +188,11 @@ def _incoming_files(form) -> list[IncomingFile]:
 
 def flash_duplicates(warnings) -> None:
     for warning in warnings:
-        link = Markup('<a href="{}">#{}</a>').format(
-            url_for("InvoiceView.show", pk=warning.other_invoice_id), warning.other_invoice_number
-        )
-        if warning.reason == "file":
-            text = _(
-                "Possible duplicate: the file %(name)s is also attached to invoice",
-                name=warning.detail,
+        text = warning_text(warning)
+        if warning.can_open:
+            link = Markup('<a href="{}">#{}</a>').format(
+                url_for("InvoiceView.show", pk=warning.other_invoice_id),
+                warning.other_invoice_number,
             )
-        else:
-            text = _(
-                "Possible duplicate: invoice %(no)s from this counterparty is also recorded as",
-                no=warning.detail,
-            )
-        say(Markup("{} {}").format(text, link), "warning")
+            text = Markup("{} {}").format(text, link)
+        say(text, "warning")
