@@ -39,7 +39,7 @@ from app.models import HumanTask, Invoice, ProcessVersion  # noqa: E402
 from app.security import seed_roles  # noqa: E402
 from app.services.process_versions import seed_process_versions  # noqa: E402
 from app.services.publish_process import existing_roles  # noqa: E402
-from app.workflow.engine import forget_definitions, sha256_of  # noqa: E402
+from app.workflow.definitions import forget_definitions, sha256_of  # noqa: E402
 from app.workflow.lint import has_errors, lint  # noqa: E402
 from bench.common import PROCESSES_DIR, bench_app, load_average, quiet, shown_url  # noqa: E402
 from tests.factories import Factories  # noqa: E402

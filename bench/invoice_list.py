@@ -50,7 +50,7 @@ from app.models import (  # noqa: E402
 )
 from app.security import seed_roles  # noqa: E402
 from app.services.process_versions import seed_process_versions  # noqa: E402
-from app.workflow.engine import SERIALIZER_VERSION  # noqa: E402
+from app.workflow.definitions import SERIALIZER_VERSION  # noqa: E402
 from bench.common import (  # noqa: E402
     BATCH,
     PROCESSES_DIR,

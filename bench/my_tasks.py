@@ -53,7 +53,7 @@ from app.models import (  # noqa: E402
     ProcessVersion,
     TaskStatus,
 )
-from app.workflow.engine import SERIALIZER_VERSION  # noqa: E402
+from app.workflow.definitions import SERIALIZER_VERSION  # noqa: E402
 from bench.common import (  # noqa: E402
     BATCH,
     SqlRecorder,

@@ -12,7 +12,7 @@ from app.roles import ADMIN, has_role
 from app.services import audit
 from app.services.process_runtime import advance, load_workflow
 from app.services.process_versions import current_version, definition_of
-from app.workflow.engine import WorkflowError
+from app.workflow.definitions import WorkflowError
 
 
 def migrate_instance(session: Session, actor, invoice_id: int) -> ProcessVersion:

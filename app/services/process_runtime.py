@@ -24,14 +24,9 @@ from app.services import audit
 from app.services.notify import holders_of, notify
 from app.services.process_versions import definition_of
 from app.services.rules_of_money import Act, Outcome, RuleOfMoneyBroken, check_rules_of_money
+from app.workflow.definitions import WorkflowError
 from app.workflow.durations import parse_duration
-from app.workflow.engine import (
-    InvoiceWorkflow,
-    ReadyTask,
-    TaskNotReadyError,
-    WorkflowError,
-    failed_element,
-)
+from app.workflow.engine import InvoiceWorkflow, ReadyTask, TaskNotReadyError, failed_element
 
 INITIATOR_LANE = "Initiator"
 FORM_STATUS = {

@@ -11,7 +11,12 @@ from app.errors import InvoiceFlowError
 from app.i18n import _
 from app.models import ProcessVersion
 from app.services import audit
-from app.workflow.engine import ProcessDefinition, definition_for, load_definition, sha256_of
+from app.workflow.definitions import (
+    ProcessDefinition,
+    definition_for,
+    load_definition,
+    sha256_of,
+)
 
 INVOICE_PROCESS = "invoice_approval"
 

@@ -13,7 +13,7 @@ from app.models.user import Role
 from app.roles import ADMIN, ANALYST, has_role
 from app.services import audit, use_case
 from app.services.process_versions import INVOICE_PROCESS
-from app.workflow.engine import sha256_of
+from app.workflow.definitions import sha256_of
 from app.workflow.lint import Problem, has_errors, lint, task_ids
 from app.workflow.xml import UnsafeXmlError, content_digest
 

@@ -16,7 +16,8 @@ from app.services.process_runtime import advance, run_step, workflow_data
 from app.services.process_versions import current_version, definition_of
 from app.services.revision import invoice_revision
 from app.services.visibility import get_visible_invoice
-from app.workflow.engine import SERIALIZER_VERSION, InvoiceWorkflow
+from app.workflow.definitions import SERIALIZER_VERSION
+from app.workflow.engine import InvoiceWorkflow
 
 
 def check_ready_for_approval(session: Session, invoice, policy: InvoicePolicy) -> None:

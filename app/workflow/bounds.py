@@ -14,6 +14,7 @@ import ast
 from collections import defaultdict
 
 from app.i18n import _
+from app.workflow.engine_limits import timer_problem
 from app.workflow.limits import (
     MAX_BRANCHES,
     MAX_CALL_DEPTH,
@@ -24,7 +25,6 @@ from app.workflow.limits import (
     MIN_TIMER_INTERVAL,
 )
 from app.workflow.problems import NS, Problem, diagram_error, error
-from app.workflow.sandbox import timer_problem
 
 BPMN = "{%s}" % NS["bpmn"]  # noqa: UP031 - a Clark-notation prefix
 

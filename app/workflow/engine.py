@@ -3,55 +3,35 @@
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
-import threading
 import time
 import zlib
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from decimal import Decimal
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
-from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.exceptions import TaskNotFoundException
-from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
-from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
 # The ceilings of one action (engine steps: a gateway cycle without a wait state cannot spin
 # forever; the saved state: data that grows without bound fails the action, not the database).
-from app.workflow.bounds import predicted_tasks
+from app.workflow.definitions import (
+    SERIALIZER,
+    SERIALIZER_VERSION,
+    ProcessDefinition,
+    WorkflowError,
+)
+from app.workflow.engine_limits import check_step, restricted_engine, task_count
 from app.workflow.limits import (
     MAX_ENGINE_STEPS,
     MAX_OPEN_USER_TASKS,
     MAX_STATE_BYTES,
-    MAX_TASKS_PER_ACTION,
 )
 from app.workflow.migration import move_to_spec
-from app.workflow.sandbox import LimitExceededError, check_step, restricted_engine, task_count
-from app.workflow.xml import parse_bpmn
-
-
-def _registry():
-    registry = BpmnWorkflowSerializer.configure(SPIFF_CONFIG)
-    registry.register(Decimal, lambda v: {"value": str(v)}, lambda v: Decimal(v["value"]))
-    registry.register(
-        date, lambda v: {"value": v.isoformat()}, lambda v: date.fromisoformat(v["value"])
-    )
-    return registry
-
-
-SERIALIZER = BpmnWorkflowSerializer(_registry())
-SERIALIZER_VERSION = SERIALIZER.VERSION
-
-
-class WorkflowError(Exception):
-    """The diagram or its data cannot go on; the message says why."""
+from app.workflow.sandbox import LimitExceededError
 
 
 class TaskNotReadyError(WorkflowError):
@@ -100,71 +80,6 @@ class FiredTimer:
     timer_id: str
     task_guid: str | None  # the user task the timer is attached to
     firing_id: str  # unique per firing: a cycle timer fires several times
-
-
-@dataclass
-class ProcessDefinition:
-    process_id: str
-    sha256: str
-    spec_json: str  # the serialized spec and subprocess specs, stored once per version
-    _spec: object = field(repr=False, default=None)
-    _subprocess_specs: dict = field(repr=False, default_factory=dict)
-
-
-def sha256_of(bpmn_xml: str) -> str:
-    return hashlib.sha256(bpmn_xml.encode()).hexdigest()
-
-
-def load_definition(bpmn_xml: str, process_id: str) -> ProcessDefinition:
-    """Parse once per content hash (cached for the life of the process)."""
-    return definition_for(sha256_of(bpmn_xml), process_id, lambda: bpmn_xml)
-
-
-_DEFINITIONS: dict[tuple[str, str], ProcessDefinition] = {}
-_DEFINITIONS_LOCK = threading.Lock()
-MAX_CACHED_DEFINITIONS = 64
-
-
-def definition_for(sha256: str, process_id: str, read_xml: Callable[[], str]) -> ProcessDefinition:
-    """The definition of a stored diagram by its content hash: `read_xml` runs only when this
-    process has not parsed that diagram yet, so callers need not load the XML every time."""
-    found = _DEFINITIONS.get((sha256, process_id))
-    if found is not None:
-        return found
-    bpmn_xml = read_xml()
-    found = _parse_definition(sha256_of(bpmn_xml), bpmn_xml, process_id)
-    with _DEFINITIONS_LOCK:
-        if len(_DEFINITIONS) >= MAX_CACHED_DEFINITIONS:
-            _DEFINITIONS.pop(next(iter(_DEFINITIONS)))
-        # Under the hash asked for: a row whose hash does not match its XML still parses once.
-        _DEFINITIONS[(sha256, process_id)] = found
-    return found
-
-
-def forget_definitions() -> None:
-    """Drop every parsed definition, as a restart would."""
-    with _DEFINITIONS_LOCK:
-        _DEFINITIONS.clear()
-
-
-def _parse_definition(sha256: str, bpmn_xml: str, process_id: str) -> ProcessDefinition:
-    """Raises WorkflowError for a diagram the engine cannot run (a call to a process that is
-    not in the file, an element it does not support...): never the parser's own exception."""
-    try:
-        parser, root = SpiffBpmnParser(), parse_bpmn(bpmn_xml)
-        parser.add_bpmn_xml(root, filename=f"{process_id}.bpmn")
-        spec = parser.get_spec(process_id)
-        subprocess_specs = parser.get_subprocess_specs(process_id)
-    except Exception as exc:  # noqa: BLE001 - ValidationException, NotImplementedError, ...
-        raise WorkflowError(f"the diagram cannot be run: {_first_line(exc)}") from exc
-    if predicted_tasks(root) > MAX_TASKS_PER_ACTION:  # the engine would lay them all out now
-        raise WorkflowError(
-            f"the diagram cannot be run: it has too many paths through it (more than "
-            f"{MAX_TASKS_PER_ACTION:,} tasks laid out ahead)"
-        )
-    blank = SERIALIZER.to_dict(BpmnWorkflow(spec, subprocess_specs))
-    spec_json = json.dumps({"spec": blank["spec"], "subprocess_specs": blank["subprocess_specs"]})
-    return ProcessDefinition(process_id, sha256, spec_json, spec, subprocess_specs)
 
 
 class InvoiceWorkflow:
@@ -439,13 +354,6 @@ def failed_element(exc: BaseException) -> str | None:
             return task_spec.bpmn_id
         exc = exc.__cause__
     return None
-
-
-def _first_line(exc: Exception) -> str:
-    if isinstance(exc, NotImplementedError) and exc.args:  # ('Unsupported ...: %r', b'<xml>')
-        what = str(exc.args[0]).split(":")[0].strip()
-        return f"an element the engine does not support ({what})"
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
 def _describe(exc: Exception) -> str:

@@ -18,59 +18,35 @@ cardinality or input, a timer cycle computed from task data, call depth, tasks p
 from __future__ import annotations
 
 import ast
-import atexit
 import base64
 import builtins
 import contextlib
-import json
 import marshal
-import os
 import re
-import select
-import subprocess
-import sys
-import threading
-import time
 from functools import lru_cache
-from pathlib import Path
 
 from RestrictedPython import (
     RestrictingNodeTransformer,
     compile_restricted_eval,
     compile_restricted_exec,
 )
-from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
-from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
-    CycleTimerEventDefinition,
-    TimerEventDefinition,
-)
-from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
-from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.bpmn.script_engine import TaskDataEnvironment
 
 from app.workflow.limits import (
     CODE_MEMORY_BYTES,
     CODE_SECONDS_PER_ACTION,
-    ENGINE_SECONDS_PER_ACTION,
-    MAX_CALL_DEPTH,
     MAX_CODE_CHARS,
-    MAX_MULTI_INSTANCE,
-    MAX_RESULT_BYTES,
-    MAX_TASKS_PER_ACTION,
-    MAX_TIMER_REPETITIONS,
-    MIN_TIMER_INTERVAL,
     sandbox_limits,
 )
 from app.workflow.sandbox_child import (
-    HEADER,
     HELPERS,
     Guards,
     RestrictedScriptError,
     builtins_offered,
     decode,
     encode,
-    frame,
 )
+from app.workflow.sandbox_pool import WALL_CLOCK_GRACE_SECONDS, borrow, give_back
 
 __all__ = [
     "DANGEROUS_NAMES",
@@ -81,8 +57,6 @@ __all__ = [
     "code_problems",
     "compile_expression",
     "compile_script",
-    "restricted_engine",
-    "timer_problem",
     "unavailable_names",
 ]
 
@@ -278,103 +252,6 @@ def _marshalled(source: str, mode: str) -> str:
     return base64.b64encode(marshal.dumps(_compile(source, mode))).decode()
 
 
-# --------------------------------------------------------------------------- around it
-
-CHILD_SCRIPT = str(Path(__file__).with_name("sandbox_child.py"))
-KEEP_IDLE = 4
-# The allowance counts the sandbox's CPU seconds, so a busy machine does not fail honest
-# diagrams; the wall clock stops a process that overran it by this much (the kernel's CPU
-# limit counts in whole seconds).
-WALL_CLOCK_GRACE_SECONDS = 3.0
-
-
-class _SandboxProcess:
-    """One process running diagram code, one request at a time."""
-
-    def __init__(self):
-        self.owner = os.getpid()  # a process forked from ours (gunicorn) starts its own
-        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and script
-            [sys.executable, "-I", CHILD_SCRIPT, json.dumps(sandbox_limits())],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            close_fds=True,
-        )
-
-    def usable(self) -> bool:
-        return self.owner == os.getpid() and self.process.poll() is None
-
-    def ask(self, request: dict, seconds: float) -> dict | None:
-        """Its answer, or None when it gave none within `seconds` (it is then stopped)."""
-        deadline = time.monotonic() + seconds
-        try:
-            self.process.stdin.write(frame(request))
-            self.process.stdin.flush()
-            header = self._read(HEADER.size, deadline)
-            size = HEADER.unpack(header)[0] if header else None
-            body = self._read(size, deadline) if size and size <= MAX_RESULT_BYTES else None
-        except OSError:
-            body = None
-        if body is None:
-            self.stop()
-            return None
-        return json.loads(body)
-
-    def _read(self, size: int, deadline: float) -> bytes | None:
-        """Wait in select (outside the interpreter lock) until `size` bytes or the deadline."""
-        fd, chunks, got = self.process.stdout.fileno(), [], 0
-        while got < size:
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([fd], [], [], left)[0]:
-                return None
-            chunk = os.read(fd, size - got)
-            if not chunk:
-                return None
-            chunks.append(chunk)
-            got += len(chunk)
-        return b"".join(chunks)
-
-    def stop(self) -> None:
-        if self.owner != os.getpid():
-            return  # the parent's: never ours to stop
-        if self.process.poll() is None:
-            self.process.kill()
-        self.process.wait()
-        self.process.stdin.close()
-        self.process.stdout.close()
-
-
-_IDLE: list[_SandboxProcess] = []
-_IDLE_LOCK = threading.Lock()
-
-
-def _borrow() -> _SandboxProcess:
-    with _IDLE_LOCK:
-        while _IDLE:
-            candidate = _IDLE.pop()
-            if candidate.usable():
-                return candidate
-    return _SandboxProcess()
-
-
-def _give_back(sandbox: _SandboxProcess) -> None:
-    if sandbox.usable():
-        with _IDLE_LOCK:
-            if len(_IDLE) < KEEP_IDLE:
-                _IDLE.append(sandbox)
-                return
-        sandbox.stop()
-
-
-@atexit.register
-def _stop_idle() -> None:
-    with _IDLE_LOCK:
-        idle = list(_IDLE)
-        _IDLE.clear()
-    for sandbox in idle:
-        sandbox.stop()
-
-
 _ERRORS = {
     cls.__name__: cls
     for cls in (
@@ -422,12 +299,12 @@ class RestrictedTaskDataEnvironment(TaskDataEnvironment):
             "external": list(external),
             "seconds": self._left,
         }
-        sandbox = _borrow()
+        sandbox = borrow()
         answer = sandbox.ask(request, self._left + WALL_CLOCK_GRACE_SECONDS)
         self._left -= answer.get("cpu", 0.0) if answer else self._left
         if answer is not None and answer.get("error") == "MemoryError":
             sandbox.stop()
-        _give_back(sandbox)
+        give_back(sandbox)
         if answer is None:
             raise self._overrun()
         if "error" in answer:
@@ -451,114 +328,3 @@ def _error(kind: str, message: str) -> Exception:
     if kind == "RestrictedScriptError":
         return RestrictedScriptError(message)
     return RestrictedScriptError(f"{kind}: {message}")
-
-
-# --------------------------------------------------------------------------- the engine's ceilings
-
-
-TIMER_PROBLEMS = {
-    "endless": "the timer %(value)r repeats without end: write the count, e.g. R3/PT24H",
-    "too many": f"the timer %(value)r repeats more than {MAX_TIMER_REPETITIONS} times",
-    "too often": "the timer %(value)r repeats more often than every "
-    f"{MIN_TIMER_INTERVAL.total_seconds() / 3600:g} hour(s)",
-}
-
-
-def timer_problem(kind: str, value: str) -> str | None:
-    """Which timer ceiling a value breaks (a key of TIMER_PROBLEMS: a cycle without end, too
-    many repetitions, more often than the floor); None if it keeps them or is not a cycle. A
-    malformed value is not this check's to report."""
-    if kind != "timeCycle" or not isinstance(value, str):
-        return None
-    try:
-        cycles, _start, every = TimerEventDefinition.parse_iso_recurring_interval(value)
-    except Exception:  # noqa: BLE001 - Spiff raises bare Exceptions; its own check says why
-        return None
-    if cycles < 0:
-        return "endless"
-    if cycles > MAX_TIMER_REPETITIONS:
-        return "too many"
-    if every < MIN_TIMER_INTERVAL:
-        return "too often"
-    return None
-
-
-class BoundedScriptEngine(PythonScriptEngine):
-    """Spiff's script engine, refusing what breaks the engine's ceilings as soon as a value
-    computed from data shows it."""
-
-    def evaluate(self, task, expression, external_context=None):
-        try:
-            value = self.environment.evaluate(expression, task.data, external_context)
-        except SpiffWorkflowException:
-            raise
-        except Exception as exc:  # noqa: BLE001 - Spiff's own message would drop the reason
-            raise WorkflowTaskException(
-                f"Error evaluating expression {expression!r}: {exc}", task=task, exception=exc
-            ) from exc
-        spec = task.task_spec
-        cardinality = isinstance(spec, MultiInstanceTask) and expression == spec.cardinality
-        if cardinality and isinstance(value, int) and value > MAX_MULTI_INSTANCE:
-            raise LimitExceededError(
-                f"{spec.bpmn_id}: a multi-instance runs at most {MAX_MULTI_INSTANCE} "
-                f"instances, not {value:,}"
-            )
-        definition = getattr(spec, "event_definition", None)
-        if isinstance(definition, CycleTimerEventDefinition) and expression == (
-            definition.expression
-        ):
-            problem = timer_problem("timeCycle", value)
-            if problem:
-                reason = TIMER_PROBLEMS[problem] % {"value": value}
-                raise LimitExceededError(f"{spec.bpmn_id}: {reason}")
-        return value
-
-    def execute(self, task, script, external_context=None):
-        done = super().execute(task, script, external_context)
-        for spec in task.workflow.spec.task_specs.values():
-            name = _instance_input(spec)
-            value = task.data.get(name) if name else None
-            if hasattr(value, "__len__") and len(value) > MAX_MULTI_INSTANCE:
-                raise LimitExceededError(
-                    f"{task.task_spec.bpmn_id}: `{name}` holds {len(value):,} items, and the "
-                    f"multi-instance {spec.bpmn_id} runs at most {MAX_MULTI_INSTANCE}"
-                )
-        return done
-
-
-def _instance_input(spec) -> str | None:
-    if isinstance(spec, MultiInstanceTask) and spec.data_input is not None:
-        return spec.data_input.bpmn_id
-    return None
-
-
-def restricted_engine() -> PythonScriptEngine:
-    return BoundedScriptEngine(environment=RestrictedTaskDataEnvironment())
-
-
-def task_count(workflow) -> int:
-    """The engine tasks of a workflow and of its sub-processes."""
-    return len(workflow.tasks) + sum(len(sub.tasks) for sub in workflow.subprocesses.values())
-
-
-def check_step(workflow, task, tasks_before: int, started: float) -> None:
-    """Before each engine step: sub-processes and calls nest at most MAX_CALL_DEPTH deep, one
-    action adds at most MAX_TASKS_PER_ACTION tasks, and the engine has spent at most
-    ENGINE_SECONDS_PER_ACTION of this thread's CPU since `started` (time.thread_time(): a
-    busy machine does not count)."""
-    if time.thread_time() - started > ENGINE_SECONDS_PER_ACTION:
-        raise LimitExceededError(
-            f"{task.task_spec.bpmn_id}: the engine spent more than "
-            f"{ENGINE_SECONDS_PER_ACTION:g} s on one action (a gateway with too many branches?)"
-        )
-    depth = getattr(task.workflow, "depth", 0)
-    if depth > MAX_CALL_DEPTH:
-        raise LimitExceededError(
-            f"{task.workflow.spec.name}: sub-processes and calls nest more than "
-            f"{MAX_CALL_DEPTH} deep (a process that calls itself, directly or through another?)"
-        )
-    if task_count(workflow) - tasks_before > MAX_TASKS_PER_ACTION:
-        raise LimitExceededError(
-            f"{task.task_spec.bpmn_id}: one action created more than "
-            f"{MAX_TASKS_PER_ACTION:,} engine tasks"
-        )

@@ -15,7 +15,7 @@ from app.services.resubmit_invoice import resubmit_invoice
 from app.services.submit_invoice import submit_invoice
 from app.services.withdraw_invoice import withdraw_invoice
 from app.storage import LocalFileStorage
-from app.workflow.engine import sha256_of
+from app.workflow.definitions import sha256_of
 from tests import clock
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

@@ -8,7 +8,8 @@ import pytest
 
 from app.errors import InvoiceFlowError
 from app.models import InvoiceStatus
-from app.workflow.engine import InvoiceWorkflow, WorkflowError, load_definition
+from app.workflow.definitions import WorkflowError, load_definition
+from app.workflow.engine import InvoiceWorkflow
 from app.workflow.lint import lint
 from app.workflow.sandbox import RestrictedScriptError, RestrictedTaskDataEnvironment
 from tests.workflow import hostile

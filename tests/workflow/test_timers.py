@@ -10,7 +10,7 @@ from app import roles
 from app.extensions import db
 from app.models import AuditEvent, Notification, ProcessInstance
 from app.worker import work_once
-from app.workflow.engine import forget_definitions
+from app.workflow.definitions import forget_definitions
 from tests.workflow.scenario import Scenario
 
 START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
