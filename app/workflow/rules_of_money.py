@@ -155,11 +155,11 @@ def _timeouts_do_not_pay(diagram: Diagram, task) -> list[Problem]:
     """An interrupting timer or event on an approval must not lead to the payment."""
     problems = []
     holders = [task, *diagram.ancestors(task)]
+    blocked = {t.get("id") for t in diagram.tasks_of_form("approval")}
     for holder in holders:
         for boundary in diagram.boundaries.get(holder.get("id"), []):
             if boundary.get("cancelActivity") == "false":
                 continue
-            blocked = {t.get("id") for t in diagram.tasks_of_form("approval")}
             for element in diagram.reachable([boundary], blocked):
                 stop = diagram.stop_of(element)
                 if stop and (stop.form == "payment" or stop.status == "paid"):
@@ -176,12 +176,18 @@ def _timeouts_do_not_pay(diagram: Diagram, task) -> list[Problem]:
     return problems
 
 
+def _stops_avoiding(diagram: Diagram, form: str) -> list[Stop]:
+    """The stops a token can reach from the starts without passing a task of `form`."""
+    avoided = {t.get("id") for t in diagram.tasks_of_form(form)}
+    stops = (diagram.stop_of(el) for el in diagram.reachable(diagram.starts(), avoided))
+    return [stop for stop in stops if stop is not None]
+
+
 def _paid_only_through_payment(diagram: Diagram) -> list[Problem]:
-    payments = {t.get("id") for t in diagram.tasks_of_form("payment")}
     problems = []
-    for element in diagram.reachable(diagram.starts(), payments):
-        stop = diagram.stop_of(element)
-        if stop and stop.status == "paid":
+    for stop in _stops_avoiding(diagram, "payment"):
+        if stop.status == "paid":
+            element = stop.element
             message = _(
                 "Rule of money: an invoice is paid only through its payment. The end %(end)s "
                 "(status paid) can be reached without passing a payment task (form `payment`). "
@@ -193,11 +199,10 @@ def _paid_only_through_payment(diagram: Diagram) -> list[Problem]:
 
 
 def _no_payment_before_approval(diagram: Diagram) -> list[Problem]:
-    approvals = {t.get("id") for t in diagram.tasks_of_form("approval")}
     problems = []
-    for element in diagram.reachable(diagram.starts(), approvals):
-        stop = diagram.stop_of(element)
-        if stop and stop.form == "payment":
+    for stop in _stops_avoiding(diagram, "approval"):
+        if stop.form == "payment":
+            element = stop.element
             message = _(
                 "Rule of money: no payment before the approvals. The payment %(task)s can be "
                 "reached without passing an approval task (form `approval`). Put it after the "
