@@ -16,6 +16,7 @@ from app.models.notification import (
 from app.models.payment import Payment
 from app.models.process import InstanceStatus, ProcessInstance, ProcessVersion
 from app.models.task import FormKind, HumanTask, TaskStatus
+from app.models.user_security import RolePolicy, UserSecurity
 
 __all__ = [
     "Attachment",
@@ -40,4 +41,6 @@ __all__ = [
     "OutboxMessage",
     "OutboxStatus",
     "UserPreference",
+    "RolePolicy",
+    "UserSecurity",
 ]
