@@ -104,6 +104,15 @@ def format_amount(
     return f"{groups}{decimal_mark}{fraction}" if fraction else groups
 
 
+def plain_amount(value: Decimal | str | None, currency: str | None) -> str | None:
+    """The amount as a machine reads it, in the currency's decimals: `1000000` (JPY),
+    `1234.567` (KWD), `1234.50` (RUB)."""
+    if value is None:
+        return None
+    value = value if isinstance(value, Decimal) else Decimal(str(value))
+    return f"{value:.{_display_places(value, currency)}f}"
+
+
 def _display_places(value: Decimal, currency: str | None) -> int:
     if currency is not None:
         try:

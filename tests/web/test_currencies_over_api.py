@@ -30,7 +30,7 @@ def create(client, api_token, body):
 @pytest.mark.parametrize(
     ("currency", "typed", "read_back", "shown"),
     [
-        ("JPY", "1 000 000", "1000000.00", "1\u00a0000\u00a0000 JPY"),
+        ("JPY", "1 000 000", "1000000", "1\u00a0000\u00a0000 JPY"),
         ("KWD", "1 234,567", "1234.567", "1\u00a0234.567 KWD"),
         ("RUB", "1 234,5", "1234.50", "1\u00a0234.50 RUB"),
     ],
@@ -43,6 +43,8 @@ def test_an_invoice_keeps_and_shows_the_decimals_of_its_currency(
     pk = created.json["id"]
     body = client.get(f"/api/v1/invoice/{pk}", headers=api_token("ivan")).json["result"]
     assert (body["amount"], body["currency"]) == (read_back, currency)
+    listed = client.get("/api/v1/invoice/", headers=api_token("ivan")).json["result"]
+    assert [(row["amount"], row["currency"]) for row in listed] == [(read_back, currency)]
     login("ivan")
     assert shown in client.get(f"/invoices/show/{pk}").get_data(as_text=True)
 

@@ -7,6 +7,7 @@ from flask_appbuilder.api import expose, protect, safe
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
+from app.domain.money import plain_amount
 from app.errors import InvoiceFlowError, ValidationError
 from app.models import Invoice, InvoiceApprover
 from app.services.attachments import (
@@ -86,6 +87,11 @@ class InvoiceApi(ServiceModelRestApi):
     def pre_get(self, data):
         """Add the approval data: approvers in order, with who approved and when."""
         data["result"]["approvers"] = approvers_json(context.session(), data["id"])
+        _amounts_in_minor_units(data["result"])
+
+    def pre_get_list(self, data):
+        for row in data["result"]:
+            _amounts_in_minor_units(row)
 
     def create(self, data):
         return create_invoice(
@@ -177,6 +183,13 @@ def approvers_json(session, invoice_id) -> list[dict]:
         }
         for a in rows
     ]
+
+
+def _amounts_in_minor_units(row: dict) -> None:
+    """Amounts read as their currency writes them: 1000000 JPY, 1234.567 KWD, 1234.50 RUB."""
+    for field in ("amount", "vat_amount"):
+        if row.get(field) is not None:
+            row[field] = plain_amount(row[field], row.get("currency"))
 
 
 def _writable(data: dict) -> dict:
