@@ -23,7 +23,9 @@ install: $(STAMP)
 # bundled there by esbuild.
 VENDOR := app/web/static/vendor/bpmn-js
 LINT_VENDOR := app/web/static/vendor/bpmnlint
-assets: $(VENDOR)/.built $(LINT_VENDOR)/.built
+# Chart.js for the dashboard's charts, served from the app's static files as well.
+CHART_VENDOR := app/web/static/vendor/chart.js
+assets: $(VENDOR)/.built $(LINT_VENDOR)/.built $(CHART_VENDOR)/.built
 
 $(VENDOR)/.built: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -35,6 +37,12 @@ $(VENDOR)/.built: package.json package-lock.json
 
 $(LINT_VENDOR)/.built: $(VENDOR)/.built $(shell find frontend -type f 2>/dev/null)
 	node frontend/build.mjs
+	touch $@
+
+$(CHART_VENDOR)/.built: $(VENDOR)/.built
+	mkdir -p $(CHART_VENDOR)
+	cp node_modules/chart.js/dist/chart.umd.min.js node_modules/chart.js/dist/chart.umd.min.js.map \
+		node_modules/chart.js/LICENSE.md $(CHART_VENDOR)/
 	touch $@
 
 translations: install
@@ -71,4 +79,4 @@ bench: install translations
 	$(BIN)/python bench/invoice_list.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache node_modules $(VENDOR) $(LINT_VENDOR)
+	rm -rf $(VENV) .pytest_cache .ruff_cache node_modules $(VENDOR) $(LINT_VENDOR) $(CHART_VENDOR)

@@ -40,6 +40,11 @@ class Config:
     HOST = _env("HOST", "127.0.0.1")
     PORT = _env_int("PORT", 5000)
     SECRET_KEY = os.environ.get("SECRET_KEY")
+    # Secrets kept in the database (TOTP keys) are sealed with this Fernet key; unset, one is
+    # derived from SECRET_KEY. When changing it, list the previous keys (comma-separated) in
+    # FIELD_ENCRYPTION_OLD_KEYS so values sealed before still open.
+    FIELD_ENCRYPTION_KEY = os.environ.get("FIELD_ENCRYPTION_KEY")
+    FIELD_ENCRYPTION_OLD_KEYS = _env("FIELD_ENCRYPTION_OLD_KEYS", "")
     SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'invoiceflow.db'}")
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     # What anonymous visitors may do (the Public role; empty by default) is read at most this often.
@@ -77,6 +82,13 @@ class Config:
     # The worker: how often it looks for mail and timers; whether run.py starts one beside the app.
     WORKER_INTERVAL_SECONDS = _env_int("WORKER_INTERVAL_SECONDS", 5)
     RUN_WORKER_IN_PROCESS = _env_bool("RUN_WORKER_IN_PROCESS", True)
+    # Audit anchors: the worker writes every chain's head into this folder (empty: it does not),
+    # at most once per interval and only after new events. Point it outside the database's
+    # reach: another machine or write-once storage. With the key, each anchor carries an
+    # HMAC-SHA256 and verify refuses one whose HMAC is missing or wrong.
+    AUDIT_ANCHOR_DIR = _env("AUDIT_ANCHOR_DIR", "")
+    AUDIT_ANCHOR_INTERVAL_SECONDS = _env_int("AUDIT_ANCHOR_INTERVAL_SECONDS", 300)
+    AUDIT_ANCHOR_HMAC_KEY = os.environ.get("AUDIT_ANCHOR_HMAC_KEY")
 
     # Invoice rules.
     ISSUE_DATE_FUTURE_MARGIN_DAYS = _env_int("ISSUE_DATE_FUTURE_MARGIN_DAYS", 3)
@@ -104,14 +116,31 @@ class Config:
     FAB_API_SWAGGER_UI = True
     FAB_ADD_SECURITY_API = False  # user/role CRUD APIs; /api/v1/security/login is always there
     FAB_API_MAX_PAGE_SIZE = 100
-    FAB_PASSWORD_COMPLEXITY_ENABLED = False
+    FAB_PASSWORD_COMPLEXITY_ENABLED = False  # our rules below apply to every password set
+    # Password rules (app/domain/passwords.py): a minimum length, not the user name, not a
+    # common password. The built-in list is zxcvbn's 30,000 most common passwords; a file (one
+    # password a line, e.g. a larger published list) adds to it.
+    PASSWORD_MIN_LENGTH = _env_int("PASSWORD_MIN_LENGTH", 12)
+    PASSWORD_COMMON_LIST_FILE = os.environ.get("PASSWORD_COMMON_LIST_FILE") or None
+    # After the password, a user with a second factor has this long to enter a code.
+    SECOND_FACTOR_PENDING_SECONDS = _env_int("SECOND_FACTOR_PENDING_SECONDS", 5 * 60)
+    # The issuer an authenticator app shows beside the account.
+    TOTP_ISSUER = _env("TOTP_ISSUER", "InvoiceFlow")
+    # The session cookie: never readable by scripts, not sent by other sites' requests (only
+    # their links), and in production only over HTTPS (ProductionConfig).
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_HTTPONLY = True
+    # A browser session left unused this long, or signed in longer ago than SESSION_MAX_HOURS,
+    # is signed out; API tokens (and their refresh tokens) end at SESSION_MAX_HOURS too.
+    SESSION_IDLE_MINUTES = _env_int("SESSION_IDLE_MINUTES", 30)
+    SESSION_MAX_HOURS = _env_int("SESSION_MAX_HOURS", 12)
     # Strict-Transport-Security max-age; 0 sends none (production behind HTTPS sends a year).
     HSTS_SECONDS = _env_int("HSTS_SECONDS", 0)
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None
     JWT_ACCESS_TOKEN_EXPIRES = _env_int("JWT_ACCESS_TOKEN_EXPIRES", 15 * 60)
+    # Seconds; a refresh token never outlives its sign-in's SESSION_MAX_HOURS anyway.
+    JWT_REFRESH_TOKEN_EXPIRES = _env_int("JWT_REFRESH_TOKEN_EXPIRES", SESSION_MAX_HOURS * 3600)
 
     BABEL_DEFAULT_LOCALE = _env("BABEL_DEFAULT_LOCALE", "en")
     BABEL_DEFAULT_FOLDER = "translations"
@@ -119,6 +148,11 @@ class Config:
         "en": {"flag": "gb", "name": "English"},
         "ru": {"flag": "ru", "name": "Русский"},
     }
+
+    # The home page is the dashboard (app/web/views/dashboard.py), not FAB's empty Welcome page.
+    FAB_INDEX_VIEW = "app.web.views.dashboard.DashboardView"
+    # How many rows each list of the dashboard shows (tasks, overdue invoices, incidents).
+    DASHBOARD_ROWS = _env_int("DASHBOARD_ROWS", 10)
 
     # Demo data is seeded only where a developer runs the app for themselves.
     DEMO_DATA = _env_bool("DEMO_DATA", False)

@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 
 from app import extensions
 from app.extensions import csrf, db, migrate
+from app.models import sealed
 from app.web import converters
 from config import BASE_DIR, INSTANCE_DIR, config_for
 
@@ -24,6 +25,11 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
     )
     app.config.from_object(config_class)
     app.config.update(overrides)
+    sealed.configure(
+        app.config["SECRET_KEY"],
+        app.config["FIELD_ENCRYPTION_KEY"],
+        app.config["FIELD_ENCRYPTION_OLD_KEYS"],
+    )
     converters.register(app)
     _configure_database(app)
     db.init_app(app)
@@ -33,11 +39,21 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
     with app.app_context():
         appbuilder = AppBuilder(update_perms=app.config["FAB_UPDATE_PERMS"])
         appbuilder.init_app(app, db.session)
-        from app.web import errors, languages, registry, security_headers, templating
+        from app.web import (
+            errors,
+            languages,
+            registry,
+            security_headers,
+            sessions,
+            sign_in_gate,
+            templating,
+        )
 
         registry.register(appbuilder)
         security_headers.register(app)
         errors.register(app)
+        sessions.register(app)
+        sign_in_gate.register(app)
         languages.register(app)
         templating.register(app)
     from app import cli

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -20,6 +21,9 @@ def register(app) -> None:
     app.cli.add_command(invoice_group)
     app.cli.add_command(process_group)
     app.cli.add_command(worker)
+    from app.cli_users import user_group  # noqa: PLC0415 - accounts (password rules)
+
+    app.cli.add_command(user_group)
 
 
 @click.command("init-security")
@@ -53,19 +57,100 @@ def audit_group():
 
 
 @audit_group.command("verify")
+@click.option(
+    "--heads",
+    type=click.Path(exists=True, path_type=Path),
+    help="An anchor file, or a folder of them (its newest is used), to compare the heads with.",
+)
+@click.option("--skip-files", is_flag=True, help="Do not re-hash the stored files (faster).")
 @with_appcontext
-def audit_verify():
-    """Walk every hash chain; print each head; exit 1 at the first broken link."""
-    from app.services.audit import verify
+def audit_verify(heads: Path | None, skip_files: bool):
+    """Walk every hash chain and print its head; compare with an anchor; re-hash every stored
+    file. Exit 1 when anything is wrong."""
+    from app.services.verify_audit import verify_audit_trail
+    from app.storage import LocalFileStorage
 
-    reports = verify(db.session)
-    broken = [r for r in reports if r.broken_at is not None]
-    for report in reports:
+    storage = None if skip_files else LocalFileStorage(current_app.config["FILE_STORAGE_DIR"])
+    verdict = verify_audit_trail(
+        db.session, None, heads, current_app.config["AUDIT_ANCHOR_HMAC_KEY"], storage
+    )
+    for report in verdict.chains:
         state = f"BROKEN at {report.broken_at}: {report.problem}" if report.broken_at else "ok"
         click.echo(f"{report.chain}\t{report.length}\t{report.head}\t{state}")
-    click.echo(f"{len(reports)} chains, {len(broken)} broken.")
-    if broken:
+    _echo_anchor(verdict, heads)
+    _echo_files(verdict.files)
+    click.echo(f"{len(verdict.chains)} chains, {len(verdict.broken)} broken.")
+    click.echo("Audit trail verified: no problem found." if verdict.ok else "PROBLEMS FOUND.")
+    if not verdict.ok:
         sys.exit(1)
+
+
+def _echo_anchor(verdict, heads: Path | None) -> None:
+    if heads is None:
+        click.echo("Heads not compared with an anchor (give --heads FILE).")
+        return
+    if verdict.anchor_refused:
+        click.echo(f"ANCHOR REFUSED: {verdict.anchor_refused}")
+        return
+    anchor = verdict.anchor
+    seal = {True: "HMAC ok", None: "HMAC not checked: no key is set", False: "no HMAC"}
+    click.echo(
+        f"Anchor {anchor.path}, written {anchor.written_at:%Y-%m-%d %H:%M:%S} UTC, "
+        f"{len(anchor.chains)} chains, {seal[anchor.signed]}."
+    )
+    for problem in verdict.anchor_problems:
+        click.echo(f"ANCHOR: {problem.message}")
+    if verdict.not_anchored:
+        click.echo(
+            f"{len(verdict.not_anchored)} chains not yet anchored (newer than the anchor): "
+            + ", ".join(verdict.not_anchored[:10])
+            + (" ..." if len(verdict.not_anchored) > 10 else "")
+        )
+    click.echo(f"{len(verdict.anchor_problems)} chains contradict the anchor.")
+
+
+def _echo_files(files) -> None:
+    if files is None:
+        click.echo("Stored files not re-hashed (--skip-files).")
+        return
+    for problem in files.problems:
+        click.echo(
+            f"FILE: invoice #{problem.invoice_number or problem.invoice_id}, "
+            f"{problem.filename!r} (storage key {problem.storage_key}): {problem.message}."
+        )
+    click.echo(f"{files.checked} stored files re-hashed, {len(files.problems)} with problems.")
+
+
+@audit_group.command("anchor")
+@click.option(
+    "--to",
+    "target",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write this one file instead of a new file in AUDIT_ANCHOR_DIR.",
+)
+@with_appcontext
+def audit_anchor(target: Path | None):
+    """Write every chain's head now to the anchor folder (or --to FILE)."""
+    from app.models.base import utcnow
+    from app.services.audit_anchor import anchor_audit_trail
+
+    directory = current_app.config["AUDIT_ANCHOR_DIR"]
+    if target is None and not directory:
+        raise click.ClickException("Set AUDIT_ANCHOR_DIR or give --to FILE.")
+    try:
+        path, chains = anchor_audit_trail(
+            db.session,
+            None,
+            utcnow(),
+            directory=directory,
+            file=target,
+            hmac_key=current_app.config["AUDIT_ANCHOR_HMAC_KEY"],
+        )
+    except InvoiceFlowError as exc:
+        raise click.ClickException(str(exc.message)) from exc
+    except OSError as exc:
+        raise click.ClickException(f"The anchor cannot be written: {exc}") from exc
+    click.echo(f"Heads of {chains} chains written to {path}.")
 
 
 @click.group("invoice")

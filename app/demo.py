@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from app import roles
 from app.extensions import db
-from app.services.counterparties import save_counterparty
+from app.services.counterparties import create_counterparty
 from app.services.create_invoice import create_invoice
 from app.services.invoice_input import InvoicePolicy
 from app.services.submit_invoice import submit_invoice
@@ -46,7 +46,7 @@ def seed_demo(appbuilder, password: str) -> list[tuple[str, str]]:
         )
     session = db.session
     admin, initiator = users["admin"], users["initiator"]
-    parties = [save_counterparty(session, admin, data) for data in DEMO_COUNTERPARTIES]
+    parties = [create_counterparty(session, admin, data) for data in DEMO_COUNTERPARTIES]
     policy = InvoicePolicy(today=date.today())
     samples = [
         ("125000.00", parties[0], "INV-2026-001", ["approver1", "approver2"]),

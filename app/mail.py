@@ -19,6 +19,7 @@ from app.extensions import db, mail
 from app.i18n import _, localized_amount
 from app.models import Invoice, NotificationKind, OutboxMessage
 from app.models.user import User
+from app.services.counterparties import FIELD_LABELS
 from app.services.mail_delivery import PermanentDeliveryError, header_value
 
 SUBJECTS = {
@@ -31,12 +32,20 @@ SUBJECTS = {
     NotificationKind.DISCUSSION: _("New message on invoice #%(number)s"),
     NotificationKind.REMINDER: _("Reminder: %(title)s"),
     NotificationKind.ESCALATION: _("Overdue: %(title)s"),
+    NotificationKind.PASSWORD_CHANGED: _("Your password was changed"),
+    NotificationKind.SECOND_FACTOR_CHANGED: _("Your second factor was changed"),
+    NotificationKind.CLOSING_DOCUMENT: _("Closing document added to invoice #%(number)s"),
+    NotificationKind.COUNTERPARTY_CHANGED: _("Bank details of %(name)s changed"),
 }
 
 
-def link_for(base_url: str, invoice_id, task_guid) -> str:
+def link_for(base_url: str, invoice_id, task_guid, counterparty_id=None) -> str:
     if task_guid:
         return f"{base_url.rstrip('/')}/tasks/{task_guid}"
+    if counterparty_id is not None:  # a counterparty's details changed
+        return f"{base_url.rstrip('/')}/counterparties/show/{counterparty_id}"
+    if invoice_id is None:  # about the account itself (a password changed): the start page
+        return f"{base_url.rstrip('/')}/"
     return f"{base_url.rstrip('/')}/invoices/show/{invoice_id}"
 
 
@@ -61,9 +70,25 @@ def message_context(message) -> dict:
         "by": f"{by.first_name} {by.last_name}" if by else "",
         "params": params,
         "subject": str(SUBJECTS.get(message.kind, "%(title)s"))
-        % {"title": title, "number": number},
-        "link": link_for(current_app.config["BASE_URL"], message.invoice_id, message.task_guid),
+        % {"title": title, "number": number, "name": params.get("name", "")},
+        "changes": counterparty_changes(params),
+        "link": link_for(
+            current_app.config["BASE_URL"],
+            message.invoice_id,
+            message.task_guid,
+            params.get("counterparty_id"),
+        ),
     }
+
+
+def counterparty_changes(params: dict) -> list[tuple[str, str, str]]:
+    """(field, old, new) of a counterparty's change, in the reader's language."""
+    changes = params.get("changes") or {}
+    return [
+        (str(FIELD_LABELS.get(name, name)), change.get("old") or "", change.get("new") or "")
+        for name, change in changes.items()
+        if isinstance(change, dict)
+    ]
 
 
 def build_message(subject, to_address: str, sender, text: str, html: str) -> Message:

@@ -10,8 +10,6 @@ AUDITOR = "Auditor"
 ALL_ROLES = (ADMIN, INITIATOR, APPROVER, FINANCE_DIRECTOR, ANALYST, AUDITOR)
 # These roles see every invoice; everyone else sees the invoices they take part in.
 SEE_ALL_ROLES = frozenset({ADMIN, FINANCE_DIRECTOR, AUDITOR})
-# Roles that may add files to an invoice they can see.
-CONTRIBUTOR_ROLES = frozenset({ADMIN, INITIATOR, APPROVER, FINANCE_DIRECTOR})
 
 
 def role_names(user) -> set[str]:

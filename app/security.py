@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from flask import current_app, flash, g, request
+from flask import current_app, flash, request
 from flask_appbuilder.api import safe
 from flask_appbuilder.security.api import SecurityApi
 from flask_appbuilder.security.decorators import no_cache
@@ -24,11 +24,16 @@ from flask_appbuilder.views import expose
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, joinedload, object_session
 
-from app import roles
+from app import permissions, roles
 from app.errors import ServiceUnavailableError
 from app.i18n import _
+from app.models.user_security import UserSecurity
 from app.services.login_attempts import LoginAttempts
+from app.services.user_sessions import FIRST_GENERATION
+from app.web.api import sign_in as api_sign_in
 from app.web.datamodel import RowIdInterface
+from app.web.views import sign_in
+from app.web.views.account import ChangeMyPasswordView, SetUserPasswordView, UserSecurityActions
 
 READ, WRITE = "can_read", "can_write"
 # Every signed-in user may see their profile, change their password and use the API docs.
@@ -37,6 +42,7 @@ SELF_SERVICE = [
     ("resetmypassword", "InvoiceFlowUserView"),
     ("can_this_form_get", "ResetMyPasswordView"),
     ("can_this_form_post", "ResetMyPasswordView"),
+    ("can_read", "SecondFactor"),
     ("can_this_form_get", "UserInfoEditView"),
     ("can_this_form_post", "UserInfoEditView"),
     ("userinfoedit", "InvoiceFlowUserView"),
@@ -46,34 +52,53 @@ SELF_SERVICE = [
     ("menu_access", "Invoices"),
     ("menu_access", "Counterparties"),
     ("menu_access", "My tasks"),
-    # Taking part in a process needs no more than this: the task rows decide the rest.
-    ("can_read", "Task"),
 ]
-# Taking part in a process is enough: any signed-in user with a role, including one an admin
-# has just created for a new lane, may open My tasks, their tasks and the invoices they may see
-# (row-level rules decide which).
-PARTICIPANT_BASELINE = frozenset(
-    [*SELF_SERVICE, ("can_read", "Invoice"), ("menu_access", "Invoices")]
-)
+# Held by every signed-in user with a role, whatever the Roles screen says: self-service only.
+# Everything else (reading tasks and invoices, each action) is a permission a role is granted.
+SIGNED_IN_BASELINE = frozenset(SELF_SERVICE)
 ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     roles.INITIATOR: [
         (READ, "Invoice"),
         (WRITE, "Invoice"),
+        (READ, "Task"),
+        permissions.SUBMIT.pair,
+        permissions.WITHDRAW.pair,
+        permissions.ADD_FILES.pair,
         (READ, "Counterparty"),
+        ("can_add", "Counterparty"),  # a new one; changing one that exists is can_write
+    ],
+    roles.APPROVER: [
+        (READ, "Invoice"),
+        (READ, "Counterparty"),
+        (READ, "Task"),
+        permissions.DECIDE.pair,
+        permissions.ADD_FILES.pair,
+    ],
+    roles.FINANCE_DIRECTOR: [
+        (READ, "Invoice"),
+        (READ, "Task"),
+        permissions.PAY.pair,
+        permissions.DECIDE.pair,  # a stage of the process may ask the finance director
+        permissions.ADD_FILES.pair,
+        (READ, "Counterparty"),
+        ("can_add", "Counterparty"),
         (WRITE, "Counterparty"),
     ],
-    roles.APPROVER: [(READ, "Invoice"), (READ, "Counterparty")],
-    roles.FINANCE_DIRECTOR: [(READ, "Invoice"), (READ, "Counterparty"), (WRITE, "Counterparty")],
     roles.ANALYST: [
         (READ, "Invoice"),
         (READ, "Counterparty"),
+        (READ, "Task"),
         (READ, "Process"),
         (WRITE, "Process"),
+        permissions.PUBLISH.pair,
         ("menu_access", "Process"),
     ],
-    roles.AUDITOR: [
+    roles.AUDITOR: [  # reads everything, changes nothing
         (READ, "Invoice"),
         (READ, "Counterparty"),
+        (READ, "Task"),
+        (READ, "Process"),
+        ("menu_access", "Process"),
         ("menu_access", "Security"),
         ("menu_access", "List Users"),
         ("menu_access", "List Roles"),
@@ -85,8 +110,9 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
 }
 
 
-class InvoiceFlowUserView(UserDBModelView):
-    """Users are deactivated, never deleted: every audit event keeps its actor."""
+class InvoiceFlowUserView(UserSecurityActions, UserDBModelView):
+    """Users are deactivated, never deleted: every audit event keeps its actor. Admins may
+    force a password reset or reset a second factor (app/web/views/account.py)."""
 
     base_permissions = [
         "can_list",
@@ -97,6 +123,8 @@ class InvoiceFlowUserView(UserDBModelView):
         "resetmypassword",
         "resetpasswords",
         "userinfoedit",
+        "forcepasswordreset",
+        "resetsecondfactor",
     ]
     # Never the password hash: FAB's defaults would sort by any column of ab_user.
     order_columns = ["first_name", "last_name", "username", "email", "active"]
@@ -117,7 +145,7 @@ class InvoiceFlowAuthDBView(AuthDBView):
             wait = self.appbuilder.sm.login_retry_after(request.form.get("username", ""))
             if wait:
                 return self._refuse(wait)
-        return super().login()
+        return sign_in.password_step(self)  # a second factor, if set up, before signing in
 
     def _refuse(self, wait: int):
         flash(str(_too_many_failures_text(wait)), "warning")
@@ -148,15 +176,22 @@ class InvoiceFlowSecurityApi(SecurityApi):
             response = self.response(429, message=str(_too_many_failures_text(wait)))
             response.headers["Retry-After"] = str(wait)
             return response
-        return super().login()
+        return api_sign_in.login(self)  # FAB's, with the second factor
 
 
-# The OpenAPI document is read from the docstring: FAB's, with the refusal added.
-InvoiceFlowSecurityApi.login.__doc__ = SecurityApi.login.__doc__.replace(
-    "            500:\n",
-    "            429:\n"
-    "              description: Too many failed logins; Retry-After gives the seconds to wait\n"
-    "            500:\n",
+# The OpenAPI document is read from the docstring: FAB's, with the refusal and the second
+# factor added; a 400's message may be one per field, and the counters may be unreachable.
+InvoiceFlowSecurityApi.login.__doc__ = (
+    api_sign_in.documented(SecurityApi.login.__doc__)
+    .replace(
+        "            500:\n",
+        "            429:\n"
+        "              description: Too many failed logins; Retry-After gives the seconds to wait\n"
+        "            503:\n"
+        "              $ref: '#/components/responses/Busy'\n"
+        "            500:\n",
+    )
+    .replace("'#/components/responses/400'", "'#/components/responses/BadRequest'")
 )
 
 
@@ -164,6 +199,11 @@ class InvoiceFlowSecurityManager(SecurityManager):
     userdbmodelview = InvoiceFlowUserView
     authdbview = InvoiceFlowAuthDBView
     security_api = InvoiceFlowSecurityApi
+    resetmypasswordview = ChangeMyPasswordView
+    resetpasswordview = SetUserPasswordView
+    # FAB's User's Statistics page loads its chart script from a CDN, so it stays blank on a
+    # closed network; the dashboard draws with Chart.js from the app's static files instead.
+    userstatschartview = None
 
     def __init__(self, appbuilder):
         super().__init__(appbuilder)
@@ -197,17 +237,24 @@ class InvoiceFlowSecurityManager(SecurityManager):
         return self.login_attempts.retry_after(username, request.remote_addr)
 
     def get_user_by_id(self, pk):
-        """The signed-in user with roles and groups in one query (every request loads it)."""
+        """The signed-in user with roles, groups and session generation in one query (every
+        request loads it; app/web/sessions.py compares the generation with the session's)."""
         model = self.user_model
-        return (
-            self.session.scalars(
-                select(model)
+        row = (
+            self.session.execute(
+                select(model, UserSecurity.session_generation)
+                .outerjoin(UserSecurity, UserSecurity.user_id == model.id)
                 .where(model.id == pk)
                 .options(joinedload(model.roles), joinedload(model.groups).joinedload(Group.roles))
             )
             .unique()
             .first()
         )
+        if row is None:
+            return None
+        user, generation = row
+        user.session_generation = generation or FIRST_GENERATION
+        return user
 
     def is_item_public(self, permission_name: str, view_name: str) -> bool:
         """FAB asks before every API call, signed in or not: keep the answer for a short while."""
@@ -221,7 +268,7 @@ class InvoiceFlowSecurityManager(SecurityManager):
         ttl = current_app.config["PUBLIC_PERMISSIONS_TTL_SECONDS"]
         if cached is None or now - cached[0] >= ttl or cached[2] != _permission_edits:
             rows = self.session.execute(
-                _permission_pairs()
+                permissions.permission_pairs()
                 .join(Role, Role.id == assoc_permissionview_role.c.role_id)
                 .where(Role.name == self.auth_role_public)
             )
@@ -240,20 +287,20 @@ class InvoiceFlowSecurityManager(SecurityManager):
         return {name for name in names if (permission_name, name) in granted}
 
     def _cached_permissions(self, user) -> frozenset[tuple[str, str]]:
-        """One query per request for all of the user's (permission, view) pairs."""
-        key = getattr(user, "id", None)
-        cache = g.get("_invoiceflow_permissions")
-        if cache is None or cache[0] != key:
-            role_ids = [role.id for role in self.get_user_roles(user)]
-            rows = self.session.execute(
-                _permission_pairs().where(assoc_permissionview_role.c.role_id.in_(role_ids))
-            )
-            granted = frozenset((perm, view) for perm, view in rows)
-            if role_ids and getattr(user, "is_authenticated", False):
-                granted |= PARTICIPANT_BASELINE
-            cache = (key, granted)
-            g._invoiceflow_permissions = cache
-        return cache[1]
+        """All of the user's (permission, view) pairs: one query per request, the same read
+        the services' checks use (app/permissions.py)."""
+        if not getattr(user, "is_authenticated", False):
+            return self._public_permissions()
+        role_ids = [role.id for role in self.get_user_roles(user)]
+        granted = permissions.pairs_of_roles(self.session, role_ids)
+        return granted | SIGNED_IN_BASELINE if role_ids else granted
+
+    def add_permissions_view(self, base_permissions, view_menu):
+        """FAB keeps on a view menu only what the views registered on it declare, and deletes
+        the rest at each sync: declare there too every pair the app checks or seeds."""
+        extra = [perm for perm, view in sorted(_declared_pairs()) if view == view_menu]
+        declared = list(dict.fromkeys([*base_permissions, *extra]))
+        super().add_permissions_view(declared, view_menu)
 
 
 # Counts committed edits of role permissions in this process: cached answers older than the
@@ -274,6 +321,7 @@ def _note_permission_edit(role, _permission_view, _initiator):
 @event.listens_for(Session, "after_commit")
 def _after_commit(session):
     if session.info.pop("role_permissions_edited", False):
+        permissions.forget(session)
         _count_permission_edit()
 
 
@@ -282,36 +330,61 @@ def _count_permission_edit() -> None:
     _permission_edits += 1
 
 
-def _permission_pairs():
-    """(permission, view) names granted through assoc_permissionview_role; add a WHERE."""
-    return (
-        select(Permission.name, ViewMenu.name)
-        .select_from(PermissionView)
-        .join(Permission, PermissionView.permission_id == Permission.id)
-        .join(ViewMenu, PermissionView.view_menu_id == ViewMenu.id)
-        .join(
-            assoc_permissionview_role,
-            assoc_permissionview_role.c.permission_view_id == PermissionView.id,
-        )
-    )
+def _declared_pairs() -> set[tuple[str, str]]:
+    defaults = {pair for pairs in ROLE_PERMISSIONS.values() for pair in pairs}
+    return {action.pair for action in permissions.ACTIONS} | defaults | SIGNED_IN_BASELINE
 
 
 def seed_roles(appbuilder) -> list[str]:
-    """Create the roles and their permissions; safe to run on every deploy."""
+    """Create the roles and their default permissions; safe to run on every deploy.
+
+    A role gets a default permission once: when the role or the permission is new. An admin's
+    revocation on the Roles screen therefore survives later deploys (Flask-AppBuilder cannot
+    tell revoked from never granted). Admin holds every permission: FAB grants it at each sync.
+    """
     sm = appbuilder.sm
     BaseSecurityManager.create_db(sm)  # roles only; the schema comes from migrations
+    existed = _existing_pairs(sm)
     appbuilder.add_permissions(update_perms=True)
     created = []
     for name in roles.ALL_ROLES:
-        if sm.find_role(name) is None:
+        is_new = sm.find_role(name) is None
+        if is_new:
             created.append(name)
         role = sm.add_role(name)
         if name == roles.ADMIN:
             continue
-        for permission, view in ROLE_PERMISSIONS[name] + SELF_SERVICE:
-            pv = sm.find_permission_view_menu(permission, view) or sm.add_permission_view_menu(
-                permission, view
-            )
-            if pv not in role.permissions:
-                sm.add_permission_role(role, pv)
+        for pair in ROLE_PERMISSIONS[name] + SELF_SERVICE:
+            if is_new or pair not in existed:
+                _grant(sm, role, pair)
+    if permissions.DECIDE.pair not in existed:
+        _keep_lanes_working(sm)
     return created
+
+
+def _keep_lanes_working(sm) -> None:
+    """Before actions were permissions, the holders of any role could read and decide the
+    tasks offered to them: a role an admin created for a lane keeps that on the upgrade."""
+    for role in sm.get_all_roles():
+        if role.name not in roles.ALL_ROLES and role.name != sm.auth_role_public:
+            for pair in permissions.LANE_PARTICIPATION:
+                _grant(sm, role, pair)
+
+
+def _existing_pairs(sm) -> set[tuple[str, str]]:
+    rows = sm.session.execute(
+        select(Permission.name, ViewMenu.name)
+        .select_from(PermissionView)
+        .join(Permission, PermissionView.permission_id == Permission.id)
+        .join(ViewMenu, PermissionView.view_menu_id == ViewMenu.id)
+    )
+    return {(perm, view) for perm, view in rows}
+
+
+def _grant(sm, role, pair: tuple[str, str]) -> None:
+    permission, view = pair
+    pv = sm.find_permission_view_menu(permission, view) or sm.add_permission_view_menu(
+        permission, view
+    )
+    if pv not in role.permissions:
+        sm.add_permission_role(role, pv)

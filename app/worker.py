@@ -1,4 +1,5 @@
-"""The background worker: fires due timers of the diagrams and delivers the mail outbox.
+"""The background worker: fires due timers of the diagrams, delivers the mail outbox and writes
+the audit anchors.
 
 `flask worker` runs it; `python run.py` starts one in a thread beside the development server.
 """
@@ -11,6 +12,7 @@ import threading
 from app.extensions import db
 from app.mail import OutboxMailer
 from app.models.base import utcnow
+from app.services.audit_anchor import anchor_if_due
 from app.services.mail_delivery import deliver_due
 from app.services.timers import fire_due_timers
 
@@ -18,8 +20,8 @@ log = logging.getLogger(__name__)
 
 
 def work_once(app, now=None, mailer=None) -> dict:
-    """One pass: timers, then mail, each on its own: a failing pass of one never holds up the
-    other. `now` is the application's clock (tests move it)."""
+    """One pass: timers, then mail, then the audit anchor, each on its own: a failing pass of
+    one never holds up the others. `now` is the application's clock (tests move it)."""
     now = now or utcnow()
     counts: dict = {}
     with app.app_context():
@@ -29,9 +31,20 @@ def work_once(app, now=None, mailer=None) -> dict:
                 _guarded("mail", lambda: deliver_due(db.session, mailer or OutboxMailer(app), now))
                 or {}
             )
+            counts["anchored"] = int(bool(_guarded("audit anchor", lambda: _anchor(app, now))))
         finally:
             db.session.remove()
     return counts
+
+
+def _anchor(app, now):
+    return anchor_if_due(
+        db.session,
+        app.config["AUDIT_ANCHOR_DIR"],
+        app.config["AUDIT_ANCHOR_INTERVAL_SECONDS"],
+        app.config["AUDIT_ANCHOR_HMAC_KEY"],
+        now,
+    )
 
 
 def _guarded(what: str, step):

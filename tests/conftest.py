@@ -102,7 +102,9 @@ def make(app):
 @pytest.fixture
 def login(client):
     def _login(username: str, password: str = factories.PASSWORD):
-        client.get("/logout/")
+        # Another person at the same browser: a new session. Not /logout/, which would end
+        # every session and token of the person signed in before.
+        client.delete_cookie(client.application.config["SESSION_COOKIE_NAME"])
         response = client.post(
             "/login/", data={"username": username, "password": password}, follow_redirects=True
         )

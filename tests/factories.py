@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 
-from app import roles
+from app import permissions, roles
 from app.extensions import db
 from app.models import Counterparty
 from app.services.create_invoice import create_invoice
@@ -38,6 +38,18 @@ class Factories:
             user_id = user.id
             db.session.remove()
             return user_id
+
+    def lane_role(self, name: str) -> None:
+        """A role an admin created for a lane of the process, with what a lane needs (kept
+        between tests, like every role)."""
+        with self.app.app_context():
+            sm = self.app.appbuilder.sm
+            role = sm.add_role(name)
+            for permission, view in permissions.LANE_PARTICIPATION:
+                pv = sm.find_permission_view_menu(permission, view)
+                if pv not in role.permissions:
+                    sm.add_permission_role(role, pv)
+            db.session.remove()
 
     def counterparty(
         self, name: str | None = None, country: str = "DE", tax_id: str | None = None

@@ -31,6 +31,14 @@ class InvoiceStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+# A paid, rejected or cancelled invoice is closed: its process has ended for good.
+CLOSED_STATUSES = frozenset({InvoiceStatus.PAID, InvoiceStatus.REJECTED, InvoiceStatus.CANCELLED})
+
+
+# The card's fields may change in these statuses (a draft, or during a correction).
+EDITABLE_STATUSES = (InvoiceStatus.DRAFT, InvoiceStatus.ON_REWORK)
+
+
 class Invoice(Model):
     __tablename__ = "invoice"
     __table_args__ = (
@@ -54,8 +62,15 @@ class Invoice(Model):
     currency = Column(String(3), nullable=False, default="RUB")
     vat_amount = Column(Money)
     counterparty_id = Column(ForeignKey("counterparty.id"), nullable=False, index=True)
-    # Copied from the counterparty so the list can search and sort without a join.
+    # The counterparty as the invoice names it (app/services/counterparty_snapshot.py): taken
+    # again at every submit and resubmit, followed while the card is editable, kept after that.
+    # The name also lets the list search and sort without a join.
     counterparty_name = Column(String(255), nullable=False, index=True)
+    counterparty_country = Column(String(2))
+    counterparty_tax_id = Column(String(32))
+    counterparty_bank_name = Column(String(255))
+    counterparty_bank_bic = Column(String(16))
+    counterparty_bank_account = Column(String(34))
     issue_date = Column(Date, nullable=False)
     due_date = Column(Date)
     contract_no = Column(String(64))
@@ -87,7 +102,11 @@ class Invoice(Model):
 
     @property
     def is_editable(self) -> bool:
-        return self.status in (InvoiceStatus.DRAFT, InvoiceStatus.ON_REWORK)
+        return self.status in EDITABLE_STATUSES
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status in CLOSED_STATUSES
 
 
 class InvoiceApprover(Model):

@@ -16,6 +16,14 @@ class NotificationKind:
     DISCUSSION = "discussion"
     REMINDER = "reminder"
     ESCALATION = "escalation"
+    CLOSING_DOCUMENT = "closing_document"
+    # Always mailed, whatever the preferences: a counterparty's name, tax id or bank details
+    # changed.
+    COUNTERPARTY_CHANGED = "counterparty_changed"
+    # Always mailed too: the user's password or second factor changed (was it them?).
+    PASSWORD_CHANGED = "password_changed"  # noqa: S105 - a notification kind
+    SECOND_FACTOR_CHANGED = "second_factor_changed"
+    # The kinds a user may choose to get in the app only.
     ALL = (
         TASK_ASSIGNED,
         RETURNED,
@@ -26,6 +34,7 @@ class NotificationKind:
         DISCUSSION,
         REMINDER,
         ESCALATION,
+        CLOSING_DOCUMENT,
     )
 
 
@@ -68,6 +77,13 @@ class OutboxMessage(Model):
             "id",
             postgresql_where=text("status = 'pending'"),
             sqlite_where=text("status = 'pending'"),
+        ),
+        # The dashboard counts failed mails; few of them however many were sent.
+        Index(
+            "ix_outbox_failed",
+            "id",
+            postgresql_where=text("status = 'failed'"),
+            sqlite_where=text("status = 'failed'"),
         ),
     )
 

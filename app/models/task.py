@@ -1,5 +1,5 @@
 from flask_appbuilder import Model
-from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import relationship
 
 from app.models.base import utcnow
@@ -38,6 +38,26 @@ class HumanTask(Model):
             "assignee_user_id",
             "status",
             "invoice_id",
+        ),
+        # The dashboard: the tasks waiting longest, and the stages done in the last weeks.
+        Index(
+            "ix_human_task_open_created",
+            "created_at",
+            "id",
+            postgresql_where=text("status = 'open'"),
+            sqlite_where=text("status = 'open'"),
+        ),
+        # Covering: the charts read these columns from the index alone.
+        Index(
+            "ix_human_task_done_completed",
+            "completed_at",
+            "form",
+            "decision",
+            "name",
+            "created_at",
+            "invoice_id",
+            postgresql_where=text("status = 'done'"),
+            sqlite_where=text("status = 'done'"),
         ),
     )
 

@@ -1,9 +1,10 @@
 """What the app keeps beside Flask-AppBuilder's user and role rows to guard sign-in."""
 
 from flask_appbuilder import Model
-from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String
+from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer
 
 from app.models.base import utcnow
+from app.models.sealed import SealedString
 
 
 class UserSecurity(Model):
@@ -20,8 +21,8 @@ class UserSecurity(Model):
     password_changed_at = Column(DateTime)
     # Set by an admin's forced reset: the next sign-in must choose a new password first.
     must_change_password = Column(Boolean, nullable=False, default=False)
-    # Base32 TOTP secret; enrolled once confirmed with a first valid code.
-    totp_secret = Column(String(64))
+    # Base32 TOTP secret, sealed at rest; enrolled once confirmed with a first valid code.
+    totp_secret = Column(SealedString())
     totp_enrolled_at = Column(DateTime)
     # The last time step a code was accepted for: a code is good once.
     totp_last_step = Column(Integer)

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from app.errors import ValidationError
 from app.i18n import _
 from app.models import FormKind, HumanTask
+from app.permissions import DECIDE, require
 from app.services import audit, use_case
 from app.services.complete_task import COMMENT_LIMIT
 from app.services.process_runtime import advance, close_task, load_workflow, run_step
@@ -18,6 +19,7 @@ from app.services.task_access import task_for_action
 def acknowledge_task(session: Session, actor, task_ref, note: object = None) -> HumanTask:
     """Raises NotFoundError, TaskAlreadyHandledError, PermissionDeniedError, ValidationError,
     ConcurrentEditError."""
+    require(actor, DECIDE)  # acknowledging is the decision of its stage
     task, invoice, instance = task_for_action(session, actor, task_ref)
     if task.form != FormKind.ACKNOWLEDGE:
         raise ValidationError({"task": [_("This task is not one to acknowledge.")]})

@@ -9,13 +9,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain.files import FileContentError, safe_display_name, sniff
-from app.errors import FileRejectedError, FileTooLargeError, PermissionDeniedError
+from app.errors import FileRejectedError, FileTooLargeError
 from app.i18n import _
-from app.models import Attachment, AttachmentKind, Invoice
+from app.models import Attachment, AttachmentKind, Invoice, NotificationKind
 from app.models.base import utcnow
-from app.roles import ADMIN, CONTRIBUTOR_ROLES, has_role
 from app.services import audit, use_case
+from app.services.card_rules import (
+    check_contributor,
+    check_files_may_join,
+    check_may_remove_file,
+)
 from app.services.duplicates import record_duplicates
+from app.services.notify import notify
 from app.services.visibility import get_visible_invoice, get_visible_row
 from app.storage import LocalFileStorage
 
@@ -56,8 +61,11 @@ def store_files(
     storage: LocalFileStorage,
     max_size: int,
 ) -> list[Attachment]:
-    """Check every file first, then store them all: one bad file stores none."""
+    """Check every file first, then store them all: one bad file stores none. A closed
+    invoice takes closing documents only (card_rules); each is audited as one."""
     checked = [(f, *check_file(f, max_size)) for f in files]
+    check_files_may_join(actor, invoice, [kind for _f, _type, kind in checked])
+    action = "closing_document_added" if invoice.is_closed else "file_added"
     stored = []
     for incoming, content_type, kind in checked:
         attachment = Attachment(
@@ -73,7 +81,7 @@ def store_files(
         )
         session.add(attachment)
         session.flush()
-        audit.record(session, "file_added", actor.id, _file_details(attachment), invoice.id)
+        audit.record(session, action, actor.id, _file_details(attachment), invoice.id)
         stored.append(attachment)
     return stored
 
@@ -88,15 +96,28 @@ def add_attachments(
     max_size: int,
 ) -> AddedFiles:
     """Add files to an invoice the actor takes part in, with a warning (audited) for a file
-    already attached elsewhere. Raises NotFound, PermissionDenied, FileTooLarge, FileRejected."""
+    already attached elsewhere; on a closed invoice, closing documents only, told to the
+    initiator. Raises NotFound, PermissionDenied, InvoiceClosed, FileTooLarge, FileRejected."""
     invoice = get_visible_invoice(session, actor, invoice_id)
-    if not has_role(actor, *CONTRIBUTOR_ROLES):
-        raise PermissionDeniedError(_("You may read this invoice but not add files to it."))
+    check_contributor(actor)
     if not files:
         raise FileRejectedError(_("Choose a file to upload."))
     stored = store_files(session, actor, invoice, files, storage, max_size)
+    if invoice.is_closed:
+        _tell_initiator_of_closing_documents(session, actor, invoice, stored)
     warnings = record_duplicates(session, actor, invoice, [a.sha256 for a in stored], card=False)
     return AddedFiles(stored, warnings)
+
+
+def _tell_initiator_of_closing_documents(session, actor, invoice, stored) -> None:
+    notify(
+        session,
+        NotificationKind.CLOSING_DOCUMENT,
+        {invoice.initiator_id} - {actor.id},
+        event=f"closing_document:{stored[0].id}",
+        invoice_id=invoice.id,
+        params={"by": actor.id, "text": ", ".join(a.filename for a in stored)},
+    )
 
 
 @dataclass(frozen=True)
@@ -107,30 +128,16 @@ class AddedFiles:
 
 @use_case
 def remove_attachment(session: Session, actor, attachment_id: int) -> Attachment:
-    """Hide a file. Its uploader, the initiator or an admin may; the bytes stay for the audit."""
+    """Hide a file. Its uploader, the initiator or an admin may; the bytes stay for the audit.
+    Raises NotFoundError, PermissionDeniedError, InvoiceClosedError."""
     attachment = get_visible_attachment(session, actor, attachment_id)
     invoice = session.get(Invoice, attachment.invoice_id)
-    if not may_remove(actor, attachment, invoice):
-        raise PermissionDeniedError(
-            _(
-                "Only the uploader, the initiator or an admin may remove a file, and payment "
-                "orders and the files of a submitted invoice stay for the audit."
-            )
-        )
+    check_may_remove_file(actor, attachment, invoice)
     if attachment.removed_at is None:
         attachment.removed_at = utcnow()
         attachment.removed_by_id = actor.id
         audit.record(session, "file_removed", actor.id, _file_details(attachment), invoice.id)
     return attachment
-
-
-def may_remove(actor, attachment: Attachment, invoice: Invoice) -> bool:
-    """Uploader or initiator while the card is editable; admins any time; payment orders never."""
-    if attachment.kind == AttachmentKind.PAYMENT_ORDER:
-        return False
-    if has_role(actor, ADMIN):
-        return True
-    return invoice.is_editable and actor.id in (attachment.uploaded_by_id, invoice.initiator_id)
 
 
 def get_visible_attachment(session: Session, actor, attachment_id: object) -> Attachment:

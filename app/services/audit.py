@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import Text, cast, select
 from sqlalchemy import event as orm_events
-from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, scoped_session
 
@@ -124,21 +125,42 @@ def _jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
 
 
+# One encoder for every event: json.dumps with options would build a new one per call.
+_CANONICAL_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical(event: AuditEvent) -> str:
+    """The event's hashed content."""
+    return _canonical(
+        event.chain,
+        event.sequence,
+        event.invoice_id,
+        event.actor_id,
+        event.action,
+        event.details,
+        event.created_at,
+    )
+
+
+def _canonical(chain, sequence, invoice_id, actor_id, action, details, created_at) -> str:
     body = {
-        "chain": event.chain,
-        "sequence": event.sequence,
-        "invoice_id": event.invoice_id,
-        "actor_id": event.actor_id,
-        "action": event.action,
-        "details": event.details,
-        "created_at": event.created_at.isoformat(timespec="microseconds"),
+        "chain": chain,
+        "sequence": sequence,
+        "invoice_id": invoice_id,
+        "actor_id": actor_id,
+        "action": action,
+        "details": details,
+        "created_at": created_at.isoformat(timespec="microseconds"),
     }
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _CANONICAL_JSON.encode(body)
 
 
 def event_hash(event: AuditEvent) -> str:
-    return hashlib.sha256((event.prev_hash + canonical(event)).encode()).hexdigest()
+    return _hash(event.prev_hash, canonical(event))
+
+
+def _hash(prev_hash: str, content: str) -> str:
+    return hashlib.sha256((prev_hash + content).encode()).hexdigest()
 
 
 @dataclass
@@ -148,26 +170,83 @@ class ChainReport:
     head: str
     broken_at: int | None = None
     problem: str | None = None
+    last_sequence: int = 0
+    # The sequence an anchor recorded as this chain's head, and the hash stored there now.
+    anchored_sequence: int | None = None
+    anchored_hash: str | None = None
 
 
-def verify(session: Session) -> list[ChainReport]:
-    """Walk every chain; report its head and the first event that breaks it, if any."""
-    reports: dict[str, ChainReport] = {}
-    rows = session.scalars(select(AuditEvent).order_by(AuditEvent.chain, AuditEvent.sequence))
-    for event in rows.yield_per(1000):
-        report = reports.setdefault(event.chain, ChainReport(event.chain, 0, GENESIS))
+# Rows fetched per round trip; on PostgreSQL a server-side cursor streams them.
+VERIFY_BATCH = 10_000
+# The details come as the stored text and are parsed here: several times faster than the
+# driver's JSON conversion, which would otherwise take a third of the walk.
+_WALKED = (
+    AuditEvent.chain,
+    AuditEvent.sequence,
+    AuditEvent.invoice_id,
+    AuditEvent.actor_id,
+    AuditEvent.action,
+    cast(AuditEvent.details, Text).label("details"),
+    AuditEvent.created_at,
+    AuditEvent.prev_hash,
+    AuditEvent.hash,
+)
+_PARSE_JSON = json.JSONDecoder().decode
+
+
+def verify(session: Session, anchored: Mapping[str, int] | None = None) -> list[ChainReport]:
+    """Walk every chain; report its head and the first event that breaks it, if any.
+
+    `anchored` maps a chain to the sequence an anchor recorded as its head: the hash stored at
+    that sequence is noted in the report. Rows are streamed as plain tuples, never loaded whole.
+    """
+    anchored = anchored or {}
+    reports: list[ChainReport] = []
+    report = None
+    # Core rows on the session's connection: no ORM loading step per row.
+    rows = session.connection().execute(
+        select(*_WALKED)
+        .order_by(AuditEvent.chain, AuditEvent.sequence)
+        .execution_options(yield_per=VERIFY_BATCH)
+    )
+    for event in rows:
+        if report is None or event.chain != report.chain:
+            report = ChainReport(event.chain, 0, GENESIS)
+            report.anchored_sequence = anchored.get(event.chain)
+            reports.append(report)
         if report.broken_at is None:
             _check_link(report, event)
         report.length += 1
-    return list(reports.values())
+        report.last_sequence = event.sequence
+        if event.sequence == report.anchored_sequence:
+            report.anchored_hash = event.hash
+    return reports
 
 
-def _check_link(report: ChainReport, event: AuditEvent) -> None:
+def _check_link(report: ChainReport, event) -> None:
+    """`event` is a walked row: its details are still JSON text."""
     if event.sequence != report.length + 1:
         report.broken_at, report.problem = event.sequence, "sequence gap"
     elif event.prev_hash != report.head:
         report.broken_at, report.problem = event.sequence, "previous hash does not match"
-    elif event.hash != event_hash(event):
+    elif event.hash != _walked_hash(event):
         report.broken_at, report.problem = event.sequence, "content does not match its hash"
     else:
         report.head = event.hash
+
+
+def _walked_hash(event) -> str:
+    try:
+        details = _PARSE_JSON(event.details)
+    except ValueError:
+        return ""  # not JSON: it cannot be what was hashed
+    content = _canonical(
+        event.chain,
+        event.sequence,
+        event.invoice_id,
+        event.actor_id,
+        event.action,
+        details,
+        event.created_at,
+    )
+    return _hash(event.prev_hash, content)

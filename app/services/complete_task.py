@@ -8,6 +8,7 @@ from app.errors import ValidationError
 from app.i18n import _
 from app.models import FormKind, HumanTask, NotificationKind
 from app.models.base import utcnow
+from app.permissions import DECIDE, require
 from app.services import audit, use_case
 from app.services.notify import notify
 from app.services.process_runtime import (
@@ -49,6 +50,7 @@ def clean_decision(decision: object, comment: object) -> tuple[str, str]:
 def decide(session: Session, actor, task_ref, decision, comment) -> HumanTask:
     """Record a decision. Raises NotFoundError, TaskAlreadyHandledError, PermissionDeniedError,
     ValidationError, ConcurrentEditError."""
+    require(actor, DECIDE)
     task, invoice, instance = task_for_action(session, actor, task_ref)
     if task.form != FormKind.APPROVAL:
         raise ValidationError({"decision": [_("This task is not an approval.")]})

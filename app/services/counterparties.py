@@ -3,61 +3,109 @@
 from __future__ import annotations
 
 from babel import Locale
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from app.domain.ids import parse_id
 from app.domain.search import like_escaped
 from app.domain.tax_ids import TaxIdError, clean_account, clean_bic, clean_tax_id
-from app.errors import NotFoundError, PermissionDeniedError, ValidationError
+from app.errors import NotFoundError, ValidationError
 from app.i18n import _
-from app.models import Counterparty, Invoice
-from app.roles import ADMIN, FINANCE_DIRECTOR, INITIATOR, has_role
+from app.models import Counterparty, NotificationKind
+from app.models.user import User, holds_role
+from app.permissions import Action, require
+from app.roles import FINANCE_DIRECTOR
 from app.services import audit, use_case
+from app.services.counterparty_snapshot import follow_counterparty
+from app.services.notify import notify
 
 FIELDS = ("name", "country", "tax_id", "bank_name", "bank_bic", "bank_account")
+FIELD_LABELS = {
+    "name": _("Name"),
+    "country": _("Country"),
+    "tax_id": _("Tax id (INN)"),
+    "bank_name": _("Bank"),
+    "bank_bic": _("BIC"),
+    "bank_account": _("Account number"),
+}
 _COUNTRIES = frozenset(code for code in Locale("en").territories if len(code) == 2)
-EDITOR_ROLES = (ADMIN, INITIATOR, FINANCE_DIRECTOR)
+# Granted on the Roles screen (seeded in app/security.py): adding a counterparty, and changing
+# one that exists, whose bank details payments may already rely on. Flask-AppBuilder's own
+# pairs of the counterparty screens (app/web/views/counterparties.py).
+ADD_COUNTERPARTIES = Action("can_add", "Counterparty", _("add counterparties"))
+CHANGE_COUNTERPARTIES = Action("can_write", "Counterparty", _("change counterparties"))
 
 
 @use_case
-def save_counterparty(
-    session: Session, actor, data: dict, counterparty_id: int | None = None
-) -> Counterparty:
-    """Create or update a counterparty. Raises ValidationError, NotFoundError,
+def create_counterparty(session: Session, actor, data: dict) -> Counterparty:
+    """Add a counterparty. Raises ValidationError, PermissionDeniedError."""
+    require(actor, ADD_COUNTERPARTIES)
+    values = _valid(session, data, None)
+    counterparty = Counterparty(**values)
+    session.add(counterparty)
+    session.flush()
+    changes = {f: {"old": None, "new": v} for f, v in values.items() if v is not None}
+    details = {"counterparty_id": counterparty.id, "changes": changes}
+    audit.record(session, "counterparty_created", actor.id, details)
+    return counterparty
+
+
+@use_case
+def change_counterparty(session: Session, actor, counterparty_id, data: dict) -> Counterparty:
+    """Change a counterparty's name, tax id or bank details; audited with the old and new
+    values, and every finance director is told. Raises NotFoundError, ValidationError,
     PermissionDeniedError."""
-    if not has_role(actor, *EDITOR_ROLES):
-        raise PermissionDeniedError(_("You may not change counterparties."))
-    existing = _load(session, counterparty_id) if counterparty_id is not None else None
-    merged = {**({f: getattr(existing, f) for f in FIELDS} if existing else {}), **data}
-    values, errors = _clean(merged)
+    require(actor, CHANGE_COUNTERPARTIES)
+    counterparty = _load(session, counterparty_id)
+    before = {f: getattr(counterparty, f) for f in FIELDS}
+    values = _valid(session, {**before, **data}, counterparty.id)
+    changes = {f: {"old": before[f], "new": values[f]} for f in FIELDS if before[f] != values[f]}
+    if not changes:
+        return counterparty
+    for name, value in values.items():
+        setattr(counterparty, name, value)
+    session.flush()
+    follow_counterparty(session, counterparty)
+    details = {"counterparty_id": counterparty.id, "changes": changes}
+    event = audit.record(session, "counterparty_updated", actor.id, details)
+    _tell_finance_directors(session, actor, counterparty, changes, event.id)
+    return counterparty
+
+
+def _valid(session: Session, data: dict, counterparty_id: int | None) -> dict:
+    values, errors = _clean(data)
     if not errors and _tax_id_taken(session, values, counterparty_id):
         errors["tax_id"] = [_("Another counterparty in this country has this tax id.")]
     if errors:
         raise ValidationError(errors)
-    counterparty = existing or Counterparty()
-    before = {f: getattr(counterparty, f) for f in FIELDS}
-    for name, value in values.items():
-        setattr(counterparty, name, value)
-    session.add(counterparty)
-    session.flush()
-    if existing and before["name"] != values["name"]:
-        session.execute(
-            update(Invoice)
-            .where(Invoice.counterparty_id == counterparty.id)
-            .values(counterparty_name=values["name"])
-            .execution_options(synchronize_session=False)
-        )
-    changes = {f: {"old": before[f], "new": values[f]} for f in FIELDS if before[f] != values[f]}
-    action = "counterparty_updated" if existing else "counterparty_created"
-    details = {"counterparty_id": counterparty.id, "changes": changes}
-    audit.record(session, action, actor.id, details)
-    return counterparty
+    return values
+
+
+def _tell_finance_directors(session: Session, actor, counterparty, changes, event_id) -> None:
+    """In the app and by mail, which no one can turn off: a changed account is how money goes
+    astray."""
+    directors = select(User.id).where(holds_role(FINANCE_DIRECTOR), User.active.is_(True))
+    notify(
+        session,
+        NotificationKind.COUNTERPARTY_CHANGED,
+        session.scalars(directors),
+        event=f"counterparty_updated:{event_id}",
+        params={
+            "by": actor.id,
+            "counterparty_id": counterparty.id,
+            "name": counterparty.name,
+            "changes": changes,
+        },
+    )
 
 
 def _load(session: Session, counterparty_id) -> Counterparty:
+    """The row, locked until commit on PostgreSQL: two directors changing it at once are taken
+    one after the other, so each audit event's old values are what the change replaced."""
     pk = parse_id(counterparty_id)
-    counterparty = session.get(Counterparty, pk) if pk else None
+    counterparty = (
+        session.get(Counterparty, pk, with_for_update=True, populate_existing=True) if pk else None
+    )
     if counterparty is None:
         raise NotFoundError(_("Counterparty not found."))
     return counterparty

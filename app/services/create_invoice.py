@@ -8,11 +8,12 @@ from sqlalchemy.orm import Session
 
 from app.errors import PermissionDeniedError, ValidationError
 from app.i18n import _
-from app.models import Counterparty, Invoice, InvoiceStatus
+from app.models import Invoice, InvoiceStatus
 from app.roles import ADMIN, INITIATOR, has_role
 from app.services import audit, use_case
 from app.services.approvers import replace_approvers
 from app.services.attachments import IncomingFile, check_file, store_files
+from app.services.counterparty_snapshot import take_snapshot
 from app.services.duplicates import record_duplicates
 from app.services.invoice_input import CARD_FIELDS, InvoicePolicy, clean_invoice_input
 from app.storage import LocalFileStorage
@@ -44,7 +45,7 @@ def create_invoice(
     if errors:
         raise ValidationError(errors)
     invoice = Invoice(**clean.values, status=InvoiceStatus.DRAFT, initiator_id=actor.id)
-    invoice.counterparty_name = session.get(Counterparty, invoice.counterparty_id).name
+    take_snapshot(session, invoice)
     session.add(invoice)
     session.flush()
     invoice.number = invoice.id

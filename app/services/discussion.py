@@ -4,6 +4,8 @@ Participants are collected from the invoice and its process, never chosen by han
 the approvers, and whoever holds or held a task on it (for an open task offered to a role, every
 active holder of that role). A message may be edited or deleted by its author for a few minutes;
 nothing is ever physically deleted, and every post, edit and delete is an audit event.
+Once the invoice is closed people may still discuss it, but a message brings no files to the
+card any more (app/services/card_rules.py): closing documents are added from the card.
 """
 
 from __future__ import annotations
@@ -20,9 +22,17 @@ from app.errors import (
     ValidationError,
 )
 from app.i18n import _
-from app.models import DiscussionMessage, HumanTask, Invoice, NotificationKind, TaskStatus
+from app.models import (
+    AttachmentKind,
+    DiscussionMessage,
+    HumanTask,
+    Invoice,
+    NotificationKind,
+    TaskStatus,
+)
 from app.services import audit, use_case
 from app.services.attachments import IncomingFile, store_files
+from app.services.card_rules import files_may_join
 from app.services.notify import holders_of, notify
 from app.services.visibility import get_visible_invoice, get_visible_row
 from app.storage import LocalFileStorage
@@ -45,6 +55,7 @@ class Discussion:
     can_post: bool
     actor_id: int
     now: datetime
+    can_attach: bool = True  # whether a message may bring files to the card now
 
     def can_change(self, message: DiscussionMessage) -> bool:
         return may_change(self.actor_id, message, self.now)
@@ -81,7 +92,8 @@ def load_discussion(session: Session, actor, invoice_id, now: datetime) -> Discu
         ).unique()
     )
     can_post = actor.id in participant_ids(session, invoice)
-    return Discussion(invoice, messages, can_post, actor.id, now)
+    can_attach = files_may_join(actor, invoice, [AttachmentKind.OTHER])
+    return Discussion(invoice, messages, can_post, actor.id, now, can_attach)
 
 
 @use_case

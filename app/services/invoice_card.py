@@ -9,8 +9,15 @@ from sqlalchemy.orm import Session
 
 from app.models import Attachment, AuditEvent, Invoice
 from app.models.audit import invoice_chain
-from app.roles import ADMIN, CONTRIBUTOR_ROLES, has_role
-from app.services.attachments import may_remove
+from app.roles import ADMIN, has_role
+from app.services.card_rules import (
+    CLOSING_DOCUMENT_KINDS,
+    may_add_closing_documents,
+    may_add_files,
+    may_edit_fields,
+    may_remove_file,
+)
+from app.services.counterparty_snapshot import changed_since_submit
 from app.services.duplicates import openable_duplicate_numbers
 from app.services.process_history import process_history
 from app.services.visibility import get_visible_invoice
@@ -30,6 +37,7 @@ class InvoiceCard:
     open_tasks: list = None
     payments: list = None
     openable_duplicates: set = None  # invoice numbers the history may name
+    can_add_closing_documents: bool = False
 
     @property
     def is_initiator(self) -> bool:
@@ -37,8 +45,16 @@ class InvoiceCard:
 
     actor: object = None
 
+    @property
+    def closing_document_kinds(self) -> tuple[str, ...]:
+        return CLOSING_DOCUMENT_KINDS if self.can_add_closing_documents else ()
+
+    @property
+    def counterparty_changed_since_submit(self) -> list[str]:
+        return changed_since_submit(self.invoice)
+
     def can_remove(self, attachment: Attachment) -> bool:
-        return may_remove(self.actor, attachment, self.invoice)
+        return may_remove_file(self.actor, attachment, self.invoice)
 
 
 def load_card(session: Session, actor, invoice_id) -> InvoiceCard:
@@ -65,8 +81,9 @@ def load_card(session: Session, actor, invoice_id) -> InvoiceCard:
         attachments=[a for a in attachments if a.removed_at is None],
         removed_attachments=[a for a in attachments if a.removed_at is not None],
         events=events,
-        can_edit=invoice.is_editable and (actor.id == invoice.initiator_id or is_admin),
-        can_add_files=has_role(actor, *CONTRIBUTOR_ROLES),
+        can_edit=may_edit_fields(actor, invoice),
+        can_add_files=may_add_files(actor, invoice),
+        can_add_closing_documents=may_add_closing_documents(actor, invoice),
         actor_id=actor.id,
         is_admin=is_admin,
         actor=actor,

@@ -13,10 +13,8 @@ from sqlalchemy import literal_column, select, update
 from sqlalchemy.orm import Session
 
 from app.domain.ids import parse_id
-from app.errors import PermissionDeniedError
-from app.i18n import _
 from app.models import OutboxMessage, OutboxStatus
-from app.roles import ADMIN, has_role
+from app.permissions import RETRY_MAIL, require
 from app.services import audit, use_case
 
 LEASE = timedelta(minutes=5)
@@ -109,8 +107,7 @@ def _deliver_one(mailer: Mailer, message: OutboxMessage, now: datetime) -> str:
 @use_case
 def retry_failed(session: Session, actor, message_ids, now: datetime) -> int:
     """An admin sends failed messages again. Raises PermissionDeniedError."""
-    if not has_role(actor, ADMIN):
-        raise PermissionDeniedError(_("Only an administrator may retry e-mails."))
+    require(actor, RETRY_MAIL)
     rows = session.scalars(
         select(OutboxMessage).where(
             OutboxMessage.id.in_([pk for pk in map(parse_id, message_ids) if pk]),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, exists, func, or_, select, union_all
+from sqlalchemy import and_, case, exists, func, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from app.models import FormKind, HumanTask, Invoice, InvoiceApprover, TaskStatus
@@ -25,6 +25,21 @@ class TaskRow:
     amount: object
     currency: str
     counterparty_name: str
+
+
+_ROW_COLUMNS = (
+    HumanTask.task_guid,
+    HumanTask.form,
+    HumanTask.title_template,
+    HumanTask.title_values,
+    HumanTask.created_at,
+    HumanTask.due_at,
+    Invoice.id,
+    Invoice.number,
+    Invoice.amount,
+    Invoice.currency,
+    Invoice.counterparty_name,
+)
 
 
 def _mine(actor):
@@ -77,24 +92,43 @@ def my_open_tasks(session: Session, actor, limit: int = 50, offset: int = 0) -> 
     if not ids:
         return []
     rows = session.execute(
-        select(
-            HumanTask.task_guid,
-            HumanTask.form,
-            HumanTask.title_template,
-            HumanTask.title_values,
-            HumanTask.created_at,
-            HumanTask.due_at,
-            Invoice.id,
-            Invoice.number,
-            Invoice.amount,
-            Invoice.currency,
-            Invoice.counterparty_name,
-        )
+        select(*_ROW_COLUMNS)
         .join(Invoice, Invoice.id == HumanTask.invoice_id)
         .where(HumanTask.id.in_(ids))
         .order_by(HumanTask.created_at, HumanTask.id)
     )
     return [TaskRow(*row) for row in rows]
+
+
+def my_open_tasks_due_first(session: Session, actor, limit: int) -> list[TaskRow]:
+    """My open tasks by due date: overdue ones first, tasks without a due date last."""
+    order = (HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at, HumanTask.id)
+    # Chosen in a derived table: the rule's EXISTS on invoice correlate with human_task alone.
+    chosen = (
+        select(HumanTask.id)
+        .where(HumanTask.status == TaskStatus.OPEN, _mine(actor))
+        .order_by(*order)
+        .limit(limit)
+        .subquery()
+    )
+    rows = session.execute(
+        select(*_ROW_COLUMNS)
+        .join_from(chosen, HumanTask, HumanTask.id == chosen.c.id)
+        .join(Invoice, Invoice.id == HumanTask.invoice_id)
+        .order_by(*order)
+    )
+    return [TaskRow(*row) for row in rows]
+
+
+def count_my_open_and_overdue(session: Session, actor, now: datetime) -> tuple[int, int]:
+    """How many open tasks I have, and how many of them are past their due time."""
+    overdue = func.count(case((HumanTask.due_at < now, 1)))
+    total, late = session.execute(
+        select(func.count(), overdue)
+        .select_from(HumanTask)
+        .where(HumanTask.status == TaskStatus.OPEN, _mine(actor))
+    ).one()
+    return total or 0, late or 0
 
 
 def count_my_open_tasks(session: Session, actor) -> int:

@@ -19,6 +19,7 @@ from app.models import (
     Payment,
     TaskStatus,
 )
+from app.permissions import PAY, require
 from app.services import audit, use_case
 from app.services.attachments import IncomingFile, check_file, store_files
 from app.services.notify import notify
@@ -56,6 +57,7 @@ def pay_invoice(
 ) -> Payment:
     """Record a payment. Raises NotFoundError, InvoiceNotEditableError, PermissionDeniedError,
     ValidationError, FileTooLargeError, ConcurrentEditError."""
+    require(actor, PAY)
     invoice = get_visible_invoice(session, actor, invoice_id)
     pending = open_payment_task(session, invoice.id)
     if pending is None:

@@ -6,11 +6,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain.ids import parse_id
-from app.errors import PermissionDeniedError, ValidationError
+from app.errors import ValidationError
 from app.i18n import _
 from app.models import FormKind, HumanTask, Invoice, NotificationKind, TaskStatus
 from app.models.user import User, holds_role
-from app.roles import ADMIN, has_role
+from app.permissions import REASSIGN, allows, require
 from app.services import audit, use_case
 from app.services.notify import holders_of, notify
 from app.services.process_runtime import INITIATOR_LANE, task_params
@@ -23,8 +23,7 @@ MAX_CHOICES = 200
 @use_case
 def reassign_task(session: Session, actor, task_ref, user_id):
     """Raises NotFoundError, PermissionDeniedError, TaskAlreadyHandledError, ValidationError."""
-    if not has_role(actor, ADMIN):
-        raise PermissionDeniedError(_("Only an administrator may reassign tasks."))
+    require(actor, REASSIGN)
     task, invoice = find_task(session, actor, task_ref)
     if task.status != TaskStatus.OPEN:
         raise TaskAlreadyHandledError(_("This task was already handled."))
@@ -57,7 +56,7 @@ def reassign_task(session: Session, actor, task_ref, user_id):
 
 def reassign_choices(session: Session, actor, task: HumanTask, invoice: Invoice) -> list:
     """Who an admin may hand this task to (empty for others and for corrections)."""
-    if not has_role(actor, ADMIN) or task.status != TaskStatus.OPEN:
+    if not allows(actor, REASSIGN) or task.status != TaskStatus.OPEN:
         return []
     if task.form == FormKind.CORRECTION:
         return []

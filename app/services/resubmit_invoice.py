@@ -8,7 +8,9 @@ from sqlalchemy.orm import Session
 from app.errors import InvoiceNotEditableError, PermissionDeniedError
 from app.i18n import _
 from app.models import FormKind, HumanTask, TaskStatus
+from app.permissions import SUBMIT, require
 from app.services import audit, use_case
+from app.services.counterparty_snapshot import take_snapshot
 from app.services.invoice_input import InvoicePolicy
 from app.services.process_runtime import (
     advance,
@@ -37,6 +39,7 @@ def open_correction_task(session: Session, invoice_id: int) -> HumanTask | None:
 def resubmit_invoice(session: Session, actor, invoice_id, policy: InvoicePolicy):
     """Complete the correction task with fresh card data. Raises NotFoundError,
     InvoiceNotEditableError, PermissionDeniedError, ValidationError, ConcurrentEditError."""
+    require(actor, SUBMIT)
     invoice = get_visible_invoice(session, actor, invoice_id)
     correction = open_correction_task(session, invoice.id)
     if correction is None:
@@ -47,6 +50,7 @@ def resubmit_invoice(session: Session, actor, invoice_id, policy: InvoicePolicy)
         raise PermissionDeniedError(_("Only the invoice's initiator may resubmit it."))
     task, invoice, instance = task_for_action(session, actor, correction.task_guid)
     check_ready_for_approval(session, invoice, policy)
+    counterparty = take_snapshot(session, invoice)  # the counterparty as it is now, again
     workflow = load_workflow(instance)
     run_step(lambda: workflow.complete(task.task_guid, workflow_data(invoice)), invoice.id)
     close_task(task, actor, "resubmit", None)
@@ -56,7 +60,11 @@ def resubmit_invoice(session: Session, actor, invoice_id, policy: InvoicePolicy)
         session,
         "resubmitted",
         actor.id,
-        {"round": task.round + 1, "revision": invoice_revision(session, invoice)},
+        {
+            "round": task.round + 1,
+            "revision": invoice_revision(session, invoice),
+            "counterparty": counterparty,
+        },
         invoice.id,
     )
     advance(session, actor, instance, invoice, workflow)

@@ -9,7 +9,9 @@ from sqlalchemy.orm import Session
 from app.errors import InvoiceNotEditableError, PermissionDeniedError, ValidationError
 from app.i18n import _
 from app.models import InvoiceStatus, ProcessInstance
+from app.permissions import SUBMIT, require
 from app.services import audit, use_case
+from app.services.counterparty_snapshot import take_snapshot
 from app.services.create_invoice import card_snapshot
 from app.services.invoice_input import InvoicePolicy, clean_invoice_input
 from app.services.process_runtime import advance, run_step, workflow_data
@@ -39,12 +41,14 @@ def _has_process(session: Session, invoice_id: int) -> bool:
 def submit_invoice(session: Session, actor, invoice_id, policy: InvoicePolicy):
     """Start the process. Raises NotFoundError, PermissionDeniedError, InvoiceNotEditableError,
     ValidationError, ProcessFailedError."""
+    require(actor, SUBMIT)
     invoice = get_visible_invoice(session, actor, invoice_id)
     if actor.id != invoice.initiator_id:
         raise PermissionDeniedError(_("Only the invoice's initiator may submit it."))
     if invoice.status != InvoiceStatus.DRAFT or _has_process(session, invoice.id):
         raise InvoiceNotEditableError(_("Invoice #%(n)s was already submitted.", n=invoice.number))
     check_ready_for_approval(session, invoice, policy)
+    counterparty = take_snapshot(session, invoice)  # what approvers see and payment uses
     version = current_version(session)
     workflow = None
 
@@ -71,7 +75,11 @@ def submit_invoice(session: Session, actor, invoice_id, policy: InvoicePolicy):
         session,
         "submitted",
         actor.id,
-        {"process_version": version.version, "revision": invoice_revision(session, invoice)},
+        {
+            "process_version": version.version,
+            "revision": invoice_revision(session, invoice),
+            "counterparty": counterparty,
+        },
         invoice.id,
     )
     advance(session, actor, instance, invoice, workflow)

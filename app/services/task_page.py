@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from app.models import HumanTask, Payment
+from app.permissions import ACTION_OF_FORM, allows
 from app.services.invoice_card import InvoiceCard, load_card
 from app.services.process_history import process_history
 from app.services.task_access import find_task, refusal
@@ -27,5 +28,9 @@ def load_task_page(session: Session, actor, task_ref) -> TaskPage:
     task, invoice = find_task(session, actor, task_ref)
     card = load_card(session, actor, invoice.id)
     history, open_tasks, payments = process_history(session, invoice.id)
-    can_act = task.status == "open" and refusal(actor, task, invoice) is None
+    can_act = (
+        task.status == "open"
+        and refusal(actor, task, invoice) is None
+        and allows(actor, ACTION_OF_FORM[task.form])
+    )
     return TaskPage(task, card, history, open_tasks, payments, can_act)

@@ -1,4 +1,5 @@
-"""Editing an invoice card: only its initiator (or an admin), only in draft or correction."""
+"""Editing an invoice card: only its initiator (or an admin), only in draft or correction
+(app/services/card_rules.py); never once the invoice is closed."""
 
 from __future__ import annotations
 
@@ -6,20 +7,14 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.domain.ids import parse_id
-from app.domain.labels import status_label
-from app.errors import (
-    ConcurrentEditError,
-    InvoiceNotEditableError,
-    PermissionDeniedError,
-    ValidationError,
-)
+from app.errors import ConcurrentEditError, ValidationError
 from app.i18n import _
-from app.models import Counterparty
 from app.models.base import utcnow
-from app.roles import ADMIN, has_role
 from app.services import audit, use_case
 from app.services.approvers import replace_approvers
 from app.services.attachments import IncomingFile, store_files
+from app.services.card_rules import check_may_edit_fields
+from app.services.counterparty_snapshot import take_snapshot
 from app.services.create_invoice import SavedInvoice, card_snapshot, collect_file_error
 from app.services.duplicates import record_duplicates
 from app.services.invoice_input import InvoicePolicy, clean_invoice_input
@@ -39,19 +34,11 @@ def update_invoice(
     storage: LocalFileStorage | None = None,
     max_file_size: int = 0,
 ) -> SavedInvoice:
-    """Save a new version of the card. Raises NotFoundError, PermissionDeniedError,
-    InvoiceNotEditableError, ConcurrentEditError, ValidationError, FileTooLargeError."""
+    """Save a new version of the card. Raises NotFoundError, InvoiceClosedError,
+    PermissionDeniedError, InvoiceNotEditableError, ConcurrentEditError, ValidationError,
+    FileTooLargeError."""
     invoice = get_visible_invoice(session, actor, invoice_id)
-    if actor.id != invoice.initiator_id and not has_role(actor, ADMIN):
-        raise PermissionDeniedError(_("Only the invoice's initiator may edit it."))
-    if not invoice.is_editable:
-        raise InvoiceNotEditableError(
-            _(
-                "Invoice #%(n)s is %(s)s and can no longer be edited.",
-                n=invoice.number,
-                s=status_label(invoice.status),
-            )
-        )
+    check_may_edit_fields(actor, invoice)
     if (
         expected_lock_version is not None
         and _version(expected_lock_version) != invoice.lock_version
@@ -66,7 +53,7 @@ def update_invoice(
     before = card_snapshot(invoice)
     for name, value in clean.values.items():
         setattr(invoice, name, value)
-    invoice.counterparty_name = session.get(Counterparty, invoice.counterparty_id).name
+    take_snapshot(session, invoice)
     invoice.updated_at = utcnow()  # every save bumps lock_version, approvers-only ones too
     try:
         session.flush()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import and_, bindparam, exists, or_, select
+from sqlalchemy import and_, bindparam, exists, or_, select, union
 from sqlalchemy.orm import Session, aliased
 
 from app.domain.ids import parse_id
@@ -35,6 +35,20 @@ def visible_invoices_clause(user):
     )
     return or_(
         Invoice.initiator_id == user.id, Invoice.id.in_(approver_of), Invoice.id.in_(offered)
+    )
+
+
+def visible_invoice_ids(user):
+    """The same rule as a SELECT of invoice ids, for aggregates over many invoices: a UNION of
+    three indexed lookups instead of a filter run on every row. None when the user sees all."""
+    if sees_all_invoices(user):
+        return None
+    return union(
+        select(Invoice.id).where(Invoice.initiator_id == user.id),
+        select(InvoiceApprover.invoice_id).where(InvoiceApprover.user_id == user.id),
+        select(HumanTask.invoice_id).where(
+            _offered_to(HumanTask, user.id, sorted(role_names(user)))
+        ),
     )
 
 

@@ -9,6 +9,7 @@ from app.errors import InvoiceNotEditableError, PermissionDeniedError, Validatio
 from app.i18n import _
 from app.models import InstanceStatus, InvoiceStatus, NotificationKind, ProcessInstance
 from app.models.base import utcnow
+from app.permissions import WITHDRAW, require
 from app.services import audit, use_case
 from app.services.notify import holders_of, notify
 from app.services.process_runtime import load_workflow, open_tasks_of, save_state
@@ -21,6 +22,7 @@ FINAL = (InvoiceStatus.PAID, InvoiceStatus.REJECTED, InvoiceStatus.CANCELLED)
 def withdraw_invoice(session: Session, actor, invoice_id, reason: object):
     """Cancel the invoice and close its open tasks. Raises NotFoundError,
     PermissionDeniedError, InvoiceNotEditableError, ValidationError, ConcurrentEditError."""
+    require(actor, WITHDRAW)
     invoice = get_visible_invoice(session, actor, invoice_id)
     if actor.id != invoice.initiator_id:
         raise PermissionDeniedError(_("Only the invoice's initiator may withdraw it."))

@@ -1,10 +1,12 @@
 """Views and APIs registered on each application's AppBuilder."""
 
 from app.i18n import _
+from app.web.api import openapi
 from app.web.api.counterparties import CounterpartyApi
 from app.web.api.discussion import DiscussionApi
 from app.web.api.invoices import InvoiceApi
 from app.web.api.tasks import InvoiceActionApi, TaskApi
+from app.web.views.account import SecondFactorView, SignInRulesView
 from app.web.views.counterparties import CounterpartyView
 from app.web.views.discussion import DiscussionView
 from app.web.views.files import AttachmentView
@@ -12,6 +14,7 @@ from app.web.views.incidents import IncidentView
 from app.web.views.invoices import InvoiceView
 from app.web.views.notifications import DevMailView, NotificationView, OutboxView
 from app.web.views.process import DiagramView, ProcessView
+from app.web.views.sign_in import SecondFactorSignInView
 from app.web.views.tasks import TaskView
 
 
@@ -54,8 +57,18 @@ def register(appbuilder) -> None:
         label=_("Incidents"),
         icon="fa-exclamation-triangle",
     )
+    appbuilder.add_view_no_menu(SecondFactorSignInView)
+    appbuilder.add_view_no_menu(SecondFactorView)
+    appbuilder.add_view(
+        SignInRulesView,
+        "Sign-in rules",
+        label=_("Sign-in rules"),
+        icon="fa-shield",
+        category="Security",
+    )
     appbuilder.add_api(InvoiceApi)
     appbuilder.add_api(CounterpartyApi)
     appbuilder.add_api(TaskApi)
     appbuilder.add_api(InvoiceActionApi)
     appbuilder.add_api(DiscussionApi)
+    openapi.document_framework_apis(appbuilder)

@@ -40,6 +40,7 @@ ACTION_LABELS = {
     "edited": _("edited the card"),
     "file_added": _("added a file"),
     "file_removed": _("removed a file"),
+    "closing_document_added": _("added a closing document"),
     "message_posted": _("wrote in the discussion"),
     "message_edited": _("edited a message in the discussion"),
     "message_deleted": _("deleted a message from the discussion"),

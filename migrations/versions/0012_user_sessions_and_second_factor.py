@@ -23,7 +23,7 @@ def upgrade():
         sa.Column('session_generation', sa.Integer(), nullable=False),
         sa.Column('password_changed_at', sa.DateTime(), nullable=True),
         sa.Column('must_change_password', sa.Boolean(), nullable=False),
-        sa.Column('totp_secret', sa.String(length=64), nullable=True),
+        sa.Column('totp_secret', sa.String(length=255), nullable=True),
         sa.Column('totp_enrolled_at', sa.DateTime(), nullable=True),
         sa.Column('totp_last_step', sa.Integer(), nullable=True),
         sa.Column('updated_at', sa.DateTime(), nullable=False),

@@ -27,6 +27,8 @@ USERS = {
     "finance": roles.FINANCE_DIRECTOR,
     "analyst": roles.ANALYST,
     "admin": roles.ADMIN,
+    # Sets up a second factor in its test: no other test signs in as this user.
+    "auditor": roles.AUDITOR,
 }
 COUNTERPARTY = "Acme Supplies GmbH"
 # Listed first in the form, so choosing COUNTERPARTY takes a real choice in the browser.

@@ -17,9 +17,7 @@ from tests.workflow.scenario import force_current_version as force
 
 @pytest.fixture
 def people(make, app):
-    with app.app_context():
-        app.appbuilder.sm.add_role("Legal")
-        db.session.remove()
+    make.lane_role("Legal")  # kept between tests, like every role
     return {
         "ivan": make.user("ivan", roles.INITIATOR),
         "anna": make.user("anna", roles.APPROVER),

@@ -6,8 +6,11 @@ import re
 from app import roles
 from app.extensions import db
 from app.models import Invoice, ProcessInstance
+from app.permissions import LANE_PARTICIPATION
 from tests import clock
 
+# A new user's passwords: the one the admin gives, then the one she chooses (the rules apply).
+LENAS_FIRST, LENAS = "given-by-the-admin-1", "chosen-by-herself-2"
 LEGAL_STAGE = """
     <bpmn:exclusiveGateway id="gw_amount" name="Over 100,000?" default="f_small">
       <bpmn:incoming>f_approved</bpmn:incoming>
@@ -112,9 +115,12 @@ def test_a_legal_stage_added_by_an_analyst_runs_with_no_code_change(
     early = new_invoice("150000")
     assert client.post(f"/api/v1/invoices/{early}/submit", headers=ivan_h).status_code == 200
 
-    # An admin creates the role and a user whose only role it is.
+    # An admin creates the role, with what a lane needs, and a user whose only role it is.
     admin = login("adam")
-    admin.post("/roles/add", data={"name": "Legal"}, follow_redirects=True)
+    with app.app_context():
+        sm = app.appbuilder.sm
+        lane = [sm.find_permission_view_menu(*pair).id for pair in LANE_PARTICIPATION]
+    admin.post("/roles/add", data={"name": "Legal", "permissions": lane}, follow_redirects=True)
     with app.app_context():
         legal_role = app.appbuilder.sm.find_role("Legal").id
     admin.post(
@@ -126,12 +132,17 @@ def test_a_legal_stage_added_by_an_analyst_runs_with_no_code_change(
             "email": "lena@example.com",
             "active": "y",
             "roles": [legal_role],
-            "password": "secret-pass",
-            "conf_password": "secret-pass",
+            "password": LENAS_FIRST,
+            "conf_password": LENAS_FIRST,
         },
         follow_redirects=True,
     )
-    lena_browser = login("lena")
+    # The admin knows the first password: Lena chooses her own before anything else.
+    lena_browser = login("lena", LENAS_FIRST)
+    lena_browser.post(
+        "/resetmypassword/form",
+        data={"current_password": LENAS_FIRST, "password": LENAS, "conf_password": LENAS},
+    )
     assert lena_browser.get("/tasks/").status_code == 200
 
     # The analyst takes the current diagram, adds the stage, publishes.
@@ -152,7 +163,8 @@ def test_a_legal_stage_added_by_an_analyst_runs_with_no_code_change(
     )
     assert "Published as version 2" in published.get_data(as_text=True)
 
-    anna_h, fedor_h, lena_h = (api_token(n) for n in ("anna", "fedor", "lena"))
+    anna_h, fedor_h = (api_token(n) for n in ("anna", "fedor"))
+    lena_h = api_token("lena", LENAS)
     large, small = new_invoice("150 000,00"), new_invoice("50000")
     for invoice in (large, small):
         assert client.post(f"/api/v1/invoices/{invoice}/submit", headers=ivan_h).status_code == 200
@@ -166,7 +178,7 @@ def test_a_legal_stage_added_by_an_analyst_runs_with_no_code_change(
         )
 
     # Legal sees the large invoice and decides on it; the others skip Legal.
-    lena_browser = login("lena")  # the test client holds one session at a time
+    lena_browser = login("lena", LENAS)  # the test client holds one session at a time
     assert lena_browser.get(f"/invoices/show/{large}").status_code == 200
     assert lena_browser.get(f"/invoices/show/{small}").status_code == 404
     legal_task = my_task(client, lena_h, f"Legal review of invoice #{large}")

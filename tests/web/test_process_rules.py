@@ -416,10 +416,8 @@ def test_a_payment_order_that_is_not_a_pdf_or_an_image_is_refused_over_the_api(
 
 
 @pytest.fixture
-def legal_role(app):
-    with app.app_context():
-        app.appbuilder.sm.add_role("Legal")  # kept between tests, like every role
-        db.session.remove()
+def legal_role(make):
+    make.lane_role("Legal")  # kept between tests, like every role
 
 
 def test_publishing_is_audited_and_seeding_afterwards_keeps_the_published_version(

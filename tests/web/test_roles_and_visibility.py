@@ -78,7 +78,7 @@ def test_auditors_read_everything_and_change_nothing(world, login, app):
     assert client.get("/counterparties/add").status_code == 403
     assert client.get("/users/list/").status_code == 200
     upload = client.post(f"/files/upload/{pk}", data={}, follow_redirects=True)
-    assert "may read this invoice but not add files" in upload.get_data(as_text=True)
+    assert "do not allow you to add files to invoices" in upload.get_data(as_text=True)
     with app.app_context():
         assert str(db.session.get(Invoice, pk).amount) == "1000.00"
 

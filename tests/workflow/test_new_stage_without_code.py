@@ -23,9 +23,7 @@ def publish(app, xml: str) -> None:
 
 @pytest.fixture
 def legal(app, make):
-    with app.app_context():
-        app.appbuilder.sm.add_role("Legal")
-        db.session.remove()
+    make.lane_role("Legal")  # kept between tests, like every role
     return make.user("lena", "Legal")
 
 

@@ -98,9 +98,7 @@ def refused_at_run_time(app, case: Scenario, action, element: str, words: str) -
 
 @pytest.fixture
 def legal(app, make):
-    with app.app_context():
-        app.appbuilder.sm.add_role("Legal")
-        db.session.remove()
+    make.lane_role("Legal")  # kept between tests, like every role
     return make.user("lena", "Legal")
 
 

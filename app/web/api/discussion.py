@@ -16,6 +16,7 @@ from app.services.discussion import (
     post_message,
 )
 from app.web import context
+from app.web.api.base import moment
 from app.web.api.tasks import ActionApi
 
 
@@ -35,7 +36,27 @@ class DiscussionApi(ActionApi):
     @protect()
     @safe
     def messages(self, invoice_id):
-        """The thread, oldest first, and whether I may write in it."""
+        """The thread, oldest first, and whether I may write in it.
+        ---
+        get:
+          description: The invoice's discussion, oldest first, and whether I may write in it
+          parameters:
+          - {in: path, name: invoice_id, required: true, schema: {type: integer, minimum: 1}}
+          responses:
+            200:
+              description: The thread
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    required: [result]
+                    properties:
+                      result: {$ref: '#/components/schemas/Discussion'}
+            400: {$ref: '#/components/responses/BadRequest'}
+            401: {$ref: '#/components/responses/401'}
+            403: {$ref: '#/components/responses/Forbidden'}
+            404: {$ref: '#/components/responses/NotFound'}
+        """
 
         def action():
             now = utcnow()
@@ -51,7 +72,37 @@ class DiscussionApi(ActionApi):
     @protect()
     @safe
     def post(self, invoice_id):
-        """Post {"text": "..."}, or multipart with `text` and any number of `files`."""
+        """Post {"text": "..."}, or multipart with `text` and any number of `files`.
+        ---
+        post:
+          description: Post to the thread (the invoice's participants); files join the card
+          parameters:
+          - {in: path, name: invoice_id, required: true, schema: {type: integer, minimum: 1}}
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema: {$ref: '#/components/schemas/MessageText'}
+              multipart/form-data:
+                schema: {$ref: '#/components/schemas/MessageWithFiles'}
+          responses:
+            201:
+              description: The message posted
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    required: [result]
+                    properties:
+                      result: {$ref: '#/components/schemas/Message'}
+            400: {$ref: '#/components/responses/BadRequest'}
+            401: {$ref: '#/components/responses/401'}
+            403: {$ref: '#/components/responses/Forbidden'}
+            404: {$ref: '#/components/responses/NotFound'}
+            413: {$ref: '#/components/responses/TooLarge'}
+            422: {$ref: '#/components/responses/Unprocessable'}
+            503: {$ref: '#/components/responses/Busy'}
+        """
         if request.mimetype == "multipart/form-data":
             text = request.form.get("text")
             files = [
@@ -82,7 +133,35 @@ class DiscussionApi(ActionApi):
     @protect()
     @safe
     def edit(self, message_id):
-        """Change my message within 5 minutes of posting: {"text": "..."}."""
+        """Change my message within 5 minutes of posting: {"text": "..."}.
+        ---
+        put:
+          description: Change my message within 5 minutes of posting
+          parameters:
+          - {in: path, name: message_id, required: true, schema: {type: integer, minimum: 1}}
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema: {$ref: '#/components/schemas/MessageText'}
+          responses:
+            200:
+              description: The message as changed
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    required: [result]
+                    properties:
+                      result: {$ref: '#/components/schemas/Message'}
+            400: {$ref: '#/components/responses/BadRequest'}
+            401: {$ref: '#/components/responses/401'}
+            403: {$ref: '#/components/responses/Forbidden'}
+            404: {$ref: '#/components/responses/NotFound'}
+            409: {$ref: '#/components/responses/Conflict'}
+            422: {$ref: '#/components/responses/Unprocessable'}
+            503: {$ref: '#/components/responses/Busy'}
+        """
         text = self.json_body().get("text")
 
         def action():
@@ -96,7 +175,29 @@ class DiscussionApi(ActionApi):
     @protect()
     @safe
     def delete(self, message_id):
-        """Delete my message within 5 minutes of posting; the audit trail keeps its text."""
+        """Delete my message within 5 minutes of posting; the audit trail keeps its text.
+        ---
+        delete:
+          description: Delete my message within 5 minutes of posting; the audit trail keeps its text
+          parameters:
+          - {in: path, name: message_id, required: true, schema: {type: integer, minimum: 1}}
+          responses:
+            200:
+              description: The message as deleted
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    required: [result]
+                    properties:
+                      result: {$ref: '#/components/schemas/Message'}
+            400: {$ref: '#/components/responses/BadRequest'}
+            401: {$ref: '#/components/responses/401'}
+            403: {$ref: '#/components/responses/Forbidden'}
+            404: {$ref: '#/components/responses/NotFound'}
+            409: {$ref: '#/components/responses/Conflict'}
+            503: {$ref: '#/components/responses/Busy'}
+        """
 
         def action():
             now = utcnow()
@@ -118,8 +219,8 @@ def message_json(message, actor_id: int, now) -> dict:
         },
         "text": None if message.is_deleted else message.text,
         "deleted": message.is_deleted,
-        "created_at": message.created_at.isoformat(),
-        "edited_at": message.edited_at.isoformat() if message.edited_at else None,
+        "created_at": moment(message.created_at),
+        "edited_at": moment(message.edited_at),
         "can_change": may_change(actor_id, message, now),
         "files": []
         if message.is_deleted

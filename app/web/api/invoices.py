@@ -16,12 +16,14 @@ from app.services.attachments import (
     add_attachments,
     get_visible_attachment,
 )
+from app.services.counterparty_snapshot import SNAPSHOT_COLUMNS
 from app.services.create_invoice import create_invoice
 from app.services.invoice_input import CARD_FIELDS
 from app.services.update_invoice import update_invoice
 from app.services.visibility import get_visible_invoice
 from app.web import context
-from app.web.api.base import ServiceModelRestApi, busy_response, duplicate_json
+from app.web.api import openapi
+from app.web.api.base import ServiceModelRestApi, busy_response, duplicate_json, moment
 from app.web.datamodel import InvoiceFlowInterface
 from app.web.files import send_attachment
 from app.web.filters import VisibleInvoicesFilter
@@ -34,7 +36,8 @@ FIELDS = [
     "stage",
     *(name for name in CARD_FIELDS if name != "counterparty_id"),
     "counterparty.id",
-    "counterparty_name",
+    # The counterparty as the invoice names it (app/services/counterparty_snapshot.py).
+    *SNAPSHOT_COLUMNS.values(),
     "initiator.id",
     "initiator.username",
     "lock_version",
@@ -65,6 +68,7 @@ class InvoiceApi(ServiceModelRestApi):
         "amount",
         "currency",
         "counterparty_name",
+        "counterparty_tax_id",
         "issue_date",
         "due_date",
         "vendor_invoice_no",
@@ -83,6 +87,10 @@ class InvoiceApi(ServiceModelRestApi):
     ]
     order_columns = ["number", "issue_date", "amount", "status"]
     base_order = ("id", "desc")
+    openapi_new_schema = "InvoiceNew"
+    openapi_edit_schema = "InvoiceEdit"
+    openapi_edit_conflicts = True
+    openapi_card_extra = {"approvers": {"type": "array", "items": openapi.ref("InvoiceApprover")}}
 
     def pre_get(self, data):
         """Add the approval data: approvers in order, with who approved and when."""
@@ -112,7 +120,29 @@ class InvoiceApi(ServiceModelRestApi):
     @protect()
     @safe
     def attachments(self, pk):
-        """List an invoice's files."""
+        """List an invoice's files.
+        ---
+        get:
+          description: The invoice's files (those not removed), oldest first
+          parameters:
+          - {in: path, name: pk, required: true, schema: {type: integer, minimum: 1}}
+          responses:
+            200:
+              description: The files
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    required: [result]
+                    properties:
+                      result:
+                        type: array
+                        items: {$ref: '#/components/schemas/Attachment'}
+            400: {$ref: '#/components/responses/BadRequest'}
+            401: {$ref: '#/components/responses/401'}
+            403: {$ref: '#/components/responses/Forbidden'}
+            404: {$ref: '#/components/responses/NotFound'}
+        """
         try:
             invoice = get_visible_invoice(context.session(), context.actor(), pk)
         except InvoiceFlowError:
@@ -124,7 +154,43 @@ class InvoiceApi(ServiceModelRestApi):
     @protect()
     @safe
     def upload(self, pk):
-        """Upload files (multipart field `files`, optional `kind`)."""
+        """Upload files (multipart field `files`, optional `kind`).
+        ---
+        post:
+          description: >-
+            Add files to the invoice at any stage (audited). Warnings name invoices that
+            already hold the same file.
+          parameters:
+          - {in: path, name: pk, required: true, schema: {type: integer, minimum: 1}}
+          requestBody:
+            required: true
+            content:
+              multipart/form-data:
+                schema: {$ref: '#/components/schemas/FilesUpload'}
+          responses:
+            201:
+              description: The files added
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    required: [result, warnings]
+                    properties:
+                      result:
+                        type: array
+                        items: {$ref: '#/components/schemas/Attachment'}
+                      warnings:
+                        type: array
+                        items: {$ref: '#/components/schemas/DuplicateWarning'}
+            400: {$ref: '#/components/responses/BadRequest'}
+            401: {$ref: '#/components/responses/401'}
+            403: {$ref: '#/components/responses/Forbidden'}
+            404: {$ref: '#/components/responses/NotFound'}
+            409: {$ref: '#/components/responses/Conflict'}
+            413: {$ref: '#/components/responses/TooLarge'}
+            422: {$ref: '#/components/responses/Unprocessable'}
+            503: {$ref: '#/components/responses/Busy'}
+        """
         kind = request.form.get("kind") or "other"
         files = [
             IncomingFile(f.filename or "", f.read(), kind)
@@ -158,7 +224,30 @@ class InvoiceApi(ServiceModelRestApi):
     @protect()
     @safe
     def download(self, pk, attachment_id):
-        """Download one file as an attachment."""
+        """Download one file as an attachment.
+        ---
+        get:
+          description: >-
+            The file's bytes, served as an attachment under its name, with the type found
+            by sniffing its content
+          parameters:
+          - {in: path, name: pk, required: true, schema: {type: integer, minimum: 1}}
+          - {in: path, name: attachment_id, required: true, schema: {type: integer, minimum: 1}}
+          responses:
+            200:
+              description: The file
+              headers:
+                Content-Disposition:
+                  description: attachment; filename=...
+                  schema: {type: string}
+              content:
+                '*/*':
+                  schema: {type: string, format: binary}
+            400: {$ref: '#/components/responses/BadRequest'}
+            401: {$ref: '#/components/responses/401'}
+            403: {$ref: '#/components/responses/Forbidden'}
+            404: {$ref: '#/components/responses/NotFound'}
+        """
         try:
             attachment = get_visible_attachment(context.session(), context.actor(), attachment_id)
         except InvoiceFlowError:
@@ -179,7 +268,7 @@ def approvers_json(session, invoice_id) -> list[dict]:
             "position": a.position,
             "user_id": a.user_id,
             "username": a.user.username,
-            "approved_at": a.approved_at.isoformat() if a.approved_at else None,
+            "approved_at": moment(a.approved_at),
         }
         for a in rows
     ]
@@ -205,5 +294,5 @@ def _attachment_json(a) -> dict:
         "content_type": a.content_type,
         "sha256": a.sha256,
         "uploaded_by_id": a.uploaded_by_id,
-        "uploaded_at": a.uploaded_at.isoformat(),
+        "uploaded_at": moment(a.uploaded_at),
     }

@@ -12,6 +12,7 @@ from app.errors import InvoiceFlowError, ValidationError
 from app.services.acknowledge_task import acknowledge_task
 from app.services.attachments import IncomingFile
 from app.services.complete_task import decide
+from app.services.counterparty_snapshot import snapshot_of
 from app.services.my_tasks import my_open_tasks
 from app.services.pay_invoice import pay_invoice
 from app.services.resubmit_invoice import resubmit_invoice
@@ -19,11 +20,13 @@ from app.services.submit_invoice import submit_invoice
 from app.services.task_page import load_task_page
 from app.services.withdraw_invoice import withdraw_invoice
 from app.web import context
-from app.web.api.base import busy_response
+from app.web.api.base import busy_response, moment
+from app.web.api.openapi import DocumentedApi
+from app.web.datamodel import LAST_PAGE
 from app.web.templating import task_title
 
 
-class ActionApi(BaseApi):
+class ActionApi(DocumentedApi, BaseApi):
     allow_browser_login = False
 
     def run(self, action, status: int = 200):
@@ -69,8 +72,32 @@ class TaskApi(ActionApi):
     @protect()
     @safe
     def mine(self):
-        """Open tasks assigned to me or offered to my roles."""
-        page = max(request.args.get("page", 1, type=int) or 1, 1)
+        """Open tasks assigned to me or offered to my roles.
+        ---
+        get:
+          description: My open tasks, oldest first
+          parameters:
+          - {in: query, name: page, schema: {type: integer, minimum: 1, default: 1}}
+          - in: query
+            name: page_size
+            schema: {type: integer, minimum: 1, maximum: 100, default: 50}
+          responses:
+            200:
+              description: One page of my open tasks
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    required: [result]
+                    properties:
+                      result:
+                        type: array
+                        items: {$ref: '#/components/schemas/TaskRow'}
+            400: {$ref: '#/components/responses/BadRequest'}
+            401: {$ref: '#/components/responses/401'}
+            403: {$ref: '#/components/responses/Forbidden'}
+        """
+        page = min(max(request.args.get("page", 1, type=int) or 1, 1), LAST_PAGE)
         size = min(max(request.args.get("page_size", 50, type=int) or 50, 1), 100)
         rows = my_open_tasks(context.session(), g.user, size, (page - 1) * size)
         return self.response(200, result=[_row_json(r) for r in rows])
@@ -79,14 +106,62 @@ class TaskApi(ActionApi):
     @protect()
     @safe
     def get(self, task_id):
-        """One task with its invoice and the approval history."""
+        """One task with its invoice and the approval history.
+        ---
+        get:
+          description: One task with its invoice, files and the approval history
+          parameters:
+          - {in: path, name: task_id, required: true, schema: {type: string, format: uuid}}
+          responses:
+            200:
+              description: The task
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    required: [result]
+                    properties:
+                      result: {$ref: '#/components/schemas/TaskPage'}
+            400: {$ref: '#/components/responses/BadRequest'}
+            401: {$ref: '#/components/responses/401'}
+            403: {$ref: '#/components/responses/Forbidden'}
+            404: {$ref: '#/components/responses/NotFound'}
+        """
         return self.run(lambda: _page_json(load_task_page(context.session(), g.user, task_id)))
 
     @expose("/<task_id>/decision", methods=["POST"])
     @protect()
     @safe
     def decision(self, task_id):
-        """Approve, return or reject: {"decision": "...", "comment": "..."}."""
+        """Approve, return or reject: {"decision": "...", "comment": "..."}.
+        ---
+        post:
+          description: Decide an approval task; a comment is required to return or reject
+          parameters:
+          - {in: path, name: task_id, required: true, schema: {type: string, format: uuid}}
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema: {$ref: '#/components/schemas/Decision'}
+          responses:
+            200:
+              description: The task as decided
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    required: [result]
+                    properties:
+                      result: {$ref: '#/components/schemas/Task'}
+            400: {$ref: '#/components/responses/BadRequest'}
+            401: {$ref: '#/components/responses/401'}
+            403: {$ref: '#/components/responses/Forbidden'}
+            404: {$ref: '#/components/responses/NotFound'}
+            409: {$ref: '#/components/responses/Conflict'}
+            422: {$ref: '#/components/responses/Unprocessable'}
+            503: {$ref: '#/components/responses/Busy'}
+        """
         body = self.json_body()
         return self.run_on_task(
             lambda: decide(
@@ -98,7 +173,35 @@ class TaskApi(ActionApi):
     @protect()
     @safe
     def acknowledge(self, task_id):
-        """Acknowledge a task of form `acknowledge`: {"note": "..."} (optional)."""
+        """Acknowledge a task of form `acknowledge`: {"note": "..."} (optional).
+        ---
+        post:
+          description: Acknowledge a task of form `acknowledge`, with an optional note
+          parameters:
+          - {in: path, name: task_id, required: true, schema: {type: string, format: uuid}}
+          requestBody:
+            required: false
+            content:
+              application/json:
+                schema: {$ref: '#/components/schemas/Acknowledgement'}
+          responses:
+            200:
+              description: The task as acknowledged
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    required: [result]
+                    properties:
+                      result: {$ref: '#/components/schemas/Task'}
+            400: {$ref: '#/components/responses/BadRequest'}
+            401: {$ref: '#/components/responses/401'}
+            403: {$ref: '#/components/responses/Forbidden'}
+            404: {$ref: '#/components/responses/NotFound'}
+            409: {$ref: '#/components/responses/Conflict'}
+            422: {$ref: '#/components/responses/Unprocessable'}
+            503: {$ref: '#/components/responses/Busy'}
+        """
         note = self.json_body().get("note")
         return self.run_on_task(lambda: acknowledge_task(context.session(), g.user, task_id, note))
 
@@ -118,7 +221,30 @@ class InvoiceActionApi(ActionApi):
     @protect()
     @safe
     def submit(self, pk):
-        """Start the approval process of a draft."""
+        """Start the approval process of a draft.
+        ---
+        post:
+          description: Start the approval process of a draft (its initiator only)
+          parameters:
+          - {in: path, name: pk, required: true, schema: {type: integer, minimum: 1}}
+          responses:
+            200:
+              description: The invoice in its first stage
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    required: [result]
+                    properties:
+                      result: {$ref: '#/components/schemas/InvoiceState'}
+            400: {$ref: '#/components/responses/BadRequest'}
+            401: {$ref: '#/components/responses/401'}
+            403: {$ref: '#/components/responses/Forbidden'}
+            404: {$ref: '#/components/responses/NotFound'}
+            409: {$ref: '#/components/responses/Conflict'}
+            422: {$ref: '#/components/responses/Unprocessable'}
+            503: {$ref: '#/components/responses/Busy'}
+        """
         return self.run(
             lambda: _invoice_json(
                 submit_invoice(context.session(), g.user, pk, context.invoice_policy())
@@ -129,7 +255,30 @@ class InvoiceActionApi(ActionApi):
     @protect()
     @safe
     def resubmit(self, pk):
-        """Send a corrected invoice back to its approvers."""
+        """Send a corrected invoice back to its approvers.
+        ---
+        post:
+          description: Send a corrected invoice back to its approvers (its initiator only)
+          parameters:
+          - {in: path, name: pk, required: true, schema: {type: integer, minimum: 1}}
+          responses:
+            200:
+              description: The invoice in its first stage again
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    required: [result]
+                    properties:
+                      result: {$ref: '#/components/schemas/InvoiceState'}
+            400: {$ref: '#/components/responses/BadRequest'}
+            401: {$ref: '#/components/responses/401'}
+            403: {$ref: '#/components/responses/Forbidden'}
+            404: {$ref: '#/components/responses/NotFound'}
+            409: {$ref: '#/components/responses/Conflict'}
+            422: {$ref: '#/components/responses/Unprocessable'}
+            503: {$ref: '#/components/responses/Busy'}
+        """
         return self.run(
             lambda: _invoice_json(
                 resubmit_invoice(context.session(), g.user, pk, context.invoice_policy())
@@ -140,7 +289,35 @@ class InvoiceActionApi(ActionApi):
     @protect()
     @safe
     def withdraw(self, pk):
-        """Cancel an invoice that is not paid: {"reason": "..."}."""
+        """Cancel an invoice that is not paid: {"reason": "..."}.
+        ---
+        post:
+          description: Cancel an invoice that is not closed (its initiator only)
+          parameters:
+          - {in: path, name: pk, required: true, schema: {type: integer, minimum: 1}}
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema: {$ref: '#/components/schemas/Withdrawal'}
+          responses:
+            200:
+              description: The cancelled invoice
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    required: [result]
+                    properties:
+                      result: {$ref: '#/components/schemas/InvoiceState'}
+            400: {$ref: '#/components/responses/BadRequest'}
+            401: {$ref: '#/components/responses/401'}
+            403: {$ref: '#/components/responses/Forbidden'}
+            404: {$ref: '#/components/responses/NotFound'}
+            409: {$ref: '#/components/responses/Conflict'}
+            422: {$ref: '#/components/responses/Unprocessable'}
+            503: {$ref: '#/components/responses/Busy'}
+        """
         reason = self.json_body().get("reason")
         return self.run(
             lambda: _invoice_json(withdraw_invoice(context.session(), g.user, pk, reason))
@@ -150,7 +327,36 @@ class InvoiceActionApi(ActionApi):
     @protect()
     @safe
     def pay(self, pk):
-        """Record the payment: multipart with paid_on, amount, reference, payment_order."""
+        """Record the payment: multipart with paid_on, amount, reference, payment_order.
+        ---
+        post:
+          description: Record the payment of an invoice awaiting payment (the finance director)
+          parameters:
+          - {in: path, name: pk, required: true, schema: {type: integer, minimum: 1}}
+          requestBody:
+            required: true
+            content:
+              multipart/form-data:
+                schema: {$ref: '#/components/schemas/PaymentForm'}
+          responses:
+            200:
+              description: The payment recorded
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    required: [result]
+                    properties:
+                      result: {$ref: '#/components/schemas/Payment'}
+            400: {$ref: '#/components/responses/BadRequest'}
+            401: {$ref: '#/components/responses/401'}
+            403: {$ref: '#/components/responses/Forbidden'}
+            404: {$ref: '#/components/responses/NotFound'}
+            409: {$ref: '#/components/responses/Conflict'}
+            413: {$ref: '#/components/responses/TooLarge'}
+            422: {$ref: '#/components/responses/Unprocessable'}
+            503: {$ref: '#/components/responses/Busy'}
+        """
         upload = request.files.get("payment_order")
         order = IncomingFile(upload.filename, upload.read()) if upload and upload.filename else None
 
@@ -185,8 +391,8 @@ def _row_json(row) -> dict:
         "amount": str(row.amount),
         "currency": row.currency,
         "counterparty": row.counterparty_name,
-        "created_at": row.created_at.isoformat(),
-        "due_at": row.due_at.isoformat() if row.due_at else None,
+        "created_at": moment(row.created_at),
+        "due_at": moment(row.due_at),
     }
 
 
@@ -202,9 +408,9 @@ def _task_json(task) -> dict:
         "role": task.candidate_role,
         "decision": task.decision,
         "comment": task.comment,
-        "created_at": task.created_at.isoformat(),
-        "due_at": task.due_at.isoformat() if task.due_at else None,
-        "completed_at": task.completed_at.isoformat() if task.completed_at else None,
+        "created_at": moment(task.created_at),
+        "due_at": moment(task.due_at),
+        "completed_at": moment(task.completed_at),
     }
 
 
@@ -226,6 +432,8 @@ def _page_json(page) -> dict:
             "amount": str(page.card.invoice.amount),
             "currency": page.card.invoice.currency,
             "counterparty": page.card.invoice.counterparty_name,
+            # As submitted: the payment goes to this account.
+            "counterparty_details": snapshot_of(page.card.invoice),
         },
         "history": [_task_json(t) for t in page.history],
         "files": [

@@ -1,4 +1,4 @@
-"""Counterparties: FAB's CRUD screens, saves through save_counterparty."""
+"""Counterparties: FAB's CRUD screens; adding and changing go through their services."""
 
 from __future__ import annotations
 
@@ -7,30 +7,32 @@ from flask_appbuilder.security.decorators import has_access
 
 from app.i18n import _
 from app.models import Counterparty
-from app.services.counterparties import FIELDS, save_counterparty, search_counterparties
+from app.services.counterparties import (
+    FIELD_LABELS,
+    FIELDS,
+    change_counterparty,
+    create_counterparty,
+    search_counterparties,
+)
 from app.web import context
 from app.web.context import say
 from app.web.datamodel import InvoiceFlowInterface
 from app.web.forms import describe_counterparty
-from app.web.views.base import ServiceModelView, choices_answer
+from app.web.views.base import READ_WRITE, ServiceModelView, choices_answer
 
 
 class CounterpartyView(ServiceModelView):
     datamodel = InvoiceFlowInterface(Counterparty)
     class_permission_name = "Counterparty"
     route_base = "/counterparties"
+    # Adding one (can_add) is granted apart from changing one that exists (can_write).
+    method_permission_name = {**READ_WRITE, "add": "add"}
+    base_permissions = ["can_read", "can_add", "can_write"]
     list_title = _("Counterparties")
     add_title = _("New counterparty")
     edit_title = _("Edit counterparty")
     show_title = _("Counterparty")
-    label_columns = {
-        "name": _("Name"),
-        "country": _("Country"),
-        "tax_id": _("Tax id (INN)"),
-        "bank_name": _("Bank"),
-        "bank_bic": _("BIC"),
-        "bank_account": _("Account number"),
-    }
+    label_columns = FIELD_LABELS
     description_columns = {
         "country": _("Two-letter code, e.g. RU"),
         "tax_id": _("For Russia: INN, 10 or 12 digits"),
@@ -49,7 +51,9 @@ class CounterpartyView(ServiceModelView):
 
     def save(self, form, item):
         data = {name: form[name].data for name in FIELDS}
-        saved = save_counterparty(
-            context.session(), context.actor(), data, item.id if item is not None else None
-        )
+        session, actor = context.session(), context.actor()
+        if item is None:
+            saved = create_counterparty(session, actor, data)
+        else:
+            saved = change_counterparty(session, actor, item.id, data)
         say(_("Counterparty %(name)s saved.", name=saved.name), "success")

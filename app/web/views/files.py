@@ -17,6 +17,7 @@ from app.services.attachments import (
 from app.web import context
 from app.web.context import say
 from app.web.files import send_attachment
+from app.web.views.discussion import refuse
 from app.web.views.invoices import flash_duplicates
 
 
@@ -61,10 +62,9 @@ class AttachmentView(BaseView):
                 context.max_file_size(),
             )
         except ValidationError as exc:
-            say(str(exc.message), "danger")
-        else:
-            say(_("%(n)s file(s) added.", n=len(added.files)), "success")
-            flash_duplicates(added.warnings)
+            refuse(exc)  # 422 with the reason; a closed invoice's refusals are 409 / 403
+        say(_("%(n)s file(s) added.", n=len(added.files)), "success")
+        flash_duplicates(added.warnings)
         return redirect(url_for("InvoiceView.show", pk=invoice_id))
 
     @expose("/<int:attachment_id>/remove", methods=["POST"])

@@ -14,6 +14,7 @@ from app.i18n import _, localized_amount
 from app.models import Invoice
 from app.services.approvers import search_approvers
 from app.services.attachments import IncomingFile
+from app.services.card_rules import check_card_not_closed
 from app.services.create_invoice import create_invoice
 from app.services.duplicates import warning_text
 from app.services.invoice_card import load_card
@@ -75,7 +76,16 @@ class InvoiceView(ServiceModelView):
     label_columns = LABELS
     list_columns = ["number", "issue_date", "counterparty_name", "amount", "currency", "status"]
     order_columns = ["number", "issue_date", "amount", "status"]
-    search_columns = ["number", "counterparty_name", "status", "amount", "issue_date"]
+    # The dashboard links here by status, stage and due date.
+    search_columns = [
+        "number",
+        "counterparty_name",
+        "status",
+        "stage",
+        "amount",
+        "issue_date",
+        "due_date",
+    ]
     base_order = ("id", "desc")
     page_size = 25
     base_filters = [["id", VisibleInvoicesFilter, lambda: None]]
@@ -100,6 +110,11 @@ class InvoiceView(ServiceModelView):
     def approver_choices(self):
         """Matches for the card's approver boxes, as the user types."""
         return choices_answer(search_approvers, describe_user)
+
+    def _edit(self, pk):
+        # A closed invoice's form is not even shown: 409 with the reason, on GET and POST.
+        check_card_not_closed(context.session(), context.actor(), pk)
+        return super()._edit(pk)
 
     def prefill_form(self, form, pk):
         item = self.datamodel.get(pk, self._base_filters)

@@ -29,6 +29,7 @@ KIND_LABELS = {
     NotificationKind.DISCUSSION: _("A new message in a discussion I take part in"),
     NotificationKind.REMINDER: _("Reminders of waiting tasks"),
     NotificationKind.ESCALATION: _("Overdue tasks"),
+    NotificationKind.CLOSING_DOCUMENT: _("A closing document added to my closed invoice"),
 }
 
 
@@ -56,7 +57,8 @@ class NotificationView(BaseView):
     @has_access
     def open(self, notification_id):
         item = inbox.mark_read(context.session(), context.actor(), notification_id, utcnow())
-        return redirect(link_for("", item.invoice_id, item.task_guid) or "/")
+        counterparty_id = (item.params or {}).get("counterparty_id")
+        return redirect(link_for("", item.invoice_id, item.task_guid, counterparty_id) or "/")
 
     @expose("/read-all", methods=["POST"])
     @has_access
@@ -99,6 +101,7 @@ class OutboxView(ModelView):
     datamodel = InvoiceFlowInterface(OutboxMessage)
     route_base = "/outbox"
     base_permissions = ["can_list", "can_show", "can_retry"]
+    method_permission_name = {"retry": "list"}  # retry_failed itself asks for can_retry
     list_title = _("Outgoing e-mail")
     list_columns = [
         "id",

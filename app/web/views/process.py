@@ -8,6 +8,7 @@ from flask_appbuilder.security.decorators import has_access
 
 from app.errors import ValidationError
 from app.i18n import _
+from app.permissions import EDIT_PROCESSES, PUBLISH, allows
 from app.services import process_catalog as catalog
 from app.services.process_history import process_history
 from app.services.process_view import invoice_diagram
@@ -70,6 +71,8 @@ class ProcessView(BaseView):
             "process/index.html",
             rows=catalog.versions(session, actor),
             drafts=catalog.drafts(session, actor),
+            can_edit=allows(actor, EDIT_PROCESSES),
+            can_publish=allows(actor, PUBLISH),
             title=_("Process"),
         )
 

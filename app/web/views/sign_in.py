@@ -1,0 +1,107 @@
+"""Signing in on the web: the password, then a second-factor code for those who have one; then,
+before any other page, a new password or setting up a second factor where that is due."""
+
+from __future__ import annotations
+
+import time
+
+from flask import current_app, g, redirect, request, session, url_for
+from flask_appbuilder import BaseView, expose
+from flask_appbuilder.security.decorators import no_cache
+from flask_appbuilder.security.forms import LoginForm_db
+from flask_appbuilder.utils.base import get_safe_redirect
+from flask_login import login_user
+
+from app.errors import ServiceUnavailableError
+from app.i18n import _
+from app.services import sign_in_rules
+from app.services.second_factor import check_sign_in_code
+from app.web import context
+from app.web.context import say
+from app.web.sessions import adopt_generation
+
+# The signed session cookie holds who passed the password step, until when, and where to go.
+PENDING = "second_factor_pending"
+
+
+def password_step(view):
+    """Flask-AppBuilder's login (AuthDBView.login), except that a user with a second factor is
+    not signed in yet: the code page comes first."""
+    if g.user is not None and g.user.is_authenticated:
+        return redirect(view._get_safe_next_url())
+    form = LoginForm_db()
+    if form.validate_on_submit():
+        next_url = get_safe_redirect(request.args.get("next", ""))
+        user = view.appbuilder.sm.auth_user_db(form.username.data, form.password.data)
+        if not user:
+            say(view.invalid_login_message, "warning")
+            return redirect(view.appbuilder.get_url_for_login_with(next_url))
+        if sign_in_rules.steps_for(context.session(), user).needs_code:
+            session[PENDING] = {
+                "user_id": user.id,
+                "username": form.username.data,
+                "until": time.time() + current_app.config["SECOND_FACTOR_PENDING_SECONDS"],
+                "next": next_url,
+            }
+            return redirect(url_for("SecondFactorSignInView.code"))
+        login_user(user, remember=False)
+        return redirect(next_url)
+    return view.render_template(
+        view.login_template, title=view.title, form=form, appbuilder=view.appbuilder
+    )
+
+
+def keep_signed_in(generation: int) -> None:
+    """After the user's own password change ended their sessions: this one goes on."""
+    adopt_generation(generation)
+
+
+class SecondFactorSignInView(BaseView):
+    """The second page of a sign-in: a current code from the user's authenticator app."""
+
+    route_base = "/sign-in"
+    default_view = "code"
+
+    @expose("/code", methods=["GET", "POST"])
+    @no_cache
+    def code(self):
+        pending = _pending()
+        if pending is None:
+            say(_("Your sign-in has expired: enter your password again."), "warning")
+            return redirect(self.appbuilder.get_url_for_login)
+        if request.method == "GET":
+            return self._page()
+        sm = self.appbuilder.sm
+        try:
+            wait = sm.login_retry_after(pending["username"])
+        except ServiceUnavailableError as exc:
+            return self._page(exc.message, 503, {"Retry-After": str(exc.retry_after)})
+        if wait:
+            text = _("Too many failed logins. Try again in %(seconds)d s.", seconds=wait)
+            return self._page(text, 429, {"Retry-After": str(wait)})
+        if not check_sign_in_code(context.session(), pending["user_id"], request.form.get("code")):
+            sm.login_attempts.record_failure(pending["username"], request.remote_addr)
+            return self._page(_("The code is wrong or was already used: enter the current one."))
+        return self._sign_in(pending)
+
+    def _sign_in(self, pending):
+        session.pop(PENDING, None)
+        user = self.appbuilder.sm.get_user_by_id(pending["user_id"])
+        if user is None or not user.is_active:
+            return redirect(self.appbuilder.get_url_for_login)
+        login_user(user, remember=False)
+        return redirect(get_safe_redirect(pending.get("next") or ""))
+
+    def _page(self, error=None, status: int = 200, headers: dict | None = None):
+        page = self.render_template(
+            "account/sign_in_code.html", error=error, title=_("Second factor")
+        )
+        return page, status, headers or {}
+
+
+def _pending() -> dict | None:
+    pending = session.get(PENDING)
+    if not isinstance(pending, dict) or pending.get("until", 0) < time.time():
+        session.pop(PENDING, None)
+        return None
+    return pending
