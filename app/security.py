@@ -358,17 +358,24 @@ def seed_roles(appbuilder) -> list[str]:
             if is_new or pair not in existed:
                 _grant(sm, role, pair)
     if permissions.DECIDE.pair not in existed:
-        _keep_lanes_working(sm)
+        _upgrade_to_action_permissions(sm)
     return created
 
 
-def _keep_lanes_working(sm) -> None:
+# Defaults that arrived with action permissions for roles that existed before them.
+GRANTED_ON_UPGRADE_TO_ACTIONS = {roles.AUDITOR: [(READ, "Process"), ("menu_access", "Process")]}
+
+
+def _upgrade_to_action_permissions(sm) -> None:
     """Before actions were permissions, the holders of any role could read and decide the
-    tasks offered to them: a role an admin created for a lane keeps that on the upgrade."""
+    tasks offered to them: a role an admin created for a lane keeps that on the upgrade.
+    Auditors, who could not read process versions then, may read them from now on."""
     for role in sm.get_all_roles():
         if role.name not in roles.ALL_ROLES and role.name != sm.auth_role_public:
             for pair in permissions.LANE_PARTICIPATION:
                 _grant(sm, role, pair)
+        for pair in GRANTED_ON_UPGRADE_TO_ACTIONS.get(role.name, []):
+            _grant(sm, role, pair)
 
 
 def _existing_pairs(sm) -> set[tuple[str, str]]:

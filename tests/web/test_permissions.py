@@ -558,6 +558,8 @@ def test_an_upgrade_grants_the_new_actions_to_the_default_roles_and_to_lane_role
                 sm.del_permission_role(role, pv)
             sm.del_permission_view_menu(*action.pair)
         sm.add_role("Legal")  # a lane role an admin created; it had no grants then
+        auditor = sm.find_role(roles.AUDITOR)  # auditors could not read process versions then
+        sm.del_permission_role(auditor, sm.find_permission_view_menu("can_read", "Process"))
         db.session.remove()
     init_security(fresh_app)
     after = held(fresh_app)
@@ -567,3 +569,4 @@ def test_an_upgrade_grants_the_new_actions_to_the_default_roles_and_to_lane_role
     assert set(permissions.LANE_PARTICIPATION) <= after["Legal"]
     assert actions_of(after["Legal"]) == {"can_decide Task"}
     assert actions_of(after[roles.AUDITOR]) == set()
+    assert ("can_read", "Process") in after[roles.AUDITOR]
