@@ -62,8 +62,10 @@ def told_of_ivans(text: str, ivans: int) -> bool:
 
 def audited_duplicates(app, invoice: int) -> list[dict]:
     with app.app_context():
-        events = db.session.query(AuditEvent).filter_by(
-            chain=invoice_chain(invoice), action="duplicate_warning"
+        events = (
+            db.session.query(AuditEvent)
+            .filter_by(chain=invoice_chain(invoice), action="duplicate_warning")
+            .order_by(AuditEvent.sequence)
         )
         warnings = [w for e in events for w in e.details["warnings"]]
         db.session.remove()
