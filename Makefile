@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export FLASK_APP := app:create_app
 
-.PHONY: run install assets translations messages db test test-postgres lint format bench clean
+.PHONY: run install assets favicon translations messages db test test-postgres lint format bench clean
 
 run: install assets translations db
 	$(BIN)/python run.py
@@ -45,6 +45,11 @@ $(CHART_VENDOR)/.built: $(VENDOR)/.built
 		node_modules/chart.js/LICENSE.md $(CHART_VENDOR)/
 	touch $@
 
+# After changing app/web/static/favicon.svg: redraw favicon.ico and apple-touch-icon.png from it
+# (Chromium renders, Pillow packs the .ico). The results are committed.
+favicon: install
+	$(BIN)/python frontend/favicon.py
+
 translations: install
 	$(BIN)/pybabel compile --use-fuzzy -d app/translations -f >/dev/null
 
@@ -60,12 +65,14 @@ db: install
 	$(BIN)/flask process seed
 	$(BIN)/flask demo-data
 
+# The suite runs in TEST_WORKERS processes (pytest-xdist), a test file per process at a time.
+TEST_WORKERS ?= 2
 test: install assets translations
-	$(BIN)/pytest -q $(PYTEST_ARGS)
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 test-postgres: install assets translations
 	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
-		$(BIN)/pytest -q $(PYTEST_ARGS)
+		$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check app tests bench config.py run.py

@@ -63,6 +63,11 @@ class Config:
     MAX_JSON_DEPTH = _env_int("MAX_JSON_DEPTH", 32)
     # Rows per page of a list screen; larger requests get this many.
     LIST_MAX_PAGE_SIZE = _env_int("LIST_MAX_PAGE_SIZE", 100)
+    # Tasks approved in one bulk request (My tasks, POST /api/v1/tasks/bulk-decide); more: 422.
+    BULK_DECISION_MAX_TASKS = _env_int("BULK_DECISION_MAX_TASKS", 100)
+    # An export of the invoice list (CSV, XLSX) holds at most this many rows: a larger filter is
+    # refused with a message asking to narrow it.
+    EXPORT_MAX_ROWS = _env_int("EXPORT_MAX_ROWS", 50_000)
 
     PROCESSES_DIR = _env("PROCESSES_DIR", str(BASE_DIR / "processes"))
     # A diagram's code (conditions, scripts, timer expressions) runs in a process of its own:
@@ -88,6 +93,9 @@ class Config:
     # HMAC-SHA256 and verify refuses one whose HMAC is missing or wrong.
     AUDIT_ANCHOR_DIR = _env("AUDIT_ANCHOR_DIR", "")
     AUDIT_ANCHOR_INTERVAL_SECONDS = _env_int("AUDIT_ANCHOR_INTERVAL_SECONDS", 300)
+    # How long past its due time an event may wait for its anchor (worker restarts, a deploy)
+    # before verify warns that anchors may have been removed and the worker stops anchoring.
+    AUDIT_ANCHOR_MARGIN_SECONDS = _env_int("AUDIT_ANCHOR_MARGIN_SECONDS", 600)
     AUDIT_ANCHOR_HMAC_KEY = os.environ.get("AUDIT_ANCHOR_HMAC_KEY")
 
     # Invoice rules.
@@ -124,6 +132,11 @@ class Config:
     PASSWORD_COMMON_LIST_FILE = os.environ.get("PASSWORD_COMMON_LIST_FILE") or None
     # After the password, a user with a second factor has this long to enter a code.
     SECOND_FACTOR_PENDING_SECONDS = _env_int("SECOND_FACTOR_PENDING_SECONDS", 5 * 60)
+    # This many wrong codes in a row lock the second factor for SECOND_FACTOR_LOCKOUT_MINUTES
+    # (no code is tried meanwhile; the user is told by mail); a right code after that, or an
+    # admin's reset, unlocks it.
+    SECOND_FACTOR_MAX_FAILURES = _env_int("SECOND_FACTOR_MAX_FAILURES", 10)
+    SECOND_FACTOR_LOCKOUT_MINUTES = _env_int("SECOND_FACTOR_LOCKOUT_MINUTES", 15)
     # The issuer an authenticator app shows beside the account.
     TOTP_ISSUER = _env("TOTP_ISSUER", "InvoiceFlow")
     # The session cookie: never readable by scripts, not sent by other sites' requests (only
@@ -143,6 +156,9 @@ class Config:
     JWT_REFRESH_TOKEN_EXPIRES = _env_int("JWT_REFRESH_TOKEN_EXPIRES", SESSION_MAX_HOURS * 3600)
 
     BABEL_DEFAULT_LOCALE = _env("BABEL_DEFAULT_LOCALE", "en")
+    # The time zone (IANA name) of a user who has not chosen one in their profile: every time
+    # shown or mailed to them is in it. Times are stored in UTC whatever this says.
+    DEFAULT_TIME_ZONE = _env("DEFAULT_TIME_ZONE", "Europe/Moscow")
     BABEL_DEFAULT_FOLDER = "translations"
     LANGUAGES = {
         "en": {"flag": "gb", "name": "English"},
@@ -153,6 +169,15 @@ class Config:
     FAB_INDEX_VIEW = "app.web.views.dashboard.DashboardView"
     # How many rows each list of the dashboard shows (tasks, overdue invoices, incidents).
     DASHBOARD_ROWS = _env_int("DASHBOARD_ROWS", 10)
+
+    # An open card or task page asks for new discussion messages this often (while its tab is
+    # visible); each ask is one small indexed query.
+    DISCUSSION_POLL_SECONDS = _env_int("DISCUSSION_POLL_SECONDS", 10)
+    # A file chosen in a form refused for another reason (the pay form) is kept this long for
+    # the re-rendered form, in this folder (empty: `held` under FILE_STORAGE_DIR, which several
+    # web machines share anyway).
+    HELD_UPLOAD_DIR = _env("HELD_UPLOAD_DIR", "")
+    HELD_UPLOAD_SECONDS = _env_int("HELD_UPLOAD_SECONDS", 3600)
 
     # Demo data is seeded only where a developer runs the app for themselves.
     DEMO_DATA = _env_bool("DEMO_DATA", False)

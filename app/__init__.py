@@ -37,10 +37,13 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
     extensions.mail.init_app(app)  # (app.mail is the outbox relay module)
     csrf.init_app(app)
     with app.app_context():
-        appbuilder = AppBuilder(update_perms=app.config["FAB_UPDATE_PERMS"])
+        appbuilder = AppBuilder(
+            base_template="layout.html", update_perms=app.config["FAB_UPDATE_PERMS"]
+        )
         appbuilder.init_app(app, db.session)
         from app.web import (
             errors,
+            icons,
             languages,
             registry,
             security_headers,
@@ -52,6 +55,7 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
         registry.register(appbuilder)
         security_headers.register(app)
         errors.register(app)
+        icons.register(app)
         sessions.register(app)
         sign_in_gate.register(app)
         languages.register(app)

@@ -60,19 +60,38 @@ def audit_group():
 @click.option(
     "--heads",
     type=click.Path(exists=True, path_type=Path),
-    help="An anchor file, or a folder of them (its newest is used), to compare the heads with.",
+    help="An anchor file, or a folder of them (its chain is checked and its newest used).",
 )
 @click.option("--skip-files", is_flag=True, help="Do not re-hash the stored files (faster).")
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Exit 1 on warnings too (events left unanchored longer than the worker allows).",
+)
+@click.option(
+    "--require-signature",
+    is_flag=True,
+    help="Exit 1 unless the anchor's HMAC is checked with AUDIT_ANCHOR_HMAC_KEY.",
+)
 @with_appcontext
-def audit_verify(heads: Path | None, skip_files: bool):
+def audit_verify(heads: Path | None, skip_files: bool, strict: bool, require_signature: bool):
     """Walk every hash chain and print its head; compare with an anchor; re-hash every stored
     file. Exit 1 when anything is wrong."""
+    from app.models.base import utcnow
+    from app.services.audit_anchor import AnchorSettings
     from app.services.verify_audit import verify_audit_trail
     from app.storage import LocalFileStorage
 
     storage = None if skip_files else LocalFileStorage(current_app.config["FILE_STORAGE_DIR"])
     verdict = verify_audit_trail(
-        db.session, None, heads, current_app.config["AUDIT_ANCHOR_HMAC_KEY"], storage
+        db.session,
+        None,
+        utcnow(),
+        heads,
+        AnchorSettings.from_config(current_app.config),
+        storage,
+        strict=strict,
+        require_signature=require_signature,
     )
     for report in verdict.chains:
         state = f"BROKEN at {report.broken_at}: {report.problem}" if report.broken_at else "ok"
@@ -89,6 +108,7 @@ def _echo_anchor(verdict, heads: Path | None) -> None:
     if heads is None:
         click.echo("Heads not compared with an anchor (give --heads FILE).")
         return
+    _echo_folder(verdict.folder)
     if verdict.anchor_refused:
         click.echo(f"ANCHOR REFUSED: {verdict.anchor_refused}")
         return
@@ -98,6 +118,18 @@ def _echo_anchor(verdict, heads: Path | None) -> None:
         f"Anchor {anchor.path}, written {anchor.written_at:%Y-%m-%d %H:%M:%S} UTC, "
         f"{len(anchor.chains)} chains, {seal[anchor.signed]}."
     )
+    if anchor.signed is False:
+        click.echo(
+            "The anchors are unsigned: anyone who can write the anchor folder can write one "
+            "that passes. Set AUDIT_ANCHOR_HMAC_KEY, or give --require-signature to fail here."
+        )
+    elif anchor.signed is None:
+        click.echo(
+            "The anchor's signature is not checked without AUDIT_ANCHOR_HMAC_KEY: it proves "
+            "nothing here. Set the key, or give --require-signature to fail here."
+        )
+    if verdict.unsigned:
+        click.echo(f"SIGNATURE: {verdict.unsigned}")
     for problem in verdict.anchor_problems:
         click.echo(f"ANCHOR: {problem.message}")
     if verdict.not_anchored:
@@ -107,6 +139,19 @@ def _echo_anchor(verdict, heads: Path | None) -> None:
             + (" ..." if len(verdict.not_anchored) > 10 else "")
         )
     click.echo(f"{len(verdict.anchor_problems)} chains contradict the anchor.")
+    for warning in verdict.warnings:
+        click.echo(f"WARNING: {warning}")
+
+
+def _echo_folder(folder) -> None:
+    if folder is None:
+        return
+    for problem in folder.problems:
+        click.echo(f"ANCHOR FOLDER: {problem}")
+    first, last = folder.sequences
+    chained = f", anchors {first} to {last}" if first is not None else ""
+    state = "chain whole" if not folder.problems else "chain NOT whole"
+    click.echo(f"Anchor folder {folder.directory}: {len(folder.links)} anchors{chained}, {state}.")
 
 
 def _echo_files(files) -> None:
@@ -128,23 +173,25 @@ def _echo_files(files) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write this one file instead of a new file in AUDIT_ANCHOR_DIR.",
 )
+@click.option(
+    "--accept-gap",
+    is_flag=True,
+    help="Write although events were left unanchored longer than the worker allows (after a "
+    "stopped worker; compare the folder with its off-host copy first).",
+)
 @with_appcontext
-def audit_anchor(target: Path | None):
+def audit_anchor(target: Path | None, accept_gap: bool):
     """Write every chain's head now to the anchor folder (or --to FILE)."""
     from app.models.base import utcnow
-    from app.services.audit_anchor import anchor_audit_trail
+    from app.services.anchor_audit_trail import anchor_audit_trail
+    from app.services.audit_anchor import AnchorSettings
 
-    directory = current_app.config["AUDIT_ANCHOR_DIR"]
-    if target is None and not directory:
+    settings = AnchorSettings.from_config(current_app.config)
+    if target is None and not settings.directory:
         raise click.ClickException("Set AUDIT_ANCHOR_DIR or give --to FILE.")
     try:
         path, chains = anchor_audit_trail(
-            db.session,
-            None,
-            utcnow(),
-            directory=directory,
-            file=target,
-            hmac_key=current_app.config["AUDIT_ANCHOR_HMAC_KEY"],
+            db.session, None, utcnow(), settings, file=target, accept_gap=accept_gap
         )
     except InvoiceFlowError as exc:
         raise click.ClickException(str(exc.message)) from exc

@@ -4,6 +4,7 @@ Flask-Babel's lazy strings claim to be safe HTML (`__html__`), so a message carr
 (a file name, a counterparty) would reach pages unescaped. These do not: templates escape them.
 """
 
+from babel.numbers import get_decimal_symbol
 from flask_babel import get_locale, gettext
 from flask_babel.speaklater import LazyString
 
@@ -22,9 +23,17 @@ def _(string: str, **variables) -> LazyText:
 __all__ = ["_"]
 
 
+def current_language() -> str | None:
+    """The reader's language (`ru`), or None outside a request or a forced locale."""
+    locale = get_locale()
+    return locale.language if locale else None
+
+
 def localized_amount(value, currency: str | None = None) -> str:
     """Amounts as the reader writes them, in the currency's decimals: a decimal comma in Russian."""
     from app.domain.money import format_amount  # noqa: PLC0415 - money's messages use this module
 
     locale = get_locale()
-    return format_amount(value, "," if locale and locale.language == "ru" else ".", currency)
+    # The decimal mark is the locale's (Babel); thousands stay grouped with no-break spaces,
+    # which read the same in every language and which the amount fields read back.
+    return format_amount(value, get_decimal_symbol(locale) if locale else ".", currency)

@@ -8,19 +8,23 @@ from __future__ import annotations
 
 import smtplib
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app, render_template
 from flask_babel import force_locale, get_locale
 from flask_mail import Message
+from sqlalchemy import select
 
 from app.domain.titles import render_title
 from app.extensions import db, mail
 from app.i18n import _, localized_amount
-from app.models import Invoice, NotificationKind, OutboxMessage
+from app.models import HumanTask, Invoice, NotificationKind, OutboxMessage, TaskStatus
 from app.models.user import User
+from app.services.choose_time_zone import time_zone_of
 from app.services.counterparties import FIELD_LABELS
 from app.services.mail_delivery import PermanentDeliveryError, header_value
+from app.web.local_format import local_date, local_time, reading_in
 
 SUBJECTS = {
     NotificationKind.TASK_ASSIGNED: _("%(title)s"),
@@ -36,6 +40,8 @@ SUBJECTS = {
     NotificationKind.SECOND_FACTOR_CHANGED: _("Your second factor was changed"),
     NotificationKind.CLOSING_DOCUMENT: _("Closing document added to invoice #%(number)s"),
     NotificationKind.COUNTERPARTY_CHANGED: _("Bank details of %(name)s changed"),
+    NotificationKind.COUNTERPARTY_ADDED: _("New counterparty: %(name)s"),
+    NotificationKind.SECOND_FACTOR_FAILED: _("Someone failed the second factor of your account"),
 }
 
 
@@ -59,7 +65,6 @@ def message_context(message) -> dict:
         params.get("title_values") or {},
         locale.language if locale else None,
     )
-    by = db.session.get(User, params["by"]) if params.get("by") else None
     number = invoice.number if invoice else ""
     return {
         "kind": message.kind,
@@ -67,7 +72,10 @@ def message_context(message) -> dict:
         "invoice": invoice,
         "number": number,
         "amount": localized_amount(invoice.amount, invoice.currency) if invoice else "",
-        "by": f"{by.first_name} {by.last_name}" if by else "",
+        "by": person_name(params.get("by")),
+        # A reassignment: from whom (a person, or the role a task was offered to) to whom.
+        "from_holder": person_name(params.get("from")) or params.get("from_role") or "",
+        "to_holder": person_name(params.get("to")) if message.kind == "reassigned" else "",
         "params": params,
         "subject": str(SUBJECTS.get(message.kind, "%(title)s"))
         % {"title": title, "number": number, "name": params.get("name", "")},
@@ -79,6 +87,68 @@ def message_context(message) -> dict:
             params.get("counterparty_id"),
         ),
     }
+
+
+def person_name(user_id) -> str:
+    if not isinstance(user_id, int):
+        return ""
+    user = db.session.get(User, user_id)
+    return f"{user.first_name} {user.last_name}" if user else ""
+
+
+def reader_time(moment, reader) -> str:
+    """A moment as a mail shows it: on the recipient's clock (render_message sets their zone),
+    the zone named."""
+    return local_time(moment)
+
+
+def invoice_summary(message, reader) -> dict | None:
+    """What every mail about an invoice carries so it can be acted on from the mail: number,
+    counterparty, amount with its currency, due dates, who is waiting (for a task: whoever
+    handed it on, else the initiator) and the comment that came with it. None without an
+    invoice."""
+    invoice = db.session.get(Invoice, message.invoice_id) if message.invoice_id else None
+    if invoice is None:
+        return None
+    params = message.params or {}
+    task = _task(message.task_guid)
+    previous = _step_before(task) if task is not None else None
+    waiting = ""
+    if task is not None:
+        waiting = person_name(previous.completed_by_id if previous else invoice.initiator_id)
+    return {
+        "number": invoice.number,
+        "counterparty": invoice.counterparty_name,
+        "amount": f"{localized_amount(invoice.amount, invoice.currency)} {invoice.currency}",
+        "due_date": local_date(invoice.due_date),
+        "task_due": reader_time(task.due_at, reader) if task is not None else "",
+        "waiting": waiting,
+        "comment": params.get("comment")
+        or params.get("reason")
+        or (previous.comment if previous else "")
+        or "",
+        "is_task": task is not None,
+    }
+
+
+def _task(task_guid) -> HumanTask | None:
+    if not task_guid:
+        return None
+    return db.session.scalars(select(HumanTask).where(HumanTask.task_guid == task_guid)).first()
+
+
+def _step_before(task: HumanTask) -> HumanTask | None:
+    """The last step done on the invoice before `task` was handed out."""
+    return db.session.scalars(
+        select(HumanTask)
+        .where(
+            HumanTask.invoice_id == task.invoice_id,
+            HumanTask.status == TaskStatus.DONE,
+            HumanTask.completed_at <= task.created_at,
+        )
+        .order_by(HumanTask.completed_at.desc(), HumanTask.id.desc())
+        .limit(1)
+    ).first()
 
 
 def counterparty_changes(params: dict) -> list[tuple[str, str, str]]:
@@ -106,6 +176,47 @@ def build_message(subject, to_address: str, sender, text: str, html: str) -> Mes
     )
 
 
+@dataclass(frozen=True)
+class RenderedMail:
+    subject: str
+    text: str
+    html: str
+
+
+def render_message(row: OutboxMessage, default_language: str) -> RenderedMail:
+    """An outbox row as its recipient reads it, in their language: what is sent, and what the
+    outbox screen shows."""
+    zone = time_zone_of(db.session, row.recipient_id, current_app.config["DEFAULT_TIME_ZONE"])
+    with force_locale(row.language or default_language), reading_in(zone):
+        context = message_context(row)
+        context["summary"] = invoice_summary(row, row.recipient)
+        context["at"] = local_time(row.created_at)  # when it happened, on the reader's clock
+        text = render_template("mail/notification.txt", **context)
+        html = render_template("mail/notification.html", **context)
+    return RenderedMail(str(context["subject"]), text, html)
+
+
+def subjects_of(rows: list[OutboxMessage], default_language: str) -> dict[int, str]:
+    """The subject of each row, in its recipient's language: the invoices and people they name
+    read in two queries for the whole list, not per row."""
+    invoice_ids = {row.invoice_id for row in rows if row.invoice_id}
+    named = [(row.params or {}).get(key) for row in rows for key in ("by", "from", "to")]
+    people_ids = {pk for pk in named if isinstance(pk, int)}
+    # Loaded into the session, where message_context finds them; held here meanwhile (the
+    # session keeps its objects weakly).
+    loaded = []
+    if invoice_ids:
+        loaded += db.session.scalars(select(Invoice).where(Invoice.id.in_(invoice_ids))).unique()
+    if people_ids:
+        loaded += db.session.scalars(select(User).where(User.id.in_(people_ids))).unique()
+    subjects = {}
+    for row in rows:
+        with force_locale(row.language or default_language):
+            subjects[row.id] = str(message_context(row)["subject"])
+    del loaded
+    return subjects
+
+
 class OutboxMailer:
     def __init__(self, app):
         self.app = app
@@ -131,13 +242,13 @@ class OutboxMailer:
                     connection.__exit__(None, None, None)
 
     def send(self, row: OutboxMessage) -> None:
-        language = row.language or self.app.config["BABEL_DEFAULT_LOCALE"]
-        with force_locale(language):
-            context = message_context(row)
-            text = render_template("mail/notification.txt", **context)
-            html = render_template("mail/notification.html", **context)
+        rendered = render_message(row, self.app.config["BABEL_DEFAULT_LOCALE"])
         message = build_message(
-            context["subject"], row.to_address, self.app.config["MAIL_DEFAULT_SENDER"], text, html
+            rendered.subject,
+            row.to_address,
+            self.app.config["MAIL_DEFAULT_SENDER"],
+            rendered.text,
+            rendered.html,
         )
         message.msgId = header_value(row.message_id)
         if not self.app.config.get("MAIL_SERVER"):

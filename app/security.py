@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from flask import current_app, flash, request
+from flask import current_app, flash, g, redirect, request, url_for
 from flask_appbuilder.api import safe
 from flask_appbuilder.security.api import SecurityApi
 from flask_appbuilder.security.decorators import no_cache
@@ -19,8 +19,10 @@ from flask_appbuilder.security.sqla.models import (
     ViewMenu,
     assoc_permissionview_role,
 )
-from flask_appbuilder.security.views import AuthDBView, UserDBModelView
+from flask_appbuilder.security.views import AuthDBView, RoleModelView, UserDBModelView
 from flask_appbuilder.views import expose
+from flask_appbuilder.widgets import ListWidget, ShowWidget
+from flask_login import current_user
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, joinedload, object_session
 
@@ -28,10 +30,13 @@ from app import permissions, roles
 from app.errors import ServiceUnavailableError
 from app.i18n import _
 from app.models.user_security import UserSecurity
-from app.services.login_attempts import LoginAttempts
+from app.services.login_attempts import LoginAttempts, account_key
+from app.services.sign_in_rules import GUARD_ATTRIBUTE, LoadedGuard, second_factor_required_of
 from app.services.user_sessions import FIRST_GENERATION
+from app.web import role_labels
 from app.web.api import sign_in as api_sign_in
 from app.web.datamodel import RowIdInterface
+from app.web.permission_groups import GroupedPermissionsWidget
 from app.web.views import sign_in
 from app.web.views.account import ChangeMyPasswordView, SetUserPasswordView, UserSecurityActions
 
@@ -43,6 +48,7 @@ SELF_SERVICE = [
     ("can_this_form_get", "ResetMyPasswordView"),
     ("can_this_form_post", "ResetMyPasswordView"),
     ("can_read", "SecondFactor"),
+    ("can_read", "TimeZone"),
     ("can_this_form_get", "UserInfoEditView"),
     ("can_this_form_post", "UserInfoEditView"),
     ("userinfoedit", "InvoiceFlowUserView"),
@@ -106,6 +112,9 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ("can_show", "InvoiceFlowUserView"),
         ("can_list", "RoleModelView"),
         ("can_show", "RoleModelView"),
+        (READ, "OpenTasks"),  # who holds what, since when; reassigning stays an admin's
+        ("menu_access", "Administration"),
+        ("menu_access", "Open tasks"),
     ],
 }
 
@@ -129,6 +138,62 @@ class InvoiceFlowUserView(UserSecurityActions, UserDBModelView):
     # Never the password hash: FAB's defaults would sort by any column of ab_user.
     order_columns = ["first_name", "last_name", "username", "email", "active"]
     search_columns = [c for c in UserDBModelView.search_columns if c != "password"]
+    # Roles by their labels, in the reader's language (app/web/role_labels.py).
+    formatters_columns = {"roles": role_labels.roles_text, "active": role_labels.yes_no}
+
+    def _init_forms(self):
+        super()._init_forms()
+        for form in (self.add_form, self.edit_form):
+            role_labels.with_role_labels(form)
+
+    # A saved user: back to the list, saying whom. FAB flashes these right after post_add /
+    # post_update, which note the name for this request.
+    @property
+    def add_row_message(self):
+        return str(_("User %(name)s saved.", name=g.pop("saved_user", "")))
+
+    edit_row_message = add_row_message
+
+    def post_add(self, item):
+        super().post_add(item)
+        g.saved_user = _full_name(item)
+
+    def post_update(self, item):
+        super().post_update(item)
+        g.saved_user = _full_name(item)
+
+    def post_add_redirect(self):
+        return redirect(url_for(".list"))
+
+    def post_edit_redirect(self):
+        return redirect(url_for(".list"))
+
+
+def _full_name(user) -> str:
+    name = f"{user.first_name or ''} {user.last_name or ''}".strip()
+    return f"{name} ({user.username})" if name else user.username
+
+
+class InvoiceFlowRoleView(RoleModelView):
+    """The Roles screen: a role's permissions grouped by what they allow, in words."""
+
+    class_permission_name = "RoleModelView"  # the permissions roles already hold
+    # FAB's generic list and show (its role widgets exist for FAB_ROLES, which the app does not
+    # use), so that names and permissions read in words.
+    list_widget = ListWidget
+    show_widget = ShowWidget
+    formatters_columns = {
+        "name": roles.role_label,
+        "permissions": role_labels.permissions_text,
+    }
+    label_columns = {**RoleModelView.label_columns, **role_labels.ROLE_SEARCH_LABELS}
+
+    def _init_forms(self):
+        super()._init_forms()
+        widget = GroupedPermissionsWidget(self_service=SIGNED_IN_BASELINE)
+        for form in (self.add_form, self.edit_form):
+            field = form.permissions  # FAB's many-to-many field, with its query; a new widget
+            form.permissions = field.field_class(*field.args, **{**field.kwargs, "widget": widget})
 
 
 def _too_many_failures_text(seconds: int):
@@ -146,6 +211,16 @@ class InvoiceFlowAuthDBView(AuthDBView):
             if wait:
                 return self._refuse(wait)
         return sign_in.password_step(self)  # a second factor, if set up, before signing in
+
+    @expose("/logout/", methods=["GET", "POST"])
+    def logout(self):
+        """Signing out is a POST carrying the page's CSRF token (the menu's Sign out button):
+        it ends every session and API token of the user, on every device (app/web/sessions.py;
+        a copied cookie of this browser has to stop working, and only a raised generation can
+        refuse it). A GET, which a link on another site can make, only asks to confirm."""
+        if request.method == "GET" and current_user.is_authenticated:
+            return self.render_template("account/sign_out.html", title=_("Sign out"))
+        return super().logout()
 
     def _refuse(self, wait: int):
         flash(str(_too_many_failures_text(wait)), "warning")
@@ -186,7 +261,9 @@ InvoiceFlowSecurityApi.login.__doc__ = (
     .replace(
         "            500:\n",
         "            429:\n"
-        "              description: Too many failed logins; Retry-After gives the seconds to wait\n"
+        "              description: >-\n"
+        "                Too many failed logins, or too many wrong second-factor codes in a row\n"
+        "                (it is locked for a while); Retry-After gives the seconds to wait\n"
         "            503:\n"
         "              $ref: '#/components/responses/Busy'\n"
         "            500:\n",
@@ -197,6 +274,12 @@ InvoiceFlowSecurityApi.login.__doc__ = (
 
 class InvoiceFlowSecurityManager(SecurityManager):
     userdbmodelview = InvoiceFlowUserView
+    rolemodelview = InvoiceFlowRoleView
+    # Roles, groups and FAB's permission registries in the reader's words.
+    groupmodelview = role_labels.GroupView
+    permissionmodelview = role_labels.PermissionView
+    viewmenumodelview = role_labels.ViewMenuView
+    permissionviewmodelview = role_labels.PermissionOnViewView
     authdbview = InvoiceFlowAuthDBView
     security_api = InvoiceFlowSecurityApi
     resetmypasswordview = ChangeMyPasswordView
@@ -226,23 +309,39 @@ class InvoiceFlowSecurityManager(SecurityManager):
             view.datamodel = RowIdInterface(view.datamodel.obj)
 
     def auth_user_db(self, username, password):
-        """FAB's password check for the UI and the API; every failure is counted."""
+        """FAB's password check for the UI and the API; every failure is counted, against the
+        user the name or e-mail typed belongs to."""
         user = super().auth_user_db(username, password)
         if user is None:
-            self.login_attempts.record_failure(username or "", request.remote_addr)
+            self.login_attempts.record_failure(self._login_account(username), request.remote_addr)
         return user
 
     def login_retry_after(self, username: str) -> int:
-        """Seconds the client must wait before trying this account again; 0 when it may now."""
-        return self.login_attempts.retry_after(username, request.remote_addr)
+        """Seconds the client must wait before trying this account again; 0 when it may now.
+        A user name and the user's e-mail are one account."""
+        return self.login_attempts.retry_after(self._login_account(username), request.remote_addr)
+
+    def user_retry_after(self, user_id: int) -> int:
+        """The same, for a user already known (a second-factor code, a current password)."""
+        return self.login_attempts.retry_after(account_key(user_id), request.remote_addr)
+
+    def record_user_failure(self, user_id: int) -> None:
+        self.login_attempts.record_failure(account_key(user_id), request.remote_addr)
+
+    def _login_account(self, typed) -> str:
+        """As FAB's login finds the user: by user name, else by e-mail."""
+        typed = typed if isinstance(typed, str) else ""
+        user = (self.find_user(username=typed) or self.find_user(email=typed)) if typed else None
+        return account_key(user.id if user is not None else None, typed)
 
     def get_user_by_id(self, pk):
-        """The signed-in user with roles, groups and session generation in one query (every
-        request loads it; app/web/sessions.py compares the generation with the session's)."""
+        """The signed-in user with roles, groups and sign-in guard row in one query (every
+        request loads it; app/web/sessions.py compares the generation with the session's, and
+        the sign-in steps read the same row)."""
         model = self.user_model
         row = (
             self.session.execute(
-                select(model, UserSecurity.session_generation)
+                select(model, UserSecurity, second_factor_required_of(model.id))
                 .outerjoin(UserSecurity, UserSecurity.user_id == model.id)
                 .where(model.id == pk)
                 .options(joinedload(model.roles), joinedload(model.groups).joinedload(Group.roles))
@@ -252,8 +351,9 @@ class InvoiceFlowSecurityManager(SecurityManager):
         )
         if row is None:
             return None
-        user, generation = row
-        user.session_generation = generation or FIRST_GENERATION
+        user, security, required = row
+        user.session_generation = security.session_generation if security else FIRST_GENERATION
+        setattr(user, GUARD_ATTRIBUTE, LoadedGuard(security, bool(required)))
         return user
 
     def is_item_public(self, permission_name: str, view_name: str) -> bool:

@@ -12,7 +12,8 @@ import threading
 from app.extensions import db
 from app.mail import OutboxMailer
 from app.models.base import utcnow
-from app.services.audit_anchor import anchor_if_due
+from app.services.anchor_audit_trail import anchor_if_due
+from app.services.audit_anchor import AnchorSettings
 from app.services.mail_delivery import deliver_due
 from app.services.timers import fire_due_timers
 
@@ -38,13 +39,7 @@ def work_once(app, now=None, mailer=None) -> dict:
 
 
 def _anchor(app, now):
-    return anchor_if_due(
-        db.session,
-        app.config["AUDIT_ANCHOR_DIR"],
-        app.config["AUDIT_ANCHOR_INTERVAL_SECONDS"],
-        app.config["AUDIT_ANCHOR_HMAC_KEY"],
-        now,
-    )
+    return anchor_if_due(db.session, AnchorSettings.from_config(app.config), now)
 
 
 def _guarded(what: str, step):

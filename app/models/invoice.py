@@ -3,6 +3,7 @@ import enum
 from flask_appbuilder import Model
 from sqlalchemy import (
     DDL,
+    JSON,
     Boolean,
     Column,
     Date,
@@ -79,6 +80,8 @@ class Invoice(Model):
     payment_order_required = Column(Boolean, nullable=False, default=False)
     status = Column(String(20), nullable=False, default=InvoiceStatus.DRAFT, index=True)
     stage = Column(String(255))
+    # The stage in other languages, from the diagram's `name_<lang>` ({"ru": "..."}).
+    stage_translations = Column(JSON, nullable=False, default=dict)
     initiator_id = Column(ForeignKey("ab_user.id"), nullable=False, index=True)
     lock_version = Column(Integer, nullable=False, default=1)
     created_at = Column(DateTime, nullable=False, default=utcnow)

@@ -20,9 +20,12 @@ class NotificationKind:
     # Always mailed, whatever the preferences: a counterparty's name, tax id or bank details
     # changed.
     COUNTERPARTY_CHANGED = "counterparty_changed"
+    COUNTERPARTY_ADDED = "counterparty_added"  # a new one, with the details it came with
     # Always mailed too: the user's password or second factor changed (was it them?).
     PASSWORD_CHANGED = "password_changed"  # noqa: S105 - a notification kind
     SECOND_FACTOR_CHANGED = "second_factor_changed"
+    # Someone with the password failed the second factor until it locked.
+    SECOND_FACTOR_FAILED = "second_factor_failed"
     # The kinds a user may choose to get in the app only.
     ALL = (
         TASK_ASSIGNED,
@@ -113,3 +116,5 @@ class UserPreference(Model):
     user_id = Column(ForeignKey("ab_user.id"), primary_key=True)
     language = Column(String(10))
     email_off = Column(JSON, nullable=False, default=list)  # kinds the user wants in-app only
+    # An IANA zone name (Europe/Moscow); empty: the application's DEFAULT_TIME_ZONE.
+    time_zone = Column(String(64))

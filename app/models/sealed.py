@@ -59,3 +59,18 @@ class SealedString(TypeDecorator):
             # up again); said loudly, since only a key change explains it.
             logging.getLogger(__name__).error("a sealed value cannot be opened with the keys set")
             return None
+
+
+def seal(value: str) -> str:
+    """A short secret sealed for keeping outside the database (e.g. in the session cookie)."""
+    return _ring().encrypt(value.encode()).decode("ascii")
+
+
+def unseal(token) -> str | None:
+    """What `seal` sealed; None for anything else (or for a value of a key no longer set)."""
+    if not isinstance(token, str):
+        return None
+    try:
+        return _ring().decrypt(token.encode("ascii")).decode()
+    except (InvalidToken, UnicodeError):
+        return None

@@ -67,6 +67,7 @@ class HumanTask(Model):
     invoice_id = Column(ForeignKey("invoice.id"), nullable=False)
     bpmn_id = Column(String(100), nullable=False)
     name = Column(String(255))
+    name_translations = Column(JSON, nullable=False, default=dict)  # {"ru": "..."}: name_<lang>
     title_template = Column(JSON, nullable=False, default=dict)  # {"en": "...", "ru": "..."}
     title_values = Column(JSON, nullable=False, default=dict)
     lane = Column(String(100))

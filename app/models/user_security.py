@@ -26,6 +26,9 @@ class UserSecurity(Model):
     totp_enrolled_at = Column(DateTime)
     # The last time step a code was accepted for: a code is good once.
     totp_last_step = Column(Integer)
+    # Wrong sign-in codes in a row; at the limit no code is tried until totp_locked_until.
+    totp_failures = Column(Integer, nullable=False, default=0, server_default="0")
+    totp_locked_until = Column(DateTime)
     updated_at = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
 

@@ -1,48 +1,24 @@
 """Anchors: the audit chains' heads written outside the database (the file's format is in
-audit_anchor_file). Anyone who can rewrite the database can recompute a chain's hashes, delete
+audit_anchor_file, the folder's chain of anchors in audit_anchor_folder, writing them in
+anchor_audit_trail). Anyone who can rewrite the database can recompute a chain's hashes, delete
 its last events or delete it whole; none of that changes an anchor kept where the database's
-users cannot write, so `verify --heads` shows it.
-
-A new anchor is written only if the database still agrees with the previous one: a trail that
-contradicts its last anchor is never blessed by a newer one.
+users cannot write, so `verify --heads` shows it. The rules both sides apply are here: what the
+database says against an anchor, and when events have waited too long for one.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 
-from sqlalchemy import and_, func, select, tuple_
+from sqlalchemy import and_, func, select, true, tuple_
 from sqlalchemy.orm import Session
 
-from app.errors import InvoiceFlowError
 from app.i18n import _
 from app.models.audit import AuditEvent
-from app.services import use_case
-from app.services.audit_anchor_file import (
-    LATEST,
-    Anchor,
-    AnchoredChain,
-    anchor_document,
-    newest_anchor_file,
-    parse_time,
-    read_anchor,
-    read_header,
-    replace_atomically,
-    timestamped_name,
-)
+from app.services.audit_anchor_file import Anchor, AnchoredChain
 
 _LOOKUP_BATCH = 500
-
-
-class AnchorContradictedError(InvoiceFlowError):
-    """The database disagrees with the newest anchor: no newer anchor may bless it."""
-
-    def __init__(self, message: str, problems: list[AnchorProblem]):
-        super().__init__(message)
-        self.problems = problems
 
 
 @dataclass(frozen=True)
@@ -52,22 +28,48 @@ class AnchorProblem:
     message: str
 
 
+@dataclass(frozen=True)
+class AnchorSettings:
+    directory: str | None
+    interval_seconds: int
+    # Beyond the interval, how long an event may wait for its anchor (worker restarts, a
+    # deploy) before its absence means anchors were removed.
+    margin_seconds: int
+    hmac_key: str | None
+
+    @classmethod
+    def from_config(cls, config) -> AnchorSettings:
+        return cls(
+            config["AUDIT_ANCHOR_DIR"] or None,
+            config["AUDIT_ANCHOR_INTERVAL_SECONDS"],
+            config["AUDIT_ANCHOR_MARGIN_SECONDS"],
+            config["AUDIT_ANCHOR_HMAC_KEY"] or None,
+        )
+
+
 # --------------------------------------------------------------------------- the database side
 
 
 def current_heads(session: Session) -> dict[str, AnchoredChain]:
     """Every chain's last event: one grouped query on the (chain, sequence) index."""
+    return heads_and_last_id(session)[0]
+
+
+def heads_and_last_id(session: Session) -> tuple[dict[str, AnchoredChain], int | None]:
+    """The heads and the newest event's id from one statement, so they agree (the newest event
+    heads its chain): the anchor written from them holds no event with a larger id."""
     last = (
         select(AuditEvent.chain, func.max(AuditEvent.sequence).label("length"))
         .group_by(AuditEvent.chain)
         .subquery()
     )
     rows = session.execute(
-        select(AuditEvent.chain, AuditEvent.sequence, AuditEvent.hash).join(
+        select(AuditEvent.chain, AuditEvent.sequence, AuditEvent.hash, AuditEvent.id).join(
             last, and_(AuditEvent.chain == last.c.chain, AuditEvent.sequence == last.c.length)
         )
-    )
-    return {row.chain: AnchoredChain(row.chain, row.sequence, row.hash) for row in rows}
+    ).all()
+    heads = {row.chain: AnchoredChain(row.chain, row.sequence, row.hash) for row in rows}
+    return heads, max((row.id for row in rows), default=None)
 
 
 def last_event_id(session: Session) -> int | None:
@@ -151,68 +153,28 @@ def check_against_anchor(session: Session, anchor: Anchor) -> list[AnchorProblem
     return anchor_contradictions(anchor, {c: h.length for c, h in heads.items()}, hashes)
 
 
-# --------------------------------------------------------------------------- writing
+# --------------------------------------------------------------------------- overdue
 
 
-@use_case
-def anchor_audit_trail(
-    session: Session,
-    actor,
-    now: datetime,
-    directory: str | os.PathLike | None = None,
-    file: str | os.PathLike | None = None,
-    hmac_key: str | None = None,
-) -> tuple[Path, int]:
-    """Write the heads now into `directory` (a new file, and the newest under a stable name)
-    or into `file`; return (path, chains). Raises AnchorContradictedError when the database
-    disagrees with the anchor it would follow, AnchorRejectedError when that one is unreadable."""
-    previous_path = Path(file) if file else newest_anchor_file(Path(directory))
-    previous = (
-        read_anchor(previous_path, hmac_key) if previous_path and previous_path.exists() else None
-    )
-    return _write(session, now, previous, directory, file, hmac_key)
-
-
-def anchor_if_due(
-    session: Session,
-    directory: str | os.PathLike | None,
-    interval_seconds: int,
-    hmac_key: str | None,
-    now: datetime,
-) -> Path | None:
-    """The worker's step: write an anchor when the interval since the newest has passed and
-    events were appended since; otherwise nothing. Raises AnchorContradictedError."""
-    if not directory:
+def anchoring_overdue(
+    session: Session, anchor: Anchor, settings: AnchorSettings, now: datetime
+) -> datetime | None:
+    """When the oldest event the anchor does not hold was written, if the worker should have
+    anchored it by `now`; else None. After `anchor` the worker writes the next one once the
+    interval has passed, at the first pass after an event: an event still waiting a margin
+    beyond that means newer anchors may have been removed (or the worker was stopped)."""
+    newer = AuditEvent.id > anchor.last_event_id if anchor.last_event_id is not None else true()
+    since = session.scalar(select(func.min(AuditEvent.created_at)).where(newer))
+    if since is None:
         return None
-    latest = Path(directory) / LATEST
-    header = read_header(latest) if latest.exists() else None
-    if header is not None:
-        due = parse_time(header["written_at"]) + timedelta(seconds=interval_seconds)
-        if now < due or header.get("last_event_id") == last_event_id(session):
-            return None
-    previous = read_anchor(latest, hmac_key) if latest.exists() else None
-    return _write(session, now, previous, directory, None, hmac_key)[0]
+    due = max(since, anchor.written_at + timedelta(seconds=settings.interval_seconds))
+    return since if now > due + timedelta(seconds=settings.margin_seconds) else None
 
 
-def _write(session, now, previous, directory, file, hmac_key) -> tuple[Path, int]:
-    if previous is not None:
-        problems = check_against_anchor(session, previous)
-        if problems:
-            raise AnchorContradictedError(
-                _(
-                    "The audit trail contradicts the anchor %(path)s, so no newer anchor is "
-                    "written: %(problems)s",
-                    path=str(previous.path),
-                    problems=" ".join(p.message for p in problems),
-                ),
-                problems,
-            )
-    last_id = last_event_id(session)
-    heads = current_heads(session)
-    data = anchor_document(heads.values(), now, last_id, hmac_key)
-    if file:
-        return replace_atomically(Path(file), data), len(heads)
-    folder = Path(directory)
-    path = replace_atomically(folder / timestamped_name(now), data)
-    replace_atomically(folder / LATEST, data)
-    return path, len(heads)
+def overdue_message(since: datetime, settings: AnchorSettings):
+    return _(
+        "Events since %(time)s UTC are not anchored although the worker anchors every "
+        "%(interval)s s: anchors may have been removed.",
+        time=since.strftime("%Y-%m-%d %H:%M:%S"),
+        interval=settings.interval_seconds,
+    )

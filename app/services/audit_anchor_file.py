@@ -1,9 +1,11 @@
 """The anchor file: its format, written atomically, and read back only if it is intact.
 
 An anchor is a JSON-lines file: a header line (format, time written, the last event id, the
-number of chains), one line per chain (its name, its last sequence number, which is its length
-while intact, and the hash of that event), and, when a key is set, a last line with an
-HMAC-SHA256 of every byte before it.
+number of chains, its sequence number and the SHA-256 of the anchor before it), one line per
+chain (its name, its last sequence number, which is its length while intact, and the hash of
+that event), and, when a key is set, a last line with an HMAC-SHA256 of every byte before it,
+so the link to the previous anchor is signed too. Files of the first format (no sequence, no
+link) are still read: a chain of anchors may begin after them.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from pathlib import Path
 from app.errors import InvoiceFlowError
 from app.i18n import _
 
-FORMAT = "invoiceflow-audit-heads/1"
+FORMAT = "invoiceflow-audit-heads/2"
+UNCHAINED_FORMAT = "invoiceflow-audit-heads/1"
 LATEST = "heads-latest.jsonl"
 PATTERN = "heads-*.jsonl"
 HMAC_FIELD = "hmac_sha256"
@@ -47,17 +50,41 @@ class Anchor:
     chains: dict[str, AnchoredChain]
     # True: its HMAC was checked and matches; None: it carries one, but no key was given.
     signed: bool | None = False
+    # Its place in the folder's chain (None: a file of the unchained format), the SHA-256 it
+    # records of the anchor before it, and the SHA-256 of its own bytes.
+    sequence: int | None = None
+    previous_sha256: str | None = None
+    sha256: str = ""
+
+
+@dataclass(frozen=True)
+class AnchorLink:
+    """What the chain of anchors needs of one file: its header and the digest of its bytes."""
+
+    path: Path
+    sequence: int | None
+    previous_sha256: str | None
+    sha256: str
 
 
 # --------------------------------------------------------------------------- writing
 
 
-def anchor_document(chains, written_at: datetime, last_id: int | None, key: str | None) -> bytes:
+def anchor_document(
+    chains,
+    written_at: datetime,
+    last_id: int | None,
+    key: str | None,
+    follows: Anchor | None = None,
+) -> bytes:
+    """The bytes of an anchor that comes after `follows` (None: the first of its chain)."""
     header = {
         "format": FORMAT,
         "written_at": written_at.strftime(TIME_FORMAT),
         "last_event_id": last_id,
         "chains": 0,
+        "sequence": (follows.sequence or 0) + 1 if follows else 1,
+        "previous_sha256": follows.sha256 if follows else None,
     }
     lines = [
         _line({"chain": c.chain, "length": c.length, "head": c.head})
@@ -76,6 +103,10 @@ def _line(value: dict) -> bytes:
 
 def _mac(key: str, body: bytes) -> str:
     return hmac.new(key.encode(), body, hashlib.sha256).hexdigest()
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def replace_atomically(path: Path, data: bytes) -> Path:
@@ -98,43 +129,69 @@ def replace_atomically(path: Path, data: bytes) -> Path:
 # --------------------------------------------------------------------------- reading
 
 
-def newest_anchor_file(directory: Path) -> Path | None:
-    """The stable name if present, else the newest timestamped file."""
-    if (directory / LATEST).exists():
-        return directory / LATEST
-    written = sorted(p for p in directory.glob(PATTERN) if p.name != LATEST)
-    return written[-1] if written else None
-
-
-def resolve_anchor(path: Path) -> Path:
-    """An anchor file, or a folder of them (then its newest). Raises AnchorRejectedError."""
-    if not path.is_dir():
-        return path
-    newest = newest_anchor_file(path)
-    if newest is None:
-        raise AnchorRejectedError(_("No anchor file in %(path)s.", path=str(path)))
-    return newest
-
-
 def read_anchor(path: Path, hmac_key: str | None) -> Anchor:
     """Parse and authenticate an anchor. Raises AnchorRejectedError saying why it is refused."""
     try:
         raw = path.read_bytes()
         lines = raw.splitlines(keepends=True)
-        header = json.loads(lines[0]) if lines else None
-        if not isinstance(header, dict) or header.get("format") != FORMAT:
-            raise ValueError("no heads header")
+        header = _header(lines)
         signed = _authenticate(path, raw, lines, hmac_key)
         body = lines[1 : len(lines) - (signed is not False)]
         chains = {c.chain: c for c in map(_anchored_chain, body)}
         if len(chains) != header["chains"] or len(body) != header["chains"]:
             raise ValueError("chain count differs from the header")
         written_at = parse_time(header["written_at"])
+        sequence, previous = _link(header)
+        last_id = header.get("last_event_id")
+        if not (last_id is None or _is_number(last_id)):
+            raise ValueError("the last event id is malformed")
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise AnchorRejectedError(
             _("The anchor %(path)s is not a heads file (%(why)s).", path=str(path), why=str(exc))
         ) from exc
-    return Anchor(path, written_at, header.get("last_event_id"), chains, signed)
+    return Anchor(
+        path,
+        written_at,
+        last_id,
+        chains,
+        signed,
+        sequence,
+        previous,
+        digest(raw),
+    )
+
+
+def read_link(path: Path) -> AnchorLink:
+    """The header and digest of an anchor, without its HMAC: an anchor's link to the one before
+    it is vouched for by the next one's digest of it, up to the newest, which is authenticated.
+    Raises AnchorRejectedError."""
+    try:
+        raw = path.read_bytes()
+        sequence, previous = _link(_header(raw.splitlines(keepends=True)))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise AnchorRejectedError(
+            _("The anchor %(path)s is not a heads file (%(why)s).", path=str(path), why=str(exc))
+        ) from exc
+    return AnchorLink(path, sequence, previous, digest(raw))
+
+
+def _header(lines: list[bytes]) -> dict:
+    header = json.loads(lines[0]) if lines else None
+    if not isinstance(header, dict) or header.get("format") not in (FORMAT, UNCHAINED_FORMAT):
+        raise ValueError("no heads header")
+    return header
+
+
+def _link(header: dict) -> tuple[int | None, str | None]:
+    """(sequence, SHA-256 of the previous anchor); (None, None) for the unchained format."""
+    if header["format"] == UNCHAINED_FORMAT:
+        return None, None
+    sequence, previous = header["sequence"], header["previous_sha256"]
+    if not (_is_number(sequence) and sequence >= 1):
+        raise ValueError("the sequence number is malformed")
+    if not (previous is None or isinstance(previous, str)):
+        raise ValueError("the previous anchor's SHA-256 is malformed")
+    return sequence, previous
 
 
 def _authenticate(path: Path, raw: bytes, lines: list[bytes], key: str | None) -> bool | None:
@@ -164,6 +221,10 @@ def _authenticate(path: Path, raw: bytes, lines: list[bytes], key: str | None) -
             )
         )
     return True
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _anchored_chain(line: bytes) -> AnchoredChain:

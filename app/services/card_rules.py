@@ -96,8 +96,19 @@ def check_files_may_join(actor, invoice: Invoice, kinds: Iterable[str]) -> None:
     )
 
 
+def may_contribute(actor) -> bool:
+    return allows(actor, ADD_FILES)
+
+
 def check_contributor(actor) -> None:
-    """Uploading to a card at all: raise PermissionDeniedError for a reader only."""
+    """Adding files to a card at all, whatever the way (its files, the API, a discussion
+    message): raise PermissionDeniedError for a reader only.
+
+    Not asked of the files typed with the card itself when it is created or edited: those are
+    the card's content, written under the card's own edit right (its initiator or an admin,
+    in draft or correction only), as its amount is; refusing them would leave an initiator
+    unable to send the invoice they create. The permission governs files a participant adds
+    to a card at any stage."""
     require(actor, ADD_FILES)
 
 

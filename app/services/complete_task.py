@@ -28,6 +28,13 @@ AUDIT_ACTIONS = {"approve": "approved", "return": "returned", "reject": "rejecte
 COMMENT_LIMIT = 5000
 
 
+class NotAnApprovalError(ValidationError):
+    """Only an approval task takes approve, return or reject (422)."""
+
+    def __init__(self):
+        super().__init__({"decision": [_("This task is not an approval.")]})
+
+
 def clean_decision(decision: object, comment: object) -> tuple[str, str]:
     errors: dict[str, list] = {}
     if decision not in DECISIONS:
@@ -53,7 +60,7 @@ def decide(session: Session, actor, task_ref, decision, comment) -> HumanTask:
     require(actor, DECIDE)
     task, invoice, instance = task_for_action(session, actor, task_ref)
     if task.form != FormKind.APPROVAL:
-        raise ValidationError({"decision": [_("This task is not an approval.")]})
+        raise NotAnApprovalError()
     decision, comment = clean_decision(decision, comment)
     workflow = load_workflow(instance)
     # Whom the process gave the task: an admin may have handed it to a substitute since.
@@ -71,6 +78,9 @@ def decide(session: Session, actor, task_ref, decision, comment) -> HumanTask:
         "revision": invoice_revision(session, invoice),
     }
     event = audit.record(session, AUDIT_ACTIONS[decision], actor.id, details, invoice.id)
+    new_tasks = advance(
+        session, actor, instance, invoice, workflow, Act(decision=decision, task_id=task.bpmn_id)
+    )
     if decision in NOTIFY_INITIATOR:
         notify(
             session,
@@ -78,12 +88,15 @@ def decide(session: Session, actor, task_ref, decision, comment) -> HumanTask:
             [invoice.initiator_id],
             event=str(event.id),
             invoice_id=invoice.id,
+            task_guid=_correction_guid(new_tasks),
             params={"comment": comment, "by": actor.id},
         )
-    advance(
-        session, actor, instance, invoice, workflow, Act(decision=decision, task_id=task.bpmn_id)
-    )
     return task
+
+
+def _correction_guid(new_tasks: list[HumanTask]) -> str | None:
+    """A return links to the correction it opened (a diagram may route it elsewhere)."""
+    return next((t.task_guid for t in new_tasks if t.form == FormKind.CORRECTION), None)
 
 
 def _mark_approved(invoice, approver_id: int | None, by_id: int) -> None:

@@ -38,7 +38,8 @@ CHANGE_COUNTERPARTIES = Action("can_write", "Counterparty", _("change counterpar
 
 @use_case
 def create_counterparty(session: Session, actor, data: dict) -> Counterparty:
-    """Add a counterparty. Raises ValidationError, PermissionDeniedError."""
+    """Add a counterparty; audited, and every finance director is told (its bank details will
+    be paid to). Raises ValidationError, PermissionDeniedError."""
     require(actor, ADD_COUNTERPARTIES)
     values = _valid(session, data, None)
     counterparty = Counterparty(**values)
@@ -46,7 +47,10 @@ def create_counterparty(session: Session, actor, data: dict) -> Counterparty:
     session.flush()
     changes = {f: {"old": None, "new": v} for f, v in values.items() if v is not None}
     details = {"counterparty_id": counterparty.id, "changes": changes}
-    audit.record(session, "counterparty_created", actor.id, details)
+    event = audit.record(session, "counterparty_created", actor.id, details)
+    _tell_finance_directors(
+        session, actor, counterparty, changes, event.id, NotificationKind.COUNTERPARTY_ADDED
+    )
     return counterparty
 
 
@@ -81,15 +85,22 @@ def _valid(session: Session, data: dict, counterparty_id: int | None) -> dict:
     return values
 
 
-def _tell_finance_directors(session: Session, actor, counterparty, changes, event_id) -> None:
-    """In the app and by mail, which no one can turn off: a changed account is how money goes
-    astray."""
+def _tell_finance_directors(
+    session: Session,
+    actor,
+    counterparty,
+    changes,
+    event_id,
+    kind: str = NotificationKind.COUNTERPARTY_CHANGED,
+) -> None:
+    """In the app and by mail, which no one can turn off: a changed account, or a new
+    counterparty nobody checked, is how money goes astray."""
     directors = select(User.id).where(holds_role(FINANCE_DIRECTOR), User.active.is_(True))
     notify(
         session,
-        NotificationKind.COUNTERPARTY_CHANGED,
+        kind,
         session.scalars(directors),
-        event=f"counterparty_updated:{event_id}",
+        event=f"{kind}:{event_id}",
         params={
             "by": actor.id,
             "counterparty_id": counterparty.id,

@@ -32,6 +32,8 @@ from app.services.dashboard_charts import (
     stage_times,
 )
 from app.services.my_tasks import TaskRow, count_my_open_and_overdue, my_open_tasks_due_first
+from app.services.overdue import overdue_clause
+from app.services.task_holder import holder_name
 from app.services.visibility import sees_all_invoices, visible_invoice_ids
 
 # The order statuses are shown in; a process stage holds invoices in the running ones.
@@ -180,7 +182,7 @@ def awaiting_payment(session: Session, today: date, rows: int) -> AwaitingPaymen
     """Invoices awaiting payment, count and total per currency, and those past their due date
     (for finance directors, who see every invoice)."""
     waiting = Invoice.status == InvoiceStatus.AWAITING_PAYMENT
-    late = Invoice.due_date < today
+    late = overdue_clause(today)
     totals = session.execute(
         select(
             Invoice.currency,
@@ -277,7 +279,7 @@ def waiting_longest(session: Session, rows: int) -> list[WaitingTask]:
             created,
             due,
             number,
-            f"{first} {last}" if first is not None else (role or ""),
+            holder_name(first, last, role) or "",
         )
         for guid, template, values, created, due, number, first, last, role in found
     ]

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from app.errors import (
@@ -32,7 +32,7 @@ from app.models import (
 )
 from app.services import audit, use_case
 from app.services.attachments import IncomingFile, store_files
-from app.services.card_rules import files_may_join
+from app.services.card_rules import check_contributor, files_may_join, may_contribute
 from app.services.notify import holders_of, notify
 from app.services.visibility import get_visible_invoice, get_visible_row
 from app.storage import LocalFileStorage
@@ -40,6 +40,11 @@ from app.storage import LocalFileStorage
 TEXT_LIMIT = 5000
 NOTIFICATION_TEXT_LIMIT = 500
 CHANGE_WINDOW = timedelta(minutes=5)
+# A thread's updates come in pages of at most this many messages.
+UPDATES_LIMIT = 50
+# Updates are asked "since" the time of the previous answer, less this: a message committed
+# just after that answer was read, but stamped before it, still comes (again, harmlessly).
+UPDATES_OVERLAP = timedelta(seconds=10)
 
 
 class MessageLockedError(InvoiceFlowError):
@@ -56,6 +61,20 @@ class Discussion:
     actor_id: int
     now: datetime
     can_attach: bool = True  # whether a message may bring files to the card now
+
+    def can_change(self, message: DiscussionMessage) -> bool:
+        return may_change(self.actor_id, message, self.now)
+
+
+@dataclass
+class DiscussionUpdate:
+    """What changed in a thread since a reader last looked: new, edited and deleted messages."""
+
+    messages: list[DiscussionMessage]
+    since: int  # the newest message id the reader now has
+    more: bool  # another page is waiting
+    actor_id: int
+    now: datetime
 
     def can_change(self, message: DiscussionMessage) -> bool:
         return may_change(self.actor_id, message, self.now)
@@ -92,8 +111,38 @@ def load_discussion(session: Session, actor, invoice_id, now: datetime) -> Discu
         ).unique()
     )
     can_post = actor.id in participant_ids(session, invoice)
-    can_attach = files_may_join(actor, invoice, [AttachmentKind.OTHER])
+    can_attach = may_contribute(actor) and files_may_join(actor, invoice, [AttachmentKind.OTHER])
     return Discussion(invoice, messages, can_post, actor.id, now, can_attach)
+
+
+def discussion_updates(
+    session: Session, actor, invoice_id, since_id: int, changed_after: datetime, now: datetime
+) -> DiscussionUpdate:
+    """Messages after `since_id` (a page of them), and those the reader has that were posted,
+    edited or deleted after `changed_after`, oldest first. Raises NotFoundError when the actor
+    may not see the invoice."""
+    invoice = get_visible_invoice(session, actor, invoice_id)
+    after = changed_after - UPDATES_OVERLAP
+    in_thread = select(DiscussionMessage).where(DiscussionMessage.invoice_id == invoice.id)
+    changed = in_thread.where(
+        DiscussionMessage.id <= since_id,
+        or_(
+            DiscussionMessage.created_at > after,
+            DiscussionMessage.edited_at > after,
+            DiscussionMessage.deleted_at > after,
+        ),
+    )
+    new = in_thread.where(DiscussionMessage.id > since_id)
+    changed_rows = _page(session, changed, UPDATES_LIMIT)
+    new_rows = _page(session, new, UPDATES_LIMIT + 1)
+    page = new_rows[:UPDATES_LIMIT]
+    since = max([since_id, *(m.id for m in page)])
+    more = len(new_rows) > UPDATES_LIMIT
+    return DiscussionUpdate([*changed_rows, *page], since, more, actor.id, now)
+
+
+def _page(session: Session, query, limit: int) -> list[DiscussionMessage]:
+    return list(session.scalars(query.order_by(DiscussionMessage.id).limit(limit)).unique())
 
 
 @use_case
@@ -115,6 +164,8 @@ def post_message(
         raise PermissionDeniedError(
             _("You may read this discussion; only the invoice's participants may write in it.")
         )
+    if files:
+        check_contributor(actor)  # files join the card: the same right as adding them there
     message = DiscussionMessage(
         invoice_id=invoice.id, author_id=actor.id, text=clean_text(text), created_at=now
     )

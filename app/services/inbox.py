@@ -4,33 +4,61 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.domain.ids import parse_id
 from app.errors import NotFoundError, ValidationError
 from app.i18n import _
-from app.models import Notification, NotificationKind, UserPreference
+from app.models import HumanTask, Notification, NotificationKind, TaskStatus, UserPreference
 from app.services import use_case
 
+# Notifications that ask their reader to act on the task they name: once the reader no longer
+# holds it (someone else took it, it was reassigned away), they have nothing left to ask.
+CALLS_TO_ACT = (
+    NotificationKind.TASK_ASSIGNED,
+    NotificationKind.REMINDER,
+    NotificationKind.RETURNED,
+)
 
-def latest(session: Session, actor, limit: int = 100) -> list[Notification]:
-    return list(
-        session.scalars(
-            select(Notification)
-            .where(Notification.user_id == actor.id)
-            .order_by(Notification.id.desc())
-            .limit(limit)
-        )
+
+def still_waiting():
+    """The bell's rule, over notification LEFT JOIN human_task (see `_with_task`): a
+    notification about no task always waits; one about a task waits while the task is open and,
+    for a call to act, while its reader still holds it. Handled (decided, reassigned away,
+    cancelled, withdrawn): it stops counting, read or not."""
+    holds = or_(
+        Notification.kind.not_in(CALLS_TO_ACT),
+        HumanTask.assignee_user_id.is_(None),
+        HumanTask.assignee_user_id == Notification.user_id,
     )
+    return or_(Notification.task_guid.is_(None), and_(HumanTask.status == TaskStatus.OPEN, holds))
+
+
+def _with_task(query):
+    return query.outerjoin(HumanTask, HumanTask.task_guid == Notification.task_guid)
+
+
+def latest(session: Session, actor, limit: int = 100) -> list[tuple[Notification, bool]]:
+    """The newest notifications, each with whether it still waits (one statement)."""
+    waiting = case((still_waiting(), True), else_=False).label("waiting")
+    query = _with_task(select(Notification, waiting).select_from(Notification))
+    rows = session.execute(
+        query.where(Notification.user_id == actor.id).order_by(Notification.id.desc()).limit(limit)
+    )
+    return [(row.Notification, bool(row.waiting)) for row in rows]
 
 
 def unread_count(session: Session, actor) -> int:
+    """What the bell shows: unread notifications that still wait (one statement)."""
+    query = _with_task(select(func.count()).select_from(Notification))
     return (
         session.scalar(
-            select(func.count())
-            .select_from(Notification)
-            .where(Notification.user_id == actor.id, Notification.read_at.is_(None))
+            query.where(
+                Notification.user_id == actor.id,
+                Notification.read_at.is_(None),
+                still_waiting(),
+            )
         )
         or 0
     )

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.domain.dates import DateError, parse_date
+from app.domain.dates import DateError, ReaderDate, parse_date
 from app.domain.ids import parse_id
 from app.domain.money import AmountError, CurrencyError, minor_units, parse_amount
 from app.i18n import _
@@ -146,7 +146,8 @@ def _issue_date(raw, policy: InvoicePolicy, errors: _Errors) -> date | None:
     value = _date(raw, "issue_date", errors)
     latest = policy.today + timedelta(days=policy.issue_date_margin_days)
     if value is not None and value > latest:
-        errors.add("issue_date", _("The issue date may not be later than %(d)s.", d=latest))
+        message = _("The issue date may not be later than %(d)s.", d=ReaderDate(latest))
+        errors.add("issue_date", message)
     return value
 
 

@@ -1,5 +1,9 @@
 """Failed logins, counted per account and per client address; over the limits a login waits.
 
+An account is the user, whatever they typed to name it (user name or e-mail: one budget), or,
+for a name no user has, the typed name. Wrong second-factor codes, and wrong passwords on the
+forms that ask for the current one, count against the same account.
+
 Only failures count: a successful login neither counts nor wipes earlier failures, so one right
 guess does not buy an attacker a fresh allowance. The counters live in a `limits` store
 (`memory://` counts in this process; `redis://...` is shared by every web process).
@@ -45,22 +49,23 @@ class LoginAttempts:
         self._per_minute = RateLimitItemPerMinute(per_minute, namespace="login")
         self._per_hour = RateLimitItemPerHour(per_hour, namespace="login")
 
-    def retry_after(self, username: str, address: str | None) -> int:
-        """Seconds until this account may be tried from this address; 0 when it may be now."""
+    def retry_after(self, account: str, address: str | None) -> int:
+        """Seconds until this account (`account_key`) may be tried from this address; 0 when
+        it may be now."""
         with _counters_reachable():
-            return max(self._wait(limit, *key) for limit, key in self._counters(username, address))
+            return max(self._wait(limit, *key) for limit, key in self._counters(account, address))
 
-    def record_failure(self, username: str, address: str | None) -> None:
+    def record_failure(self, account: str, address: str | None) -> None:
         with _counters_reachable():
-            for limit, key in self._counters(username, address):
+            for limit, key in self._counters(account, address):
                 self._limiter.hit(limit, *key)
 
     def reset(self) -> None:
         """Forget every failure (tests; an operator after an incident)."""
         self._storage.reset()
 
-    def _counters(self, username: str, address: str | None):
-        account = ("account", _account_key(username))
+    def _counters(self, account_key: str, address: str | None):
+        account = ("account", account_key)
         return [
             (self._per_minute, account),
             (self._per_hour, account),
@@ -74,6 +79,13 @@ class LoginAttempts:
         return max(1, math.ceil(reset_at - time.time()))
 
 
-def _account_key(username: str) -> str:
+def account_key(user_id: int | None, typed_name: str = "") -> str:
+    """The counter of a login: the user's when the name typed is a user's, else the name's."""
+    if user_id is not None:
+        return f"user-{int(user_id)}"
+    return "name-" + _name_key(typed_name)
+
+
+def _name_key(username: str) -> str:
     """Names are matched case-insensitively at login; any text (even a lone surrogate) is a key."""
     return hashlib.sha256(username.lower().encode("utf-8", "surrogatepass")).hexdigest()

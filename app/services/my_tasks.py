@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, case, exists, func, or_, select, union_all
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
+from app.domain.task_filters import TaskFilter, end_of_week
 from app.models import FormKind, HumanTask, Invoice, InvoiceApprover, TaskStatus
 from app.roles import role_names
 
@@ -140,3 +141,85 @@ def count_my_open_tasks(session: Session, actor) -> int:
         )
         or 0
     )
+
+
+def my_open_tasks_matching(
+    session: Session, actor, task_filter: TaskFilter, now: datetime, limit: int, offset: int = 0
+) -> list[TaskRow]:
+    """A page of my open tasks narrowed and ordered as the filter says: one statement."""
+    if task_filter.is_default:
+        return my_open_tasks(session, actor, limit, offset)
+    # The invoice joined under another name: the rule's EXISTS on invoice stay correlated with
+    # human_task alone.
+    card = aliased(Invoice)
+    chosen = (
+        select(HumanTask.id)
+        .join(card, card.id == HumanTask.invoice_id)
+        .where(HumanTask.status == TaskStatus.OPEN, _mine(actor))
+        .where(*_narrowed(card, task_filter, now))
+        .order_by(*_ordered(card, task_filter))
+        .limit(limit)
+        .offset(offset)
+        .subquery()
+    )
+    rows = session.execute(
+        select(*_ROW_COLUMNS)
+        .join_from(chosen, HumanTask, HumanTask.id == chosen.c.id)
+        .join(Invoice, Invoice.id == HumanTask.invoice_id)
+        .order_by(*_ordered(Invoice, task_filter))
+    )
+    return [TaskRow(*row) for row in rows]
+
+
+def my_task_counterparties(session: Session, actor) -> list[tuple[int, str]]:
+    """The counterparties of my open tasks, by name: what the counterparty filter offers."""
+    card = aliased(Invoice)  # as in my_open_tasks_matching
+    rows = session.execute(
+        select(card.counterparty_id, func.min(card.counterparty_name))
+        .join(HumanTask, HumanTask.invoice_id == card.id)
+        .where(HumanTask.status == TaskStatus.OPEN, _mine(actor))
+        .where(card.counterparty_id.is_not(None))
+        .group_by(card.counterparty_id)
+    )
+    return sorted(((pk, name or "") for pk, name in rows), key=lambda row: row[1].casefold())
+
+
+def _narrowed(card, task_filter: TaskFilter, now: datetime) -> list:
+    conditions = []
+    if task_filter.kind:
+        conditions.append(HumanTask.form == task_filter.kind)
+    if task_filter.counterparty_id:
+        conditions.append(card.counterparty_id == task_filter.counterparty_id)
+    if task_filter.due == "overdue":
+        conditions.append(HumanTask.due_at < now)
+    elif task_filter.due == "week":
+        conditions.append(HumanTask.due_at < end_of_week(now))
+    if task_filter.amount_from is not None:
+        conditions.append(card.amount >= task_filter.amount_from)
+    if task_filter.amount_to is not None:
+        conditions.append(card.amount <= task_filter.amount_to)
+    return conditions
+
+
+def _ordered(card, task_filter: TaskFilter) -> tuple:
+    """The sort asked for, tasks without a due date last either way; then oldest first."""
+    key = {
+        "waiting": HumanTask.created_at,
+        "due": HumanTask.due_at,
+        "amount": card.amount,
+        "counterparty": card.counterparty_name,
+        "kind": HumanTask.form,
+    }[task_filter.sort]
+    first = (HumanTask.due_at.is_(None),) if task_filter.sort == "due" else ()
+    if task_filter.sort == "waiting":
+        then = (HumanTask.id.desc(),) if task_filter.descending else (HumanTask.id,)
+    else:
+        then = (HumanTask.created_at, HumanTask.id)
+    return (*first, key.desc() if task_filter.descending else key.asc(), *then)
+
+
+def held_by(user):
+    """SQL condition on human_task: the tasks `user` holds, as My tasks lists them (theirs, or
+    offered to one of their roles and theirs to act on). Correlates with human_task alone: use
+    it in a query whose FROM is human_task only."""
+    return _mine(user)

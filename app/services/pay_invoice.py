@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.domain.dates import DateError, parse_date
 from app.domain.money import AmountError, format_amount, parse_amount
-from app.errors import InvoiceNotEditableError, ValidationError
+from app.errors import FileRejectedError, InvoiceNotEditableError, ValidationError
 from app.i18n import _
 from app.models import (
     AttachmentKind,
@@ -65,7 +65,7 @@ def pay_invoice(
             _("Invoice #%(n)s is not awaiting payment.", n=invoice.number)
         )
     task, invoice, instance = task_for_action(session, actor, pending.task_guid)
-    paid_on, amount, reference = _clean_payment(data, invoice, payment_order, today)
+    paid_on, amount, reference = _clean_payment(data, invoice, payment_order, today, max_file_size)
     order = _store_payment_order(session, actor, invoice, payment_order, storage, max_file_size)
     payment = Payment(
         invoice_id=invoice.id,
@@ -104,7 +104,8 @@ def pay_invoice(
     return payment
 
 
-def _clean_payment(data: dict, invoice, payment_order, today: date):
+def _clean_payment(data: dict, invoice, payment_order, today: date, max_file_size: int):
+    """Every problem of the form at once. Raises ValidationError, FileTooLargeError."""
     errors: dict[str, list] = {}
     paid_on = None
     try:
@@ -133,20 +134,43 @@ def _clean_payment(data: dict, invoice, payment_order, today: date):
         errors["reference"] = [
             _("Use at most %(n)s characters (this has %(m)s).", n=REFERENCE_LIMIT, m=len(reference))
         ]
-    if invoice.payment_order_required and payment_order is None:
-        errors["payment_order"] = [_("This invoice requires the payment order: attach it.")]
+    order_problems = _payment_order_problems(invoice, payment_order, max_file_size)
+    if order_problems:
+        errors["payment_order"] = order_problems
     if errors:
         raise ValidationError(errors)
     return paid_on, amount, reference
 
 
-def _store_payment_order(session, actor, invoice, incoming, storage, max_size):
-    if incoming is None:
-        return None
+def _payment_order_problems(invoice, payment_order, max_file_size: int) -> list:
+    if payment_order is None:
+        if invoice.payment_order_required:
+            return [_("This invoice requires the payment order: attach it.")]
+        return []
+    try:
+        check_payment_order(payment_order, max_file_size)
+    except ValidationError as exc:
+        return exc.errors["payment_order"]
+    return []
+
+
+def check_payment_order(incoming: IncomingFile, max_size: int) -> IncomingFile:
+    """The file as a payment order, if it may be one. Raises FileTooLargeError and
+    ValidationError (on `payment_order`) for a file that cannot."""
     order = IncomingFile(incoming.filename, incoming.data, AttachmentKind.PAYMENT_ORDER)
-    content_type, _kind = check_file(order, max_size)
+    try:
+        content_type, _kind = check_file(order, max_size)
+    except FileRejectedError as exc:
+        raise ValidationError({"payment_order": [exc.message]}) from exc
     if content_type not in PAYMENT_ORDER_TYPES:
         raise ValidationError(
             {"payment_order": [_("The payment order must be a PDF or an image.")]}
         )
+    return order
+
+
+def _store_payment_order(session, actor, invoice, incoming, storage, max_size):
+    if incoming is None:
+        return None
+    order = check_payment_order(incoming, max_size)
     return store_files(session, actor, invoice, [order], storage, max_size)[0]

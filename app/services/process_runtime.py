@@ -185,9 +185,23 @@ def refresh_invoice_state(invoice, instance, workflow, open_tasks) -> None:
         instance.status = InstanceStatus.COMPLETED
         invoice.status = workflow.end_status() or invoice.status
         invoice.stage = None
+        invoice.stage_translations = {}
         return
     invoice.status = running_status(open_tasks)
     invoice.stage = ", ".join(t.name for t in open_tasks)[:255] or None
+    invoice.stage_translations = stage_translations(open_tasks)
+
+
+def stage_translations(open_tasks: list[HumanTask]) -> dict[str, str]:
+    """The stage in each language the diagram names it in; a task without that language keeps
+    its name, so a stage of two tasks reads whole."""
+    languages = {language for t in open_tasks for language in t.name_translations or {}}
+    return {
+        language: ", ".join(
+            (t.name_translations or {}).get(language) or t.name for t in open_tasks
+        )[:255]
+        for language in sorted(languages)
+    }
 
 
 def running_status(open_tasks: list[HumanTask]) -> str:
@@ -218,6 +232,7 @@ def _new_task(instance, invoice, ready: ReadyTask, round_no: int) -> HumanTask:
         invoice_id=invoice.id,
         bpmn_id=ready.bpmn_id,
         name=ready.name[:255],
+        name_translations=ready.name_translations(),
         title_template=titles,
         title_values=_title_values(titles, invoice),
         lane=ready.lane,
@@ -295,6 +310,7 @@ def _task_details(task: HumanTask) -> dict:
         "task": task.task_guid,
         "bpmn_id": task.bpmn_id,
         "name": task.name,
+        "name_translations": task.name_translations,
         "assignee_id": task.assignee_user_id,
         "role": task.candidate_role,
         "round": task.round,

@@ -20,6 +20,16 @@ from app.workflow.definitions import (
 
 INVOICE_PROCESS = "invoice_approval"
 
+# The note of a version loaded from processes/ at the first start; stored in these words (as
+# before), shown in the reader's words by seeded_from().
+SEEDED_NOTE = "seeded from {file}"
+
+
+def seeded_from(note: str | None) -> str | None:
+    """The file a version was loaded from, when its note is the seeding note."""
+    prefix = SEEDED_NOTE.removesuffix("{file}")
+    return note.removeprefix(prefix) if note and note.startswith(prefix) else None
+
 
 class ProcessNotAvailableError(InvoiceFlowError):
     status_code = 503
@@ -45,7 +55,7 @@ def seed_process_versions(session: Session, folder: Path) -> list[str]:
                 version=1,
                 bpmn_xml=xml,
                 sha256=sha256_of(xml),
-                note=f"seeded from {path.name}",
+                note=SEEDED_NOTE.format(file=path.name),
                 is_current=True,
             )
         )

@@ -11,7 +11,7 @@ from app.models import ProcessInstance
 from app.services.process_runtime import load_workflow
 from app.services.process_versions import current_version
 from app.services.visibility import get_visible_invoice
-from app.workflow.diagram import flows_passed
+from app.workflow.diagram import flows_passed, labels_in_language
 
 
 @dataclass
@@ -22,16 +22,24 @@ class InvoiceDiagram:
     waiting: list[str] = field(default_factory=list)
 
 
-def invoice_diagram(session: Session, actor, invoice_id) -> InvoiceDiagram:
-    """Raises NotFoundError for an invoice the actor may not see."""
+def invoice_diagram(
+    session: Session, actor, invoice_id, language: str | None = None
+) -> InvoiceDiagram:
+    """The diagram labelled in `language` where it names elements so. Raises NotFoundError for
+    an invoice the actor may not see."""
     invoice = get_visible_invoice(session, actor, invoice_id)
     instance = session.scalars(
         select(ProcessInstance).where(ProcessInstance.invoice_id == invoice.id)
     ).first()
     if instance is None:  # a draft: the version it would start on
         version = current_version(session)
-        return InvoiceDiagram(version.bpmn_xml, version.version)
+        return InvoiceDiagram(labels_in_language(version.bpmn_xml, language), version.version)
     done, waiting = load_workflow(instance).path_taken()
     xml = instance.process_version.bpmn_xml
     done |= flows_passed(xml, done, waiting)
-    return InvoiceDiagram(xml, instance.process_version.version, sorted(done), sorted(waiting))
+    return InvoiceDiagram(
+        labels_in_language(xml, language),
+        instance.process_version.version,
+        sorted(done),
+        sorted(waiting),
+    )

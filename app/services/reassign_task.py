@@ -49,7 +49,15 @@ def reassign_task(session: Session, actor, task_ref, user_id):
         event=str(event.id),
         invoice_id=invoice.id,
         task_guid=task.task_guid,
-        params={**task_params(task), "to": target.id},
+        # From whom to whom, and who did it: a previous holder is a person or, for a task
+        # offered to a role, the role.
+        params={
+            **task_params(task),
+            "from": previous["assignee_id"],
+            "from_role": None if previous["assignee_id"] else previous["role"],
+            "to": target.id,
+            "by": actor.id,
+        },
     )
     return task
 
@@ -77,8 +85,13 @@ def _candidates(task: HumanTask, invoice: Invoice):
     return query
 
 
+def may_be_reassigned(form: str) -> bool:
+    """A correction belongs to the invoice's initiator; every other task may be handed on."""
+    return form != FormKind.CORRECTION
+
+
 def _refuse_correction(task: HumanTask) -> None:
-    if task.form == FormKind.CORRECTION:
+    if not may_be_reassigned(task.form):
         raise ValidationError(
             {"user_id": [_("A correction belongs to the invoice's initiator: it stays theirs.")]}
         )

@@ -9,7 +9,14 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from app.domain.ids import parse_id
-from app.models.user import Group, Role, User
+from app.models.user import (
+    Group,
+    Role,
+    User,
+    assoc_group_role,
+    assoc_user_group,
+    assoc_user_role,
+)
 from app.models.user_security import RolePolicy, UserSecurity
 from app.services import audit, use_case
 from app.services.user_sessions import end_sessions
@@ -29,12 +36,31 @@ class SignInSteps:
         return self.must_enrol or self.must_change_password
 
 
+@dataclass(frozen=True)
+class LoadedGuard:
+    """What the security manager loads with the signed-in user, in the same query, so that
+    checking the steps on every request costs nothing more (`GUARD_ATTRIBUTE` on the user)."""
+
+    row: UserSecurity | None
+    second_factor_required: bool
+
+
+GUARD_ATTRIBUTE = "sign_in_guard"
+
+
 def steps_for(session: Session, user) -> SignInSteps:
-    row = session.get(UserSecurity, user.id)
+    loaded = getattr(user, GUARD_ATTRIBUTE, None)
+    row = loaded.row if loaded is not None else session.get(UserSecurity, user.id)
     enrolled = bool(row and row.totp_enrolled_at and row.totp_secret)
+    if enrolled:
+        required = False  # nothing to set up: no need to ask
+    elif loaded is not None:
+        required = loaded.second_factor_required
+    else:
+        required = second_factor_required(session, user)
     return SignInSteps(
         needs_code=enrolled,
-        must_enrol=not enrolled and second_factor_required(session, user),
+        must_enrol=required,
         must_change_password=bool(row and row.must_change_password),
     )
 
@@ -52,6 +78,26 @@ def second_factor_required(session: Session, user) -> bool:
                 )
             )
         )
+    )
+
+
+def second_factor_required_of(user_id_column):
+    """The same rule in SQL, for a query loading users: EXISTS a role of the user (directly or
+    through a group) that requires a second factor."""
+    direct = (
+        select(assoc_user_role.c.role_id)
+        .where(assoc_user_role.c.user_id == user_id_column)
+        .correlate_except(assoc_user_role)  # the user is the loading query's
+    )
+    through_groups = (
+        select(assoc_group_role.c.role_id)
+        .join(assoc_user_group, assoc_user_group.c.group_id == assoc_group_role.c.group_id)
+        .where(assoc_user_group.c.user_id == user_id_column)
+        .correlate_except(assoc_group_role, assoc_user_group)
+    )
+    return exists().where(
+        RolePolicy.second_factor_required.is_(True),
+        RolePolicy.role_id.in_(direct) | RolePolicy.role_id.in_(through_groups),
     )
 
 
@@ -73,11 +119,20 @@ def role_rules(session: Session) -> list[tuple[Role, bool]]:
     return [(role, role.id in required) for role in roles]
 
 
+@dataclass(frozen=True)
+class SavedRules:
+    names: list[str]  # the roles that now require a second factor
+    # The acting admin's new session generation when their own sessions ended (they hold a
+    # newly marked role without a second factor): their browser adopts it, nothing else does.
+    generation: int | None = None
+
+
 @use_case
-def set_second_factor_roles(session: Session, actor, role_ids) -> list[str]:
+def set_second_factor_roles(session: Session, actor, role_ids) -> SavedRules:
     """The roles whose holders need a second factor: exactly these (unknown ids are ignored).
     Holders of a newly marked role who have none are signed out everywhere, so they set it up
-    before going on. Returns the names of the roles that now require it."""
+    before going on; the acting admin too, on every device and token but the browser that
+    saved (it is sent to set it up on the next page)."""
     wanted = {pk for pk in (parse_id(value) for value in role_ids) if pk is not None}
     roles = {role.id: role for role in session.scalars(select(Role))}
     wanted &= set(roles)
@@ -88,12 +143,14 @@ def set_second_factor_roles(session: Session, actor, role_ids) -> list[str]:
         policy.second_factor_required = pk in wanted
         session.add(policy)
     session.flush()
+    generation = None
     for user_id in _holders_without_second_factor(session, newly):
-        if user_id != actor.id:  # the acting admin is sent to set it up on the next page
-            end_sessions(session, user_id)
+        ended = end_sessions(session, user_id)
+        if user_id == actor.id:
+            generation = ended
     names = sorted(roles[pk].name for pk in wanted)
     audit.record(session, "sign_in_rules_changed", actor.id, {"second_factor_roles": names})
-    return names
+    return SavedRules(names, generation)
 
 
 def _holders_without_second_factor(session: Session, role_ids: list[int]) -> list[int]:

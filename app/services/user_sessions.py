@@ -6,8 +6,9 @@ A request whose stamp is refused by `refusal` is signed out: the browser goes ba
 page with the reason, the API answers 401 (refresh tokens too).
 
 - `end_sessions` raises the generation: every session and token issued before is void. Signing
-  out (`sign_out`), deactivating a user (any way: the flush below sees `active` turn false) and,
-  by the callers' use cases, changing or resetting a password call it.
+  out (`sign_out`), deactivating a user or changing their roles or groups (any way: the flush
+  below sees it) and, by the callers' use cases, changing or resetting a password call it. A
+  key for a second factor shown but never confirmed is forgotten with them.
 - A request that has just ended its own user's sessions (a password change) and should stay
   signed in calls `app.web.sessions.adopt_generation(new_generation)` with the value
   `end_sessions` returned, after the use case committed: it re-stamps this browser's session
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
-from app.models.user import User
+from app.models.user import Group, Role, User
 from app.models.user_security import UserSecurity
 from app.services import use_case
 
@@ -70,6 +71,8 @@ def end_sessions(session: Session, user_id: int) -> int:
     the caller's use case commits it with the change that caused it."""
     row = security_of(session, user_id)
     _raise_generation(row)
+    if row.totp_enrolled_at is None:
+        row.totp_secret = None  # a key never confirmed: whoever saw it learns nothing
     session.flush()
     return row.session_generation
 
@@ -100,10 +103,12 @@ def _raise_generation(row: UserSecurity) -> None:
 
 
 @event.listens_for(Session, "before_flush")
-def _deactivation_ends_sessions(session: Session, _context, _instances) -> None:
-    """A user made inactive (the admin's edit form or any other write through the ORM) loses
-    every session and token in the same transaction."""
-    for user_id in [obj.id for obj in session.dirty if _was_deactivated(obj)]:
+def _changed_users_lose_their_sessions(session: Session, _context, _instances) -> None:
+    """A user made inactive, or whose roles or groups changed (the admin's edit form or any
+    other write through the ORM), loses every session and token in the same transaction: what
+    they may do, and which sign-in steps they owe (a role may require a second factor), is
+    decided again at their next sign-in."""
+    for user_id in sorted(_users_to_sign_out(session)):
         with session.no_autoflush:
             row = session.get(UserSecurity, user_id)
         if row is None:
@@ -116,6 +121,33 @@ def _deactivation_ends_sessions(session: Session, _context, _instances) -> None:
             )
         else:
             _raise_generation(row)
+
+
+def _users_to_sign_out(session: Session) -> set[int]:
+    ids: set[int] = set()
+    for obj in session.dirty:
+        if isinstance(obj, User) and obj.id is not None:
+            if _was_deactivated(obj) or _changed(obj, "roles") or _changed(obj, "groups"):
+                ids.add(obj.id)
+        elif isinstance(obj, Role):
+            ids.update(user.id for user in _moved(obj, "user"))
+        elif isinstance(obj, Group):
+            ids.update(user.id for user in _moved(obj, "users"))
+            if _changed(obj, "roles"):
+                with session.no_autoflush:
+                    ids.update(user.id for user in obj.users)
+    ids.discard(None)
+    return ids
+
+
+def _changed(obj, name: str) -> bool:
+    return bool(_moved(obj, name))
+
+
+def _moved(obj, name: str) -> list:
+    """What was added to or taken from a collection since it was loaded."""
+    history = inspect(obj).attrs[name].history
+    return [*(history.added or ()), *(history.deleted or ())]
 
 
 def _was_deactivated(obj) -> bool:

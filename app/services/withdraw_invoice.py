@@ -49,6 +49,7 @@ def withdraw_invoice(session: Session, actor, invoice_id, reason: object):
         save_state(session, instance, workflow)
     invoice.status = InvoiceStatus.CANCELLED
     invoice.stage = None
+    invoice.stage_translations = {}
     session.flush()
     event = audit.record(
         session, "withdrawn", actor.id, {"reason": text, "open_tasks_of": holders}, invoice.id

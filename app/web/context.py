@@ -45,6 +45,10 @@ def max_file_size() -> int:
     return current_app.config["MAX_FILE_SIZE"]
 
 
+def bulk_max_tasks() -> int:
+    return current_app.config["BULK_DECISION_MAX_TASKS"]
+
+
 def say(message, category: str = "info") -> None:
     """Flash a message as text (or prepared Markup): user input inside it stays escaped."""
     flash(message if isinstance(message, Markup) else str(message), category)

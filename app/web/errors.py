@@ -5,7 +5,15 @@ from __future__ import annotations
 import re
 
 import prison
-from flask import current_app, g, jsonify, render_template, render_template_string, request
+from flask import (
+    current_app,
+    g,
+    jsonify,
+    render_template,
+    render_template_string,
+    request,
+    url_for,
+)
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
@@ -34,8 +42,21 @@ def _answer(status: int, message, headers: dict | None = None):
             message=message,
             base_template=appbuilder.base_template,
             appbuilder=appbuilder,
+            card_url=_card_of_request() if status == 409 else None,
         )
     return response, status, headers or {}
+
+
+def _card_of_request() -> str | None:
+    """A conflict (409) about an invoice links to its card as it is now."""
+    args = request.view_args or {}
+    pk = args.get("invoice_id")
+    if pk is None and (request.endpoint or "").startswith("InvoiceView."):
+        pk = args.get("pk")
+    try:
+        return url_for("InvoiceView.show", pk=int(pk)) if pk is not None else None
+    except (TypeError, ValueError):
+        return None
 
 
 RETRY_AFTER_SECONDS = "2"

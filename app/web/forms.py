@@ -14,6 +14,7 @@ from app.extensions import db
 from app.i18n import _
 from app.models import AttachmentKind, Counterparty
 from app.models.user import User
+from app.web.date_input import LocalDateField
 
 KIND_LABELS = {
     AttachmentKind.INVOICE: _("Invoice"),
@@ -119,6 +120,8 @@ def card_extra_fields() -> dict:
             validators=[MarkedRequired()],
         ),
         "vat_amount": amount_field(_("VAT")),
+        "issue_date": LocalDateField(_("Issue date"), validators=[MarkedRequired()]),
+        "due_date": LocalDateField(_("Due date")),
         "payment_order_required": BooleanField(
             _("Payment order required"),
             description=_("Payment is refused without a payment order attached."),

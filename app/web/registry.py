@@ -13,9 +13,11 @@ from app.web.views.files import AttachmentView
 from app.web.views.incidents import IncidentView
 from app.web.views.invoices import InvoiceView
 from app.web.views.notifications import DevMailView, NotificationView, OutboxView
+from app.web.views.open_tasks import OpenTasksView
 from app.web.views.process import DiagramView, ProcessView
 from app.web.views.sign_in import SecondFactorSignInView
 from app.web.views.tasks import TaskView
+from app.web.views.time_zone import TimeZoneView
 
 
 def register(appbuilder) -> None:
@@ -57,8 +59,17 @@ def register(appbuilder) -> None:
         label=_("Incidents"),
         icon="fa-exclamation-triangle",
     )
+    appbuilder.add_view(
+        OpenTasksView,
+        "Open tasks",
+        label=_("Open tasks"),
+        icon="fa-tasks",
+        category="Administration",
+        category_label=_("Administration"),
+    )
     appbuilder.add_view_no_menu(SecondFactorSignInView)
     appbuilder.add_view_no_menu(SecondFactorView)
+    appbuilder.add_view_no_menu(TimeZoneView)
     appbuilder.add_view(
         SignInRulesView,
         "Sign-in rules",

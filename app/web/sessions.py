@@ -3,7 +3,8 @@
 Sign-in (the login form, or anything else calling Flask-Login's `login_user`) starts from an
 empty session, so no CSRF secret or other data from before it (or from another user) is carried
 into the signed-in session, and stamps it with the user's session generation and the time.
-API tokens get the same stamp as claims; a token made from a refresh token keeps its sign-in's.
+API tokens get the same stamp as claims; a token made from a refresh token keeps its sign-in's,
+and a token of a user who owes a sign-in step (a new password, a second factor) is refused.
 Each request compares the stamp with the generation loaded with the user (no extra query) and
 with the idle and absolute limits: a refused browser is signed out and sent to the login page
 with the reason, a refused token gets a 401. Signing out ends every session and token of the
@@ -20,6 +21,7 @@ from flask_login import current_user, user_logged_in, user_logged_out
 
 from app.extensions import db
 from app.i18n import _
+from app.services.sign_in_rules import steps_for
 from app.services.user_sessions import (
     ENDED,
     EXPIRED,
@@ -34,6 +36,9 @@ from app.services.user_sessions import (
 GENERATION_KEY = "_generation"
 SIGNED_IN_KEY = "_signed_in_at"
 SEEN_KEY = "_seen_at"
+# Why a valid token is refused all the same: a sign-in step is due (403).
+MUST_CHANGE_PASSWORD = "must_change_password"  # noqa: S105 - a reason
+MUST_ENROL = "must_enrol"
 # The same stamp in API tokens.
 GENERATION_CLAIM = "gen"
 SIGNED_IN_CLAIM = "signed_in_at"
@@ -114,9 +119,15 @@ def _session_user(user_id: str):
         _empty_session(keeping=(LANGUAGE_KEY,))  # the login page speaks the reader's language
         g.session_refused = reason
         return None
-    if now - stamp.seen_at >= SEEN_RESOLUTION_SECONDS:
+    if now - stamp.seen_at >= SEEN_RESOLUTION_SECONDS and not _in_background():
         session[SEEN_KEY] = int(now)
     return user
+
+
+def _in_background() -> bool:
+    """A page asking on its own (a discussion following new messages) is no sign that someone
+    is at the browser: it keeps the session from idling out no longer than they would."""
+    return request.headers.get("X-Background") == "poll"
 
 
 def _sign_out_a_refused_browser():
@@ -157,10 +168,14 @@ def _token_claims(identity) -> dict:
 
 
 def _token_user(_header: dict, data: dict):
-    """flask_jwt_extended's user lookup (access and refresh tokens alike): None refuses."""
+    """flask_jwt_extended's user lookup (access and refresh tokens alike): None refuses. A
+    user who owes a sign-in step (a new password, setting up the second factor a role
+    requires) is refused too, whenever the token was issued: the web sends them to do it."""
     user = current_app.appbuilder.sm.load_user(data["sub"])
     stamp = Stamp(data.get(GENERATION_CLAIM), data.get(SIGNED_IN_CLAIM))
     reason = refusal(stamp, _generation_of_loaded(user), time.time(), _limits())
+    if reason is None:
+        reason = _step_due(user)
     if reason is not None:
         g.token_refused = reason
         return None
@@ -168,6 +183,21 @@ def _token_user(_header: dict, data: dict):
     return user
 
 
+def _step_due(user) -> str | None:
+    steps = steps_for(db.session, user)
+    if steps.must_change_password:
+        return MUST_CHANGE_PASSWORD
+    if steps.must_enrol:
+        return MUST_ENROL
+    return None
+
+
 def _refuse_token(_header: dict, _data: dict):
     reason = g.pop("token_refused", None) or ENDED
-    return jsonify(message=str(refusal_message(reason))), 401
+    if reason == MUST_CHANGE_PASSWORD:
+        message = _("Choose a new password first: sign in on the web page.")
+    elif reason == MUST_ENROL:
+        message = _("Your role requires a second factor: set it up on the web page first.")
+    else:
+        return jsonify(message=str(refusal_message(reason))), 401
+    return jsonify(message=str(message)), 403

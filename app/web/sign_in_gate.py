@@ -7,12 +7,12 @@ from __future__ import annotations
 from flask import g, redirect, request, url_for
 
 from app.services.sign_in_rules import steps_for
-from app.web import context
+from app.web import context, icons
 
 CHOOSE_NEW_ONE = "ChangeMyPasswordView.this_form_get"  # noqa: S105 - an endpoint
 ENROL_PAGE = "SecondFactorView.index"
 # What such a user may still open: the pages that clear the step, signing out, the language
-# switch, static files.
+# switch, static files and the icon.
 ALLOWED = frozenset(
     {
         CHOOSE_NEW_ONE,
@@ -23,6 +23,7 @@ ALLOWED = frozenset(
         "LocaleView.index",
         "static",
         "appbuilder.static",
+        icons.ENDPOINT,
     }
 )
 
@@ -34,7 +35,7 @@ def register(app) -> None:
         if user is None or not user.is_authenticated or request.endpoint in ALLOWED:
             return None
         if request.path.startswith("/api/"):
-            return None  # the API reads tokens only; its login refuses these users
+            return None  # the API reads tokens only: they are refused for these users
         steps = steps_for(context.session(), user)
         if steps.must_change_password:
             return redirect(url_for(CHOOSE_NEW_ONE))

@@ -12,12 +12,19 @@ from markupsafe import Markup, escape
 from app.domain.labels import status_label
 from app.domain.titles import render_title
 from app.extensions import db
-from app.i18n import _, localized_amount
+from app.i18n import _, current_language, localized_amount
 from app.models.base import utcnow
+from app.roles import role_label
 from app.services import inbox
 from app.services.discussion import Discussion, load_discussion
 from app.services.my_tasks import count_my_open_tasks
+from app.services.process_versions import seeded_from
+from app.services.stage_names import stage_in
+from app.services.task_holder import holder_name
+from app.web import local_format
+from app.web.date_input import date_input
 from app.web.forms import KIND_LABELS
+from app.web.local_format import file_size, local_date, local_number, local_time
 
 STATUS_STYLES = {
     "draft": "default",
@@ -75,10 +82,23 @@ def task_title(task) -> str:
     )
 
 
+def stage_label(name: str | None, translations: dict | None = None) -> str:
+    """A stage (a task's name from the diagram) in the reader's language."""
+    return stage_in(current_language(), name, translations)
+
+
+def version_note(note: str | None) -> str:
+    """A process version's note; the seeding note in the reader's words."""
+    seeded = seeded_from(note)
+    if seeded is not None:
+        return str(_("Loaded from %(file)s at the first start", file=seeded))
+    return note or ""
+
+
 def task_holder(task) -> str:
-    if task.assignee_user_id and task.assignee is not None:
-        return f"{task.assignee.first_name} {task.assignee.last_name}"
-    return str(task.candidate_role or "")
+    person = task.assignee if task.assignee_user_id else None
+    first, last = (person.first_name, person.last_name) if person is not None else (None, None)
+    return holder_name(first, last, task.candidate_role) or ""
 
 
 def age(since, now) -> str:
@@ -162,5 +182,18 @@ def register(app) -> None:
         unread_notification_count=unread_notification_count,
         status_style=lambda s: STATUS_STYLES.get(s, "default"),
         discussion_of=discussion_of,
+        role_label=role_label,
+        stage_label=stage_label,
+        version_note=version_note,
     )
     app.jinja_env.filters["linkify"] = linkify
+    # Every time, date, number and file size on a page or in an e-mail goes through these: the
+    # reader's language and time zone (app/web/local_format.py).
+    app.jinja_env.filters.update(
+        local_time=local_time,
+        local_date=local_date,
+        local_number=local_number,
+        file_size=file_size,
+    )
+    app.jinja_env.globals["date_input"] = date_input
+    local_format.register(app)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from lxml import etree
+
 from app.workflow.xml import parse_bpmn
 
 BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
@@ -29,3 +31,26 @@ def _enclosing_subprocesses(root, element_ids: set[str]) -> set[str]:
                     found.add(parent.get("id"))
                 parent = parent.getparent()
     return found
+
+
+SPIFF = "{http://spiffworkflow.org/bpmn/schema/1.0/core}"
+
+
+def labels_in_language(xml: str, language: str | None) -> str:
+    """The diagram as a reader of `language` sees it: each element's `name` replaced by its
+    `name_<language>` property where the analyst gave one (the names themselves stay English
+    in the stored version)."""
+    if not language:
+        return xml
+    root = parse_bpmn(xml)
+    changed = False
+    for prop in root.iter(f"{SPIFF}property"):
+        if prop.get("name") != f"name_{language}" or not prop.get("value"):
+            continue
+        element = prop.getparent().getparent().getparent()  # property < properties < extensions
+        if element is not None and element.get("name") is not None:
+            element.set("name", prop.get("value"))
+            changed = True
+    if not changed:
+        return xml
+    return etree.tostring(root, encoding="unicode")

@@ -61,6 +61,14 @@ class ReadyTask:
     def assignee_variable(self) -> str | None:
         return self.properties.get("assignee")
 
+    def name_translations(self) -> dict[str, str]:
+        """{"ru": name, ...} from the properties `name_<lang>` (the task's name is English)."""
+        return {
+            key.removeprefix("name_"): value
+            for key, value in self.properties.items()
+            if key.startswith("name_") and value
+        }
+
     def titles(self) -> dict[str, str]:
         """{"en": template, "ru": template, ...} from `title` and `title_<lang>`."""
         titles = {}

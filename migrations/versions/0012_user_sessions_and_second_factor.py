@@ -26,6 +26,8 @@ def upgrade():
         sa.Column('totp_secret', sa.String(length=255), nullable=True),
         sa.Column('totp_enrolled_at', sa.DateTime(), nullable=True),
         sa.Column('totp_last_step', sa.Integer(), nullable=True),
+        sa.Column('totp_failures', sa.Integer(), server_default='0', nullable=False),
+        sa.Column('totp_locked_until', sa.DateTime(), nullable=True),
         sa.Column('updated_at', sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ['user_id'], ['ab_user.id'], name='fk_user_security_user_id_ab_user', ondelete='CASCADE'

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import text
 
@@ -84,3 +86,12 @@ def rewrite_with_recomputed_hashes(app, chain: str, sequence: int, details: dict
             previous = event.hash
         db.session.commit()
         db.session.remove()
+
+
+def timestamped(anchor_dir) -> list:
+    """The folder's timestamped anchors, oldest first."""
+    return sorted(p for p in anchor_dir.glob("heads-*.jsonl") if p.name != "heads-latest.jsonl")
+
+
+def header(path) -> dict:
+    return json.loads(path.read_text().splitlines()[0])

@@ -43,12 +43,6 @@ _screenshots_taken = False
 SERVER_LOG = StashKey[Path]()
 
 
-@pytest.fixture(scope="session")
-def e2e_database_url(tmp_path_factory):
-    with temporary_database(tmp_path_factory.mktemp("e2e-db"), "invoiceflow_e2e") as url:
-        yield url
-
-
 def _wait_for_server(process, ready_file: Path, log_file: Path) -> str:
     deadline = time.monotonic() + SERVER_START_SECONDS
     while time.monotonic() < deadline:
@@ -68,30 +62,39 @@ def _wait_for_server(process, ready_file: Path, log_file: Path) -> str:
     )
 
 
-@pytest.fixture(scope="session")
-def live_server(e2e_database_url, tmp_path_factory, pytestconfig):
-    """Base URL of InvoiceFlow served by a separate process, with users and two counterparties."""
-    workdir = tmp_path_factory.mktemp("e2e-server")
-    ready_file = workdir / "port"
-    log_file = workdir / "server.log"
-    pytestconfig.stash[SERVER_LOG] = log_file
-    command = [
-        sys.executable, "-m", "tests.e2e.server",
-        "--database-url", e2e_database_url,
-        "--files-dir", str(workdir / "files"),
-        "--ready-file", str(ready_file),
-    ]  # fmt: skip
-    with log_file.open("wb") as log:
-        process = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        yield _wait_for_server(process, ready_file, log_file)
-    finally:
-        process.terminate()
+@contextmanager
+def served_app(tmp_path_factory, pytestconfig):
+    """Base URL of InvoiceFlow served by a separate process on a database of its own, with
+    users and two counterparties."""
+    with temporary_database(tmp_path_factory.mktemp("e2e-db"), "invoiceflow_e2e") as url:
+        workdir = tmp_path_factory.mktemp("e2e-server")
+        ready_file = workdir / "port"
+        log_file = workdir / "server.log"
+        pytestconfig.stash[SERVER_LOG] = log_file
+        command = [
+            sys.executable, "-m", "tests.e2e.server",
+            "--database-url", url,
+            "--files-dir", str(workdir / "files"),
+            "--ready-file", str(ready_file),
+        ]  # fmt: skip
+        with log_file.open("wb") as log:
+            process = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
         try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            yield _wait_for_server(process, ready_file, log_file)
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory, pytestconfig):
+    """The app server the browser tests share."""
+    with served_app(tmp_path_factory, pytestconfig) as base_url:
+        yield base_url
 
 
 @pytest.fixture(scope="session")
@@ -102,10 +105,11 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser, live_server):
-    """A fresh browser context (no cookies) per test."""
-    context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
+@contextmanager
+def fresh_page(browser, base_url: str, **context_options):
+    """A page of a fresh browser context (no cookies); fails if the Content-Security-Policy
+    stopped anything. `context_options` go to Playwright's new_context (a phone's viewport...)."""
+    context = browser.new_context(base_url=base_url, **context_options)
     context.set_default_timeout(PAGE_TIMEOUT_MS)
     page = context.new_page()
     refused = []  # the Content-Security-Policy must never stop a script or a style of ours
@@ -118,9 +122,25 @@ def page(browser, live_server):
     assert not refused, refused
 
 
+@pytest.fixture
+def page(browser, live_server):
+    """A fresh browser context (no cookies) per test, on a desktop-sized window."""
+    with fresh_page(browser, live_server, viewport={"width": 1280, "height": 900}) as page:
+        yield page
+
+
+def sign_out(page):
+    """Signing out is the confirmation page's button: /logout/ only asks when signed in."""
+    page.goto("/logout/")
+    button = page.locator("[data-test=sign-out-page] [data-test=sign-out]")
+    if button.count():
+        button.click()
+        page.wait_for_load_state()
+
+
 def log_in(page, username: str, password: str = PASSWORD):
     """Log in as `username` (logging out first): one browser context holds one session."""
-    page.goto("/logout/")
+    sign_out(page)
     page.goto("/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)

@@ -41,6 +41,7 @@ def build_app(database_url: str, files_dir: str):
         SQLALCHEMY_DATABASE_URI=database_url,
         FILE_STORAGE_DIR=files_dir,
         WTF_CSRF_ENABLED=True,  # a real browser posts real forms, tokens included
+        DISCUSSION_POLL_SECONDS=3,  # an open thread shows a new message within seconds
     )
     with app.app_context():
         db.create_all()

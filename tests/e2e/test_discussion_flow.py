@@ -106,8 +106,12 @@ def test_an_approver_asks_in_the_discussion_and_the_initiator_sees_the_bell_and_
     expect(notification).to_contain_text(QUESTION)
     expect(notification.locator("b")).to_have_count(0)
     screenshot(page, "discussion-flow-1-notifications")
-    notification.get_by_role("button", name=subject, exact=True).click()
-    expect(page).to_have_url(re.compile(re.escape(card_path) + "$"))
+    with page.context.expect_page() as new_tab:  # the list stays; the card opens beside it
+        notification.get_by_role("button", name=subject, exact=True).click()
+    opened = new_tab.value
+    expect(opened).to_have_url(re.compile(re.escape(card_path) + "$"))
+    opened.close()
+    page.goto(card_path)
     # Opening it marked it read: one fewer on the bell.
     if unread_before == 1:
         expect(page.locator("[data-test=unread-count]")).to_have_count(0)

@@ -8,7 +8,7 @@ import time
 import pyotp
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import screenshot, sign_out
 from tests.factories import PASSWORD
 
 USER = "auditor"
@@ -27,7 +27,7 @@ def test_a_user_sets_up_a_second_factor_and_signs_in_with_a_code(page, log_in_as
     page.click("[data-test=confirm-second-factor] button[type=submit]")
     expect(page.locator(".alert-success")).to_contain_text("Second factor set up")
 
-    page.goto("/logout/")
+    sign_out(page)
     page.goto("/login/")
     page.fill("input[name=username]", USER)
     page.fill("input[name=password]", PASSWORD)

@@ -245,7 +245,7 @@ def test_mail_comes_in_the_language_the_person_chose_in_the_app(
     [task_mail] = smtp.inbox.to("anna@example.com")
     assert task_mail["Subject"] == f"Согласование счёта №{invoice}"
     assert "1\u00a0234,50 RUB" in smtp.inbox.text(task_mail)
-    browser.get("/logout/")
+    browser.post("/logout/")  # the menu's Sign out (a GET only asks to confirm)
     browser.get("/lang/en")  # an anonymous visitor's choice is theirs alone
     page = login("anna").get("/tasks/").get_data(as_text=True)
     assert "Мои задачи" in page

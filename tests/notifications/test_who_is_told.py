@@ -206,7 +206,8 @@ def test_without_a_mail_server_an_admin_reads_the_mail_folder_and_others_cannot(
     shown = admin.get(f"/dev-mail/{written.name}")
     assert shown.status_code == 200
     text = shown.get_data(as_text=True)
-    assert f"Subject: Approval of invoice #{invoice}" in text and "anna@example.com" in text
+    heading = text.split('data-test="mail-subject">', 1)[1].split("<", 1)[0]
+    assert heading == f"Approval of invoice #{invoice}" and "anna@example.com" in text
     assert admin.get("/dev-mail/not-there.eml").status_code == 404
 
     for name in ("ivan", "anna"):

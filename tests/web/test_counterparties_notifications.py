@@ -1,7 +1,8 @@
-"""A change of a counterparty's details is audited with old and new values, and every active
-finance director is told in the app and by mail."""
+"""A new counterparty, and a change of a counterparty's details, are audited with the values,
+and every active finance director is told in the app and by mail."""
 
 import pytest
+from sqlalchemy import text
 
 from app import roles
 from app.extensions import db
@@ -23,8 +24,7 @@ def people(make):
     }
 
 
-@pytest.fixture
-def party(client, api_token, people):
+def add_party(client, api_token) -> int:
     response = client.post(
         "/api/v1/counterparty/",
         json={
@@ -39,6 +39,39 @@ def party(client, api_token, people):
     )
     assert response.status_code == 201, response.json
     return response.json["id"]
+
+
+@pytest.fixture
+def party(app, client, api_token, people):
+    """A counterparty added some time ago: the news of it was delivered and read then."""
+    party = add_party(client, api_token)
+    with app.app_context():
+        db.session.execute(text("DELETE FROM outbox"))
+        db.session.execute(text("DELETE FROM notification"))
+        db.session.commit()
+        db.session.remove()
+    return party
+
+
+def test_a_new_counterparty_is_mailed_to_every_active_finance_director_with_its_details(
+    app, smtp, login, client, api_token, people
+):
+    party = add_party(client, api_token)
+
+    work_once(app)
+    assert sorted(to for [to] in smtp.inbox.recipients) == [
+        "fedor@example.com",
+        "fiona@example.com",
+    ]
+    [mail] = smtp.inbox.to("fiona@example.com")
+    assert mail["Subject"] == "New counterparty: Volga Trade"
+    body = smtp.inbox.text(mail)
+    assert "Ivan Tester added the counterparty Volga Trade with these details:" in body
+    assert f"Account number: {OLD_ACCOUNT}" in body and "BIC: 044525225" in body
+    assert f"http://127.0.0.1:5000/counterparties/show/{party}" in body
+    assert OLD_ACCOUNT in mail.get_body(("html",)).get_content()
+    page = login("fedor").get("/notifications/").get_data(as_text=True)
+    assert "New counterparty: Volga Trade" in page
 
 
 def change_account(login, party):

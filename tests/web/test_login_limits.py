@@ -214,3 +214,34 @@ def test_without_its_counters_a_login_waits_it_is_never_let_through(make, databa
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+def test_the_user_name_and_the_e_mail_of_one_user_are_one_account(make, client):
+    make.user("ivan")
+    for number in range(10):
+        assert (
+            form_login(client, "ivan", "wrong-password", f"192.0.2.{number + 1}").status_code == 302
+        )
+
+    by_mail = form_login(client, "ivan@example.com", PASSWORD, BOB_PC)
+
+    assert by_mail.status_code == 429
+    assert api_login(client, "ivan@example.com", PASSWORD, BOB_PC).status_code == 429
+    assert client.get("/invoices/list/").status_code == 302  # still signed out
+
+
+def test_failures_typed_by_e_mail_count_for_the_user_name_too(make, client):
+    make.user("ivan")
+    fail(5, api_login, client, "ivan@example.com")
+    fail(5, form_login, client, "Ivan", BOB_PC)
+
+    assert api_login(client, "ivan", PASSWORD, "192.0.2.1").status_code == 429
+
+
+def test_a_name_no_user_has_is_counted_by_itself(make, client):
+    make.user("ivan")
+    for number in range(10):
+        form_login(client, "nobody", "wrong-password", f"192.0.2.{number + 1}")
+
+    assert form_login(client, "nobody", "wrong-password", BOB_PC).status_code == 429
+    assert form_login(client, "ivan", PASSWORD, BOB_PC).status_code == 302

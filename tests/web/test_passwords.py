@@ -326,3 +326,73 @@ def test_the_command_line_creates_a_user_under_the_same_rules(app, people):
     done = runner.invoke(user_group, [*base, "--password", NEW])
     assert done.exit_code == 0, done.output
     assert can_sign_in(app, "petr", NEW)
+
+
+def test_wrong_current_passwords_count_as_failed_logins_of_the_user(app, people):
+    ivan = browser(app, "ivan")
+    for attempt in range(10):
+        assert change(ivan, NEW, current=f"guess-{attempt}").status_code == 422
+
+    refused = change(ivan, NEW)
+
+    assert refused.status_code == 429
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
+    assert "Too many failed logins" in refused.get_data(as_text=True)
+    assert not system_events(app, "password_changed")
+    elsewhere = app.test_client().post(
+        "/login/",
+        data={"username": "ivan", "password": PASSWORD},
+        environ_base={"REMOTE_ADDR": "203.0.113.9"},
+    )
+    assert elsewhere.status_code == 429  # the same budget as the login form's
+
+
+# The users screen's actions: one user each, never an error inside the framework.
+
+
+def test_a_one_user_action_sent_from_the_list_acts_on_the_one_user_chosen(app, people):
+    admin = browser(app, "adam")
+
+    response = admin.post(
+        "/users/action_post", data={"action": "forcepasswordreset", "rowid": [people["ivan"]]}
+    )
+
+    assert response.status_code == 302
+    assert must_change(app, people["ivan"])
+
+
+@pytest.mark.parametrize("action", ["forcepasswordreset", "resetsecondfactor", "resetpasswords"])
+def test_a_one_user_action_sent_for_several_users_or_none_is_refused(app, people, action):
+    admin = browser(app, "adam")
+
+    several = admin.post(
+        "/users/action_post", data={"action": action, "rowid": [people["ivan"], people["adam"]]}
+    )
+    none = admin.post("/users/action_post", data={"action": action})
+
+    for response in (several, none):
+        assert response.status_code == 400
+        assert "Choose one user for this action." in response.get_data(as_text=True)
+    assert not must_change(app, people["ivan"]) and not must_change(app, people["adam"])
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/users/action/nosuch/1",
+        "/users/action/forcepasswordreset/999999",
+        "/users/action/resetpasswords/999999",
+        "/users/action/resetsecondfactor/x",
+    ],
+)
+def test_an_unknown_action_or_user_is_a_404(app, people, url):
+    admin = browser(app, "adam")
+
+    assert admin.post(url).status_code == 404
+    assert admin.post("/users/action_post", data={"action": "nosuch"}).status_code == 404
+    assert (
+        admin.post(
+            "/users/action_post", data={"action": "forcepasswordreset", "rowid": ["999999"]}
+        ).status_code
+        == 404
+    )

@@ -255,6 +255,39 @@ def test_adding_files_needs_the_add_files_permission(app, client, login, api_tok
     assert "file_added" in audit_actions(app, draft)
 
 
+def test_a_discussion_message_brings_no_files_without_the_add_files_permission(
+    app, client, login, api_token, grants, draft
+):
+    grants.revoke(roles.INITIATOR, permissions.ADD_FILES)
+    ivan = login("ivan")
+
+    def post(text, name, over_api):
+        data = {"text": text, "files": (io.BytesIO(PDF), name)}
+        if over_api:
+            return client.post(
+                f"/api/v1/discussion/{draft}/messages",
+                headers=api_token("ivan"),
+                data=data,
+                content_type="multipart/form-data",
+            )
+        return ivan.post(f"/discussion/{draft}/post", data=data, content_type="multipart/form-data")
+
+    assert_refused(post("See the file.", "web.pdf", over_api=False), permissions.ADD_FILES)
+    assert_refused(post("See the file.", "api.pdf", over_api=True), permissions.ADD_FILES)
+    assert count(app, Attachment, invoice_id=draft) == 0
+    assert "message_posted" not in audit_actions(app, draft)
+    card = ivan.get(f"/invoices/show/{draft}").get_data(as_text=True)
+    assert 'name="files" multiple' not in card  # the thread offers no attachment
+    words_only = ivan.post(f"/discussion/{draft}/post", data={"text": "Just words."})
+    assert words_only.status_code == 302
+    assert "message_posted" in audit_actions(app, draft)
+
+    grants.grant(roles.INITIATOR, permissions.ADD_FILES)
+    assert 'name="files" multiple' in ivan.get(f"/invoices/show/{draft}").get_data(as_text=True)
+    assert post("Now with the file.", "web.pdf", over_api=False).status_code == 302
+    assert count(app, Attachment, invoice_id=draft) == 1
+
+
 def test_reassigning_needs_the_reassign_permission(
     app, client, login, api_token, grants, people, draft
 ):

@@ -9,9 +9,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from flask import session
+from sqlalchemy import select
 
 from app import roles
 from app.extensions import db
+from app.models.user import Group
 from app.services.user_sessions import end_sessions
 from app.web.sessions import SEEN_KEY, adopt_generation
 from config import ProductionConfig
@@ -19,6 +21,7 @@ from tests.factories import PASSWORD
 
 PAGE = "/invoices/list/"
 API = "/api/v1/tasks/mine"
+LOGOUT = "/logout/"
 SIGNED_OUT = "You have been signed out; please sign in again."
 EXPIRED = "Your session has expired; please sign in again."
 CSRF_FIELD = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -109,6 +112,12 @@ def form_login(client, username: str):
     return token
 
 
+def sign_out(client) -> None:
+    """The menu's Sign out: a POST with the page's CSRF token."""
+    response = client.post(LOGOUT, data={"csrf_token": csrf_token(client, LOGOUT)})
+    assert response.status_code == 302
+
+
 def mark_all_read(client, token: str) -> int:
     return client.post("/notifications/read-all", data={"csrf_token": token}).status_code
 
@@ -121,7 +130,7 @@ def test_a_cookie_copied_before_logout_is_refused_afterwards(app, people):
     copy = copy_of(app, ivan)
     assert signed_in(copy)
 
-    ivan.get("/logout/")
+    sign_out(ivan)
 
     assert refused_with(copy, SIGNED_OUT)
     assert not signed_in(copy)  # the refusal emptied the copy's session too
@@ -131,7 +140,7 @@ def test_a_cookie_copied_before_logout_is_refused_afterwards(app, people):
 def test_logout_ends_the_users_sessions_in_every_browser_and_no_one_elses(app, people):
     office, laptop, olga = browser(app, "ivan"), browser(app, "ivan"), browser(app, "olga")
 
-    office.get("/logout/")
+    sign_out(office)
 
     assert refused_with(laptop, SIGNED_OUT)
     assert signed_in(olga)
@@ -143,7 +152,7 @@ def test_tokens_issued_before_logout_stop_working_refresh_tokens_too(app, people
     assert api_status(app, before["access_token"]) == 200
     assert refresh(app, before["refresh_token"]).status_code == 200
 
-    browser(app, "ivan").get("/logout/")
+    sign_out(browser(app, "ivan"))
 
     refused = app.test_client().get(API, headers=bearer(before["access_token"]))
     assert refused.status_code == 401
@@ -158,9 +167,51 @@ def test_a_token_made_from_a_refresh_token_ends_with_the_sign_in_too(app, people
     renewed = refresh(app, tokens(app, "ivan")["refresh_token"]).json["access_token"]
     assert api_status(app, renewed) == 200
 
-    browser(app, "ivan").get("/logout/")
+    sign_out(browser(app, "ivan"))
 
     assert api_status(app, renewed) == 401
+
+
+def test_a_link_to_logout_from_another_site_signs_no_one_out(app, people, csrf_on):
+    phone, laptop = app.test_client(), app.test_client()
+    for client in (phone, laptop):
+        form_login(client, "ivan")
+    tokens_before = tokens(app, "ivan")
+
+    # Followed from another site's page: SameSite=Lax sends the cookie with a top-level GET.
+    asked = laptop.get(LOGOUT, headers={"Referer": "https://evil.example/"})
+
+    assert asked.status_code == 200
+    assert 'data-test="sign-out-page"' in asked.get_data(as_text=True)
+    assert signed_in(phone) and signed_in(laptop)
+    assert api_status(app, tokens_before["access_token"]) == 200
+
+
+def test_a_sign_out_posted_without_the_pages_csrf_token_is_refused(app, people, csrf_on):
+    ivan = app.test_client()
+    form_login(ivan, "ivan")
+
+    assert ivan.post(LOGOUT).status_code == 400
+    assert ivan.post(LOGOUT, data={"csrf_token": "forged"}).status_code == 400
+
+    assert signed_in(ivan)
+
+
+def test_the_menu_signs_out_with_a_form_that_ends_the_session_and_its_copies(app, people, csrf_on):
+    ivan = app.test_client()
+    form_login(ivan, "ivan")
+    copy = copy_of(app, ivan)
+    page = ivan.get("/notifications/").get_data(as_text=True)
+    menu = re.search(
+        r'<form method="post" action="/logout/" data-test="sign-out-form">.*?</form>', page, re.S
+    )
+    assert menu and 'href="/logout/"' not in page
+
+    response = ivan.post(LOGOUT, data={"csrf_token": CSRF_FIELD.search(menu.group(0)).group(1)})
+
+    assert response.status_code == 302
+    assert not signed_in(ivan)
+    assert refused_with(copy, SIGNED_OUT)
 
 
 # CSRF tokens and session fixation.
@@ -177,7 +228,7 @@ def test_a_csrf_token_from_before_logout_is_refused_after_signing_in_again(app, 
     old = csrf_token(client, "/notifications/")
     assert mark_all_read(client, old) == 302  # good while the session lasts
 
-    client.get("/logout/")
+    sign_out(client)
     form_login(client, "ivan")
 
     assert mark_all_read(client, old) == 400
@@ -188,7 +239,7 @@ def test_a_csrf_token_of_one_user_is_refused_for_the_next_on_the_same_browser(ap
     client = app.test_client()
     form_login(client, "ivan")
     ivans = csrf_token(client, "/notifications/")
-    client.get("/logout/")
+    sign_out(client)
 
     form_login(client, "olga")
 
@@ -207,9 +258,13 @@ def test_signing_in_starts_a_new_session_the_login_pages_token_is_not_carried_ov
 # Deactivation.
 
 
-def save_user(app, admin, user_id: int, username: str, *, active: bool):
+def save_user(app, admin, user_id: int, username: str, *, active: bool, role_names=None):
     with app.app_context():
-        role_ids = [r.id for r in app.appbuilder.sm.get_user_by_id(user_id).roles]
+        sm = app.appbuilder.sm
+        if role_names is None:
+            role_ids = [r.id for r in sm.get_user_by_id(user_id).roles]
+        else:
+            role_ids = [sm.find_role(name).id for name in role_names]
         db.session.remove()
     data = {
         "first_name": username.title(),
@@ -265,6 +320,47 @@ def test_editing_an_active_user_keeps_their_sessions(app, people):
     save_user(app, admin, people["ivan"], "ivan", active=True)
 
     assert signed_in(ivan)
+
+
+@pytest.mark.parametrize(
+    "role_names",
+    [[roles.INITIATOR, roles.APPROVER], [roles.APPROVER]],
+    ids=["role granted", "role replaced"],
+)
+def test_changing_a_users_roles_ends_their_sessions_and_tokens(app, people, role_names):
+    ivan, ivans_tokens, admin = browser(app, "ivan"), tokens(app, "ivan"), browser(app, "root")
+
+    save_user(app, admin, people["ivan"], "ivan", active=True, role_names=role_names)
+
+    assert refused_with(ivan, SIGNED_OUT)
+    assert api_status(app, ivans_tokens["access_token"]) == 401
+    assert refresh(app, ivans_tokens["refresh_token"]).status_code == 401
+    assert signed_in(browser(app, "ivan"))  # signing in again gets the new rights
+    assert signed_in(admin)
+
+
+def test_joining_a_group_or_a_group_gaining_a_role_ends_the_members_sessions(app, people):
+    ivan, olga = browser(app, "ivan"), browser(app, "olga")
+    with app.app_context():
+        sm = app.appbuilder.sm
+        group = Group(name="Treasury")
+        db.session.add(group)
+        group.users.append(sm.get_user_by_id(people["ivan"]))
+        db.session.commit()
+        db.session.remove()
+    assert refused_with(ivan, SIGNED_OUT)
+    assert signed_in(olga)
+    ivan = browser(app, "ivan")
+
+    with app.app_context():
+        sm = app.appbuilder.sm
+        group = db.session.scalars(select(Group).where(Group.name == "Treasury")).one()
+        group.roles.append(sm.find_role(roles.FINANCE_DIRECTOR))
+        db.session.commit()
+        db.session.remove()
+
+    assert refused_with(ivan, SIGNED_OUT)
+    assert signed_in(olga)
 
 
 # Idle and absolute limits.

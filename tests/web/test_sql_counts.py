@@ -83,7 +83,16 @@ def test_a_decision_over_the_api_takes_at_most_fifteen_statements(
     assert {k: stored[k] for k in answer} == answer
 
 
-@pytest.mark.parametrize("url", ["/api/v1/tasks/mine", "/tasks/"], ids=["api", "page"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/tasks/mine",
+        "/tasks/",
+        "/api/v1/tasks/mine?kind=approval&amount_from=1&sort=due",
+        "/tasks/?kind=approval&amount_from=1&sort=amount&dir=desc",
+    ],
+    ids=["api", "page", "api-filtered", "page-filtered"],
+)
 def test_my_tasks_sends_the_same_few_statements_for_one_task_or_twelve(
     app, client, make, people, login, api_token, submitted, url
 ):

@@ -68,8 +68,8 @@ PAY_FIRST = edited(
     ('default="f_approved"', 'default="f_done"'),
     (
         '<bpmn:sequenceFlow id="f_approved" name="approved" sourceRef="gw_decision" '
-        'targetRef="pay"/>',
-        '<bpmn:sequenceFlow id="f_done" sourceRef="gw_decision" targetRef="end_paid"/>',
+        'targetRef="pay">',
+        '<bpmn:sequenceFlow id="f_done" sourceRef="gw_decision" targetRef="end_paid">',
     ),
 )
 

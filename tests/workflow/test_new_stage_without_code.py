@@ -81,7 +81,7 @@ BOOKING = (
         "<bpmn:flowNodeRef>book</bpmn:flowNodeRef><bpmn:flowNodeRef>pay</bpmn:flowNodeRef>",
     )
     .replace(
-        'sourceRef="gw_decision" targetRef="pay"/>', 'sourceRef="gw_decision" targetRef="book"/>'
+        'sourceRef="gw_decision" targetRef="pay">', 'sourceRef="gw_decision" targetRef="book">'
     )
     .replace("<bpmn:incoming>f_approved</bpmn:incoming>", "<bpmn:incoming>f_booked</bpmn:incoming>")
     .replace(

@@ -17,7 +17,11 @@ from app.services.discussion import (
 )
 from app.web import context
 from app.web.api.base import moment
+from app.web.api.openapi import REFUSED_ACTION, REFUSED_READ, operation, path_id, ref
 from app.web.api.tasks import ActionApi
+
+INVOICE_ID = path_id("invoice_id")
+MESSAGE_ID = path_id("message_id")
 
 
 class DiscussionApi(ActionApi):
@@ -32,31 +36,18 @@ class DiscussionApi(ActionApi):
     }
     base_permissions = ["can_read"]
 
+    @operation(
+        "get",
+        "The invoice's discussion, oldest first, and whether I may write in it",
+        path=(INVOICE_ID,),
+        ok=("The thread", ref("Discussion")),
+        refusals=REFUSED_READ,
+    )
     @expose("/<int:invoice_id>/messages", methods=["GET"])
     @protect()
     @safe
     def messages(self, invoice_id):
-        """The thread, oldest first, and whether I may write in it.
-        ---
-        get:
-          description: The invoice's discussion, oldest first, and whether I may write in it
-          parameters:
-          - {in: path, name: invoice_id, required: true, schema: {type: integer, minimum: 1}}
-          responses:
-            200:
-              description: The thread
-              content:
-                application/json:
-                  schema:
-                    type: object
-                    required: [result]
-                    properties:
-                      result: {$ref: '#/components/schemas/Discussion'}
-            400: {$ref: '#/components/responses/BadRequest'}
-            401: {$ref: '#/components/responses/401'}
-            403: {$ref: '#/components/responses/Forbidden'}
-            404: {$ref: '#/components/responses/NotFound'}
-        """
+        """The thread, oldest first, and whether I may write in it."""
 
         def action():
             now = utcnow()
@@ -68,41 +59,21 @@ class DiscussionApi(ActionApi):
 
         return self.run(action)
 
+    @operation(
+        "post",
+        "Post to the thread (the invoice's participants); files join the card",
+        path=(INVOICE_ID,),
+        body=ref("MessageText"),
+        form=ref("MessageWithFiles"),
+        ok=("The message posted", ref("Message")),
+        ok_status="201",
+        refusals=(*REFUSED_READ, "413", "422", "503"),
+    )
     @expose("/<int:invoice_id>/messages", methods=["POST"])
     @protect()
     @safe
     def post(self, invoice_id):
-        """Post {"text": "..."}, or multipart with `text` and any number of `files`.
-        ---
-        post:
-          description: Post to the thread (the invoice's participants); files join the card
-          parameters:
-          - {in: path, name: invoice_id, required: true, schema: {type: integer, minimum: 1}}
-          requestBody:
-            required: true
-            content:
-              application/json:
-                schema: {$ref: '#/components/schemas/MessageText'}
-              multipart/form-data:
-                schema: {$ref: '#/components/schemas/MessageWithFiles'}
-          responses:
-            201:
-              description: The message posted
-              content:
-                application/json:
-                  schema:
-                    type: object
-                    required: [result]
-                    properties:
-                      result: {$ref: '#/components/schemas/Message'}
-            400: {$ref: '#/components/responses/BadRequest'}
-            401: {$ref: '#/components/responses/401'}
-            403: {$ref: '#/components/responses/Forbidden'}
-            404: {$ref: '#/components/responses/NotFound'}
-            413: {$ref: '#/components/responses/TooLarge'}
-            422: {$ref: '#/components/responses/Unprocessable'}
-            503: {$ref: '#/components/responses/Busy'}
-        """
+        """Post {"text": "..."}, or multipart with `text` and any number of `files`."""
         if request.mimetype == "multipart/form-data":
             text = request.form.get("text")
             files = [
@@ -129,39 +100,19 @@ class DiscussionApi(ActionApi):
 
         return self.run(action, status=201)
 
+    @operation(
+        "put",
+        "Change my message within 5 minutes of posting",
+        path=(MESSAGE_ID,),
+        body=ref("MessageText"),
+        ok=("The message as changed", ref("Message")),
+        refusals=REFUSED_ACTION,
+    )
     @expose("/messages/<int:message_id>", methods=["PUT"])
     @protect()
     @safe
     def edit(self, message_id):
-        """Change my message within 5 minutes of posting: {"text": "..."}.
-        ---
-        put:
-          description: Change my message within 5 minutes of posting
-          parameters:
-          - {in: path, name: message_id, required: true, schema: {type: integer, minimum: 1}}
-          requestBody:
-            required: true
-            content:
-              application/json:
-                schema: {$ref: '#/components/schemas/MessageText'}
-          responses:
-            200:
-              description: The message as changed
-              content:
-                application/json:
-                  schema:
-                    type: object
-                    required: [result]
-                    properties:
-                      result: {$ref: '#/components/schemas/Message'}
-            400: {$ref: '#/components/responses/BadRequest'}
-            401: {$ref: '#/components/responses/401'}
-            403: {$ref: '#/components/responses/Forbidden'}
-            404: {$ref: '#/components/responses/NotFound'}
-            409: {$ref: '#/components/responses/Conflict'}
-            422: {$ref: '#/components/responses/Unprocessable'}
-            503: {$ref: '#/components/responses/Busy'}
-        """
+        """Change my message within 5 minutes of posting: {"text": "..."}."""
         text = self.json_body().get("text")
 
         def action():
@@ -171,33 +122,18 @@ class DiscussionApi(ActionApi):
 
         return self.run(action)
 
+    @operation(
+        "delete",
+        "Delete my message within 5 minutes of posting; the audit trail keeps its text",
+        path=(MESSAGE_ID,),
+        ok=("The message as deleted", ref("Message")),
+        refusals=(*REFUSED_READ, "409", "503"),
+    )
     @expose("/messages/<int:message_id>", methods=["DELETE"])
     @protect()
     @safe
     def delete(self, message_id):
-        """Delete my message within 5 minutes of posting; the audit trail keeps its text.
-        ---
-        delete:
-          description: Delete my message within 5 minutes of posting; the audit trail keeps its text
-          parameters:
-          - {in: path, name: message_id, required: true, schema: {type: integer, minimum: 1}}
-          responses:
-            200:
-              description: The message as deleted
-              content:
-                application/json:
-                  schema:
-                    type: object
-                    required: [result]
-                    properties:
-                      result: {$ref: '#/components/schemas/Message'}
-            400: {$ref: '#/components/responses/BadRequest'}
-            401: {$ref: '#/components/responses/401'}
-            403: {$ref: '#/components/responses/Forbidden'}
-            404: {$ref: '#/components/responses/NotFound'}
-            409: {$ref: '#/components/responses/Conflict'}
-            503: {$ref: '#/components/responses/Busy'}
-        """
+        """Delete my message within 5 minutes of posting; the audit trail keeps its text."""
 
         def action():
             now = utcnow()

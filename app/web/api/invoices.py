@@ -44,6 +44,17 @@ FIELDS = [
     "created_at",
     "updated_at",
 ]
+INVOICE_PK = openapi.path_id("pk")
+FILE_ANSWER = {
+    "description": "The file",
+    "headers": {
+        "Content-Disposition": {
+            "description": "attachment; filename=...",
+            "schema": {"type": "string"},
+        }
+    },
+    "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
+}
 
 
 class InvoiceApi(ServiceModelRestApi):
@@ -116,33 +127,18 @@ class InvoiceApi(ServiceModelRestApi):
             expected_lock_version=data.get("lock_version"),
         )
 
+    @openapi.operation(
+        "get",
+        "The invoice's files (those not removed), oldest first",
+        path=(INVOICE_PK,),
+        ok=("The files", openapi.listing(openapi.ref("Attachment"))),
+        refusals=openapi.REFUSED_READ,
+    )
     @expose("/<int:pk>/attachments", methods=["GET"])
     @protect()
     @safe
     def attachments(self, pk):
-        """List an invoice's files.
-        ---
-        get:
-          description: The invoice's files (those not removed), oldest first
-          parameters:
-          - {in: path, name: pk, required: true, schema: {type: integer, minimum: 1}}
-          responses:
-            200:
-              description: The files
-              content:
-                application/json:
-                  schema:
-                    type: object
-                    required: [result]
-                    properties:
-                      result:
-                        type: array
-                        items: {$ref: '#/components/schemas/Attachment'}
-            400: {$ref: '#/components/responses/BadRequest'}
-            401: {$ref: '#/components/responses/401'}
-            403: {$ref: '#/components/responses/Forbidden'}
-            404: {$ref: '#/components/responses/NotFound'}
-        """
+        """List an invoice's files."""
         try:
             invoice = get_visible_invoice(context.session(), context.actor(), pk)
         except InvoiceFlowError:
@@ -150,47 +146,25 @@ class InvoiceApi(ServiceModelRestApi):
         files = active_attachments(context.session(), invoice.id)
         return self.response(200, result=[_attachment_json(a) for a in files])
 
+    @openapi.operation(
+        "post",
+        "Add files to the invoice at any stage (audited). Warnings name invoices that already "
+        "hold the same file.",
+        path=(INVOICE_PK,),
+        form=openapi.ref("FilesUpload"),
+        ok=openapi.result(
+            "The files added",
+            openapi.listing(openapi.ref("Attachment")),
+            warnings=openapi.listing(openapi.ref("DuplicateWarning")),
+        ),
+        ok_status="201",
+        refusals=(*openapi.REFUSED_ACTION, "413"),
+    )
     @expose("/<int:pk>/attachments", methods=["POST"])
     @protect()
     @safe
     def upload(self, pk):
-        """Upload files (multipart field `files`, optional `kind`).
-        ---
-        post:
-          description: >-
-            Add files to the invoice at any stage (audited). Warnings name invoices that
-            already hold the same file.
-          parameters:
-          - {in: path, name: pk, required: true, schema: {type: integer, minimum: 1}}
-          requestBody:
-            required: true
-            content:
-              multipart/form-data:
-                schema: {$ref: '#/components/schemas/FilesUpload'}
-          responses:
-            201:
-              description: The files added
-              content:
-                application/json:
-                  schema:
-                    type: object
-                    required: [result, warnings]
-                    properties:
-                      result:
-                        type: array
-                        items: {$ref: '#/components/schemas/Attachment'}
-                      warnings:
-                        type: array
-                        items: {$ref: '#/components/schemas/DuplicateWarning'}
-            400: {$ref: '#/components/responses/BadRequest'}
-            401: {$ref: '#/components/responses/401'}
-            403: {$ref: '#/components/responses/Forbidden'}
-            404: {$ref: '#/components/responses/NotFound'}
-            409: {$ref: '#/components/responses/Conflict'}
-            413: {$ref: '#/components/responses/TooLarge'}
-            422: {$ref: '#/components/responses/Unprocessable'}
-            503: {$ref: '#/components/responses/Busy'}
-        """
+        """Upload files (multipart field `files`, optional `kind`)."""
         kind = request.form.get("kind") or "other"
         files = [
             IncomingFile(f.filename or "", f.read(), kind)
@@ -220,34 +194,19 @@ class InvoiceApi(ServiceModelRestApi):
             warnings=[duplicate_json(w) for w in added.warnings],
         )
 
+    @openapi.operation(
+        "get",
+        "The file's bytes, served as an attachment under its name, with the type found by "
+        "sniffing its content",
+        path=(INVOICE_PK, openapi.path_id("attachment_id")),
+        ok=FILE_ANSWER,
+        refusals=openapi.REFUSED_READ,
+    )
     @expose("/<int:pk>/attachments/<int:attachment_id>", methods=["GET"])
     @protect()
     @safe
     def download(self, pk, attachment_id):
-        """Download one file as an attachment.
-        ---
-        get:
-          description: >-
-            The file's bytes, served as an attachment under its name, with the type found
-            by sniffing its content
-          parameters:
-          - {in: path, name: pk, required: true, schema: {type: integer, minimum: 1}}
-          - {in: path, name: attachment_id, required: true, schema: {type: integer, minimum: 1}}
-          responses:
-            200:
-              description: The file
-              headers:
-                Content-Disposition:
-                  description: attachment; filename=...
-                  schema: {type: string}
-              content:
-                '*/*':
-                  schema: {type: string, format: binary}
-            400: {$ref: '#/components/responses/BadRequest'}
-            401: {$ref: '#/components/responses/401'}
-            403: {$ref: '#/components/responses/Forbidden'}
-            404: {$ref: '#/components/responses/NotFound'}
-        """
+        """Download one file as an attachment."""
         try:
             attachment = get_visible_attachment(context.session(), context.actor(), attachment_id)
         except InvoiceFlowError:

@@ -1,20 +1,24 @@
 """What the OpenAPI document at /api/v1/_openapi says of the answers the API gives.
 
-The endpoints' docstrings (YAML after `---`, read by Flask-AppBuilder) name these components;
-`DocumentedApi` registers them. The model APIs' own list and card schemas come from their
+The custom endpoints describe themselves with `@operation` (data, written into the docstring as
+the YAML after `---` that Flask-AppBuilder reads); they name these components, which
+`DocumentedApi` registers. The model APIs' own list and card schemas come from their
 marshmallow schemas, with the amounts as the decimal strings they really are.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from contextlib import suppress
 
+import yaml  # PyYAML: Flask-AppBuilder reads the docstrings with it (flask_appbuilder.api)
 from apispec.exceptions import DuplicateComponentNameError
 from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import fields
 
 from app.domain.ids import MAX_ID
 from app.models import AttachmentKind, InvoiceStatus
+from app.services.bulk_decide import OUTCOMES, REASONS
 
 TEXT = {"type": "string"}
 NULLABLE_TEXT = {"type": "string", "nullable": True}
@@ -236,6 +240,37 @@ DECISION = {
     },
     "required": ["decision"],
 }
+BULK_DECISION = {
+    "type": "object",
+    "properties": {
+        "tasks": {
+            "type": "array",
+            "items": {"type": "string", "format": "uuid"},
+            "minItems": 1,
+            "description": "Ids of approval tasks (at most BULK_DECISION_MAX_TASKS, 100 by "
+            "default: more is 422)",
+        },
+        "decision": {"type": "string", "enum": ["approve"], "default": "approve"},
+        "comment": {"type": "string", "description": "One comment, recorded on every task"},
+    },
+    "required": ["tasks"],
+}
+BULK_RESULT = _object(
+    {
+        "id": TEXT,
+        "outcome": {"type": "string", "enum": list(OUTCOMES)},
+        "reason": {
+            "type": "string",
+            "nullable": True,
+            "enum": [None, *REASONS],
+            "description": "Why it was refused, or by whom it was already handled",
+        },
+        "message": NULLABLE_TEXT,
+        "invoice_id": NULLABLE_ID,
+        "number": {"type": "integer", "nullable": True},
+        "title": NULLABLE_TEXT,
+    }
+)
 ACKNOWLEDGEMENT = {"type": "object", "properties": {"note": NULLABLE_TEXT}}
 WITHDRAWAL = {"type": "object", "properties": {"reason": TEXT}, "required": ["reason"]}
 MESSAGE_TEXT = {
@@ -290,6 +325,8 @@ SCHEMAS = {
     "CounterpartyInput": COUNTERPARTY_INPUT,
     "Decision": DECISION,
     "Acknowledgement": ACKNOWLEDGEMENT,
+    "BulkDecision": BULK_DECISION,
+    "BulkResult": BULK_RESULT,
     "Withdrawal": WITHDRAWAL,
     "MessageText": MESSAGE_TEXT,
     "MessageWithFiles": MESSAGE_WITH_FILES,
@@ -397,13 +434,35 @@ def _responses(*names: str) -> dict:
     return {status: {"$ref": f"#/components/responses/{by_status[status]}"} for status in names}
 
 
-PK = {
+# The refusals most endpoints share: reading one object, and acting on one.
+REFUSED_READ = ("400", "401", "403", "404")
+REFUSED_ACTION = (*REFUSED_READ, "409", "422", "503")
+
+
+def path_id(name: str) -> dict:
+    """An integer id in the URL, as `<int:name>` routes it."""
+    return {
+        "in": "path",
+        "name": name,
+        "required": True,
+        "schema": {"type": "integer", "minimum": 1},
+    }
+
+
+PK = {**path_id("pk"), "schema": ID, "description": "The object's id"}
+TASK_ID = {
     "in": "path",
-    "name": "pk",
+    "name": "task_id",
     "required": True,
-    "schema": ID,
-    "description": "The object's id",
+    "schema": {"type": "string", "format": "uuid"},
 }
+
+
+def in_query(name: str, schema: dict, description: str | None = None) -> dict:
+    parameter = {"in": "query", "name": name, "schema": schema}
+    if description:
+        parameter["description"] = description
+    return parameter
 
 
 def _rison(schema_name: str) -> dict:
@@ -416,10 +475,68 @@ def _rison(schema_name: str) -> dict:
 
 
 def _ok(description: str, properties: dict) -> dict:
-    return {
-        "description": description,
-        "content": {"application/json": {"schema": {"type": "object", "properties": properties}}},
-    }
+    return _answer(description, {"type": "object", "properties": properties})
+
+
+def result(description: str, schema: dict, **more: dict) -> dict:
+    """A 200/201 answer: {"result": ...} and any more keys, all of them always there."""
+    return _answer(
+        description,
+        {
+            "type": "object",
+            "required": ["result", *more],
+            "properties": {"result": schema, **more},
+        },
+    )
+
+
+def listing(schema: dict) -> dict:
+    return {"type": "array", "items": schema}
+
+
+def operation(
+    method: str,
+    description: str,
+    *,
+    path: Sequence[dict] = (),
+    query: Sequence[dict] = (),
+    body: dict | None = None,
+    form: dict | None = None,
+    body_required: bool = True,
+    ok: tuple[str, dict] | dict,
+    ok_status: str = "200",
+    refusals: Sequence[str] = (),
+) -> Callable:
+    """Document an `@expose`d endpoint (put it above @expose): its docstring's first line
+    stays the summary, and the operation follows as the YAML after `---` FAB reads.
+
+    body and form are the schemas of a JSON and of a multipart body (either or both); ok is
+    (description, schema of "result") or the whole answer; refusals are status codes of
+    the shared answers (`_responses`)."""
+    spec: dict = {"description": description}
+    parameters = [*path, *query]
+    if parameters:
+        spec["parameters"] = parameters
+    content = {}
+    if body is not None:
+        content["application/json"] = {"schema": body}
+    if form is not None:
+        content["multipart/form-data"] = {"schema": form}
+    if content:
+        spec["requestBody"] = {"required": body_required, "content": content}
+    answer = result(*ok) if isinstance(ok, tuple) else ok
+    spec["responses"] = {ok_status: answer, **_responses(*refusals)}
+    text = yaml.safe_dump({method: spec}, sort_keys=False, allow_unicode=True, width=90)
+
+    def document(func: Callable) -> Callable:
+        exposed = {m.lower() for _url, methods in getattr(func, "_urls", ()) for m in methods}
+        if exposed and method not in exposed:
+            raise ValueError(f"{func.__name__} is not exposed for {method.upper()}")
+        summary = (func.__doc__ or "").strip()
+        func.__doc__ = f"{summary}\n---\n{text}"
+        return func
+
+    return document
 
 
 LABELS = {"type": "object", "additionalProperties": TEXT}

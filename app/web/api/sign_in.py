@@ -19,6 +19,7 @@ from app.i18n import _
 from app.services.second_factor import check_sign_in_code
 from app.services.sign_in_rules import steps_for
 from app.web import context
+from app.web.views.sign_in import locked_message, lockout, seconds_until
 
 
 class LoginWithCode(LoginPost):
@@ -96,10 +97,15 @@ def _refusal(api, user, payload):
             return api.response(
                 401, message=str(_("This account has a second factor: send its code as totp."))
             )
-        if not check_sign_in_code(context.session(), user.id, code):
-            api.appbuilder.sm.login_attempts.record_failure(
-                payload["username"], request.remote_addr
-            )
+        check = check_sign_in_code(context.session(), user.id, code, lockout())
+        if not check.accepted:
+            api.appbuilder.sm.record_user_failure(user.id)
+        if check.locked_until is not None:
+            seconds = seconds_until(check.locked_until)
+            response = api.response(429, message=str(locked_message(seconds)))
+            response.headers["Retry-After"] = str(seconds)
+            return response
+        if not check.accepted:
             return api.response(401, message=str(_("The totp code is wrong or was already used.")))
     if steps.must_change_password:
         return api.response(

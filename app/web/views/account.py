@@ -4,8 +4,8 @@ the users screen; the sign-in rules screen. Views parse, call one service, rende
 from __future__ import annotations
 
 from flask import abort, current_app, g, redirect, request, url_for
-from flask_appbuilder import BaseView, expose
-from flask_appbuilder.actions import action
+from flask import session as browser_session
+from flask_appbuilder import BaseView, actions, expose
 from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget
 from flask_appbuilder.forms import DynamicForm
 from flask_appbuilder.security.decorators import has_access
@@ -18,12 +18,13 @@ from wtforms.validators import ValidationError as FieldError
 from app.domain.ids import parse_id
 from app.errors import InvoiceFlowError, NotFoundError, ValidationError
 from app.i18n import _
+from app.models.sealed import seal, unseal
 from app.services import passwords, second_factor, sign_in_rules
 from app.services.passwords import PasswordPolicy
 from app.web import context
 from app.web.context import say
 from app.web.qr import qr_svg
-from app.web.views.sign_in import keep_signed_in
+from app.web.views.sign_in import keep_signed_in, too_many_failures
 
 
 def password_policy() -> PasswordPolicy:
@@ -99,6 +100,11 @@ class ChangeMyPasswordView(PasswordFormView, ResetMyPasswordView):
     form_title = _("Change your password")
 
     def form_post(self, form):
+        sm = self.appbuilder.sm
+        wait = sm.user_retry_after(g.user.id)  # a wrong current password counts as a login
+        if wait:
+            form.current_password.errors = [str(too_many_failures(wait))]
+            return self._page(form), 429, {"Retry-After": str(wait)}
         try:
             generation = passwords.change_own_password(
                 context.session(),
@@ -108,6 +114,8 @@ class ChangeMyPasswordView(PasswordFormView, ResetMyPasswordView):
                 password_policy(),
             )
         except ValidationError as exc:
+            if "current_password" in exc.errors:
+                sm.record_user_failure(g.user.id)
             return self._refused(form, exc)
         keep_signed_in(generation)
         say(_("Your password was changed; your other sessions were signed out."), "success")
@@ -139,7 +147,9 @@ class SetUserPasswordView(PasswordFormView, ResetPasswordView):
 
 
 class UserSecurityActions:
-    """Mixed into the users screen: the rules on a new user's password, and two actions."""
+    """Mixed into the users screen: the rules on a new user's password, and two actions.
+    Actions that act on one user are refused (400) when the list screen sends several, and an
+    unknown action is a 404, never an error inside Flask-AppBuilder."""
 
     add_form_extra_fields = {
         "password": PasswordField(
@@ -177,7 +187,40 @@ class UserSecurityActions:
             related_views=self._related_views,
         )
 
-    @action(
+    @expose("/action/<string:name>/<pk>", methods=["GET", "POST"])
+    def action(self, name, pk):
+        item = self._action_or_404(name)
+        if not self._may_run(item) or not self.is_get_mutation_allowed():
+            return super().action(name, pk)  # Flask-AppBuilder's refusal
+        return item.func(self._user_or_404(pk))
+
+    @expose("/action_post", methods=["POST"])
+    def action_post(self):
+        item = self._action_or_404(request.form.get("action", ""))
+        if item.multiple or not self._may_run(item):
+            return super().action_post()
+        pks = request.form.getlist("rowid")
+        if len(pks) != 1:
+            abort(400, description=_("Choose one user for this action."))
+        return item.func(self._user_or_404(pks[0]))
+
+    def _action_or_404(self, name):
+        item = self.actions.get(name)
+        if item is None:
+            abort(404)
+        return item
+
+    def _may_run(self, item) -> bool:
+        permission = self.get_action_permission_name(item.name)
+        return self.appbuilder.sm.has_access(permission, self.class_permission_name)
+
+    def _user_or_404(self, pk):
+        user = self.datamodel.get(pk)
+        if user is None:
+            abort(404)
+        return user
+
+    @actions.action(
         "forcepasswordreset",
         _("Force password reset"),
         _("Sign the user out everywhere and make them choose a new password at sign-in?"),
@@ -191,7 +234,7 @@ class UserSecurityActions:
         say(_("The user was signed out and must choose a new password at sign-in."), "success")
         return redirect(url_for("InvoiceFlowUserView.show", pk=item.id))
 
-    @action(
+    @actions.action(
         "resetsecondfactor",
         _("Reset second factor"),
         _("Remove the user second factor (a lost phone) and sign them out everywhere?"),
@@ -224,31 +267,40 @@ class SecondFactorView(BaseView):
     @expose("/confirm", methods=["POST"])
     @has_access
     def confirm(self):
+        secret = unseal(browser_session.get(PENDING_KEY))
         try:
-            second_factor.confirm_enrolment(context.session(), g.user, request.form.get("code"))
+            second_factor.confirm_enrolment(
+                context.session(), g.user, secret, request.form.get("code")
+            )
         except ValidationError as exc:
             return self._show(exc.errors, 422)
         except InvoiceFlowError as exc:
             say(exc.message, "warning")
             return redirect(url_for(".index"))
+        browser_session.pop(PENDING_KEY, None)
         say(_("Second factor set up: each sign-in now asks for a code from your app."), "success")
         return redirect(self.appbuilder.get_url_for_index)
 
     @expose("/disable", methods=["POST"])
     @has_access
     def disable(self):
+        sm = self.appbuilder.sm
+        wait = sm.user_retry_after(g.user.id)  # wrong passwords and codes count as logins
+        if wait:
+            return self._show({"": [too_many_failures(wait)]}, 429, {"Retry-After": str(wait)})
         try:
             second_factor.disable_second_factor(
                 context.session(), g.user, request.form.get("password"), request.form.get("code")
             )
         except ValidationError as exc:
+            sm.record_user_failure(g.user.id)
             return self._show(exc.errors, 422)
         except InvoiceFlowError as exc:
             return self._show({"": [exc.message]}, exc.status_code)
         say(_("Second factor turned off."), "success")
         return redirect(url_for(".index"))
 
-    def _show(self, errors: dict | None = None, status: int = 200):
+    def _show(self, errors: dict | None = None, status: int = 200, headers=None):
         session, user = context.session(), g.user
         values = {
             "required": sign_in_rules.second_factor_required(session, user),
@@ -256,7 +308,7 @@ class SecondFactorView(BaseView):
             "errors": {key: [str(m) for m in messages] for key, messages in (errors or {}).items()},
         }
         if not values["enrolled"]:
-            secret = second_factor.start_enrolment(session, user)
+            secret = _pending_secret()
             uri = second_factor.provisioning_uri(
                 secret, user.username, current_app.config["TOTP_ISSUER"]
             )
@@ -266,7 +318,21 @@ class SecondFactorView(BaseView):
         page = self.render_template(
             "account/second_factor.html", title=_("Second factor"), **values
         )
-        return page, status
+        return page, status, headers or {}
+
+
+# The key this browser is setting up, sealed in its session: made at its first view of the
+# set-up page, the same while it reloads, gone when confirmed or the session ends. Never in
+# the database before a first code confirms it.
+PENDING_KEY = "second_factor_key"
+
+
+def _pending_secret() -> str:
+    secret = unseal(browser_session.get(PENDING_KEY))
+    if not second_factor.is_secret(secret):
+        secret = second_factor.new_secret()
+        browser_session[PENDING_KEY] = seal(secret)
+    return secret
 
 
 class SignInRulesView(BaseView):
@@ -289,9 +355,12 @@ class SignInRulesView(BaseView):
     @expose("/", methods=["POST"])
     @has_access
     def save(self):
-        names = sign_in_rules.set_second_factor_roles(
+        saved = sign_in_rules.set_second_factor_roles(
             context.session(), g.user, request.form.getlist("second_factor")
         )
+        if saved.generation is not None:  # the admin's own other sessions and tokens ended
+            keep_signed_in(saved.generation)
+        names = saved.names
         if names:
             say(_("A second factor is now required for: %(roles)s.", roles=", ".join(names)))
         else:

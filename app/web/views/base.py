@@ -28,6 +28,7 @@ READ_WRITE = {
     "api_readvalues": "read",
     "submit": "write",
     "withdraw": "write",
+    "confirm_withdraw": "write",
     "choices": "read",
     "approver_choices": "write",
 }
@@ -53,12 +54,16 @@ class ServiceModelView(ModelView):
     base_permissions = ["can_read", "can_write"]
     # Form field names for service error keys that differ from them.
     error_fields: dict[str, str] = {}
+    # Fields the service checks. Their generated checks (FAB's required, length, date format)
+    # would stop the save before the service runs and hide its messages for the other fields:
+    # they are dropped, so every field's message shows at once.
+    service_checked: tuple[str, ...] = ()
 
     def save(self, form, item):  # pragma: no cover - abstract
         raise NotImplementedError
 
     def _add(self):
-        form = self.add_form.refresh()
+        form = self._checked_by_the_service(self.add_form.refresh())
         if request.method == "POST" and form.validate() and self._save(form, None):
             return None
         return self._get_add_widget(form=form)
@@ -68,7 +73,7 @@ class ServiceModelView(ModelView):
         if not item:
             abort(404)
         if request.method == "POST":
-            form = self.edit_form.refresh(request.form)
+            form = self._checked_by_the_service(self.edit_form.refresh(request.form))
             form._id = pk
             if form.validate() and self._save(form, item):
                 return None
@@ -76,6 +81,12 @@ class ServiceModelView(ModelView):
             form = self.edit_form.refresh(obj=item)
             self.prefill_form(form, pk)
         return self._get_edit_widget(form=form)
+
+    def _checked_by_the_service(self, form):
+        for name in self.service_checked:
+            if name in form._fields:
+                form._fields[name].validators = ()  # the asterisk (a flag) stays
+        return form
 
     def _save(self, form, item) -> bool:
         try:

@@ -42,6 +42,10 @@ class CounterpartyView(ServiceModelView):
     order_columns = ["name", "country", "tax_id"]
     add_columns = edit_columns = show_columns = list(FIELDS)
     base_order = ("name", "asc")
+    # An empty optional field (no BIC yet) reads as a dash, not "None".
+    formatters_columns = {
+        name: lambda value: "—" if value in (None, "") else value for name in FIELDS
+    }
 
     @expose("/choices")
     @has_access

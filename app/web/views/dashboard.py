@@ -11,7 +11,9 @@ from flask_babel import format_decimal
 from app.i18n import _
 from app.models.base import utcnow
 from app.services.dashboard import Dashboard, load_dashboard
+from app.services.stage_names import stage_glossary
 from app.web import context
+from app.web.templating import stage_label
 
 # FAB's list filters in a URL: `_flt_<index>_<column>`, the index into the column type's
 # filters (text: 3 is "equal to"; date: 2 is "less than").
@@ -35,19 +37,20 @@ def hours_text(value: float | None) -> str:
     return "—" if value is None else str(_("%(n)s h", n=format_decimal(value, format="0.0")))
 
 
-def chart_data(dashboard: Dashboard) -> dict:
-    """What the charts draw (static/js/dashboard-charts.js), labels in the reader's language."""
+def chart_data(dashboard: Dashboard, stage_names: dict) -> dict:
+    """What the charts draw (static/js/dashboard-charts.js), labels in the reader's language;
+    `stage_names`: the stages' translations (stage_glossary)."""
     stages = dashboard.invoices.by_stage
     times = dashboard.stage_times
     weeks = dashboard.approvals_per_week
     return {
         "by_stage": {
-            "labels": [stage for stage, _count in stages],
+            "labels": [stage_label(stage, stage_names.get(stage)) for stage, _count in stages],
             "links": [invoice_list_url(stage=stage) for stage, _count in stages],
             "series": [{"label": str(_("Invoices")), "data": [n for _s, n in stages]}],
         },
         "stage_times": {
-            "labels": [row.stage for row in times],
+            "labels": [stage_label(row.stage, stage_names.get(row.stage)) for row in times],
             "series": [
                 {"label": str(_("Last 30 days")), "data": [row.short_hours for row in times]},
                 {"label": str(_("Last 90 days")), "data": [row.long_hours for row in times]},
@@ -72,10 +75,13 @@ class DashboardView(IndexView):
         dashboard = load_dashboard(
             context.session(), user, utcnow(), current_app.config["DASHBOARD_ROWS"]
         )
+        stages = [stage for stage, _count in dashboard.invoices.by_stage]
+        names = stage_glossary(context.session(), stages + [t.stage for t in dashboard.stage_times])
         return self.render_template(
             self.index_template,
             dashboard=dashboard,
-            charts=chart_data(dashboard),
+            charts=chart_data(dashboard, names),
+            stage_names=names,
             invoice_list_url=invoice_list_url,
             hours=hours_text,
             title=_("Home"),

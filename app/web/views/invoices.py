@@ -19,15 +19,18 @@ from app.services.create_invoice import create_invoice
 from app.services.duplicates import warning_text
 from app.services.invoice_card import load_card
 from app.services.invoice_input import CARD_FIELDS
+from app.services.invoice_list import COLUMNS
 from app.services.submit_invoice import submit_invoice
 from app.services.update_invoice import update_invoice
+from app.services.visibility import get_visible_invoice
 from app.services.withdraw_invoice import withdraw_invoice
 from app.web import context
 from app.web.context import say
 from app.web.datamodel import InvoiceFlowInterface
 from app.web.filters import VisibleInvoicesFilter
 from app.web.forms import card_extra_fields, describe_user, edit_extra_fields
-from app.web.views.base import ServiceModelView, choices_answer
+from app.web.views.base import READ_WRITE, ServiceModelView, choices_answer
+from app.web.views.invoice_list import InvoiceListScreen
 
 # The form shows the relation `counterparty` where the service takes `counterparty_id`.
 CARD_COLUMNS = [
@@ -65,7 +68,7 @@ class InvoiceListWidget(ListWidget):
     template = "invoices/list_widget.html"
 
 
-class InvoiceView(ServiceModelView):
+class InvoiceView(InvoiceListScreen, ServiceModelView):
     datamodel = InvoiceFlowInterface(Invoice)
     class_permission_name = "Invoice"
     route_base = "/invoices"
@@ -73,9 +76,8 @@ class InvoiceView(ServiceModelView):
     add_title = _("New invoice")
     edit_title = _("Edit invoice")
     show_title = _("Invoice")
-    label_columns = LABELS
-    list_columns = ["number", "issue_date", "counterparty_name", "amount", "currency", "status"]
-    order_columns = ["number", "issue_date", "amount", "status"]
+    method_permission_name = {**READ_WRITE, "export": "read", "people_choices": "read"}
+    label_columns = {**LABELS, **dict(COLUMNS)}
     # The dashboard links here by status, stage and due date.
     search_columns = [
         "number",
@@ -98,6 +100,7 @@ class InvoiceView(ServiceModelView):
         "approvers": "approver_1",
         "kind": "file_kind",
     }
+    service_checked = tuple(CARD_COLUMNS)
     show_template = "invoices/card.html"
     list_widget = InvoiceListWidget
     formatters_columns = {"amount": localized_amount, "status": status_label}
@@ -173,6 +176,29 @@ class InvoiceView(ServiceModelView):
         else:
             say(_("Invoice submitted: the first approver has the task."), "success")
         return redirect(url_for(".show", pk=pk))
+
+    @expose("/<int:pk>/withdraw/confirm", methods=["POST"])
+    @has_access
+    def confirm_withdraw(self, pk):
+        """Without scripts, the withdraw form asks here first (with them, a dialog does)."""
+        invoice = get_visible_invoice(context.session(), context.actor(), pk)
+        reason = request.form.get("reason", "")
+        return self.render_template(
+            "confirm.html",
+            title=_("Withdraw"),
+            heading=_("Invoice #%(n)s", n=invoice.number),
+            question=_(
+                "Withdraw invoice #%(n)s? It is cancelled for good: its open tasks close and "
+                "their holders are told.",
+                n=invoice.number,
+            ),
+            details=[(_("Reason for withdrawing"), reason)],
+            action=url_for(".withdraw", pk=pk),
+            fields={"reason": reason},
+            confirm_label=_("Withdraw"),
+            confirm_style="danger",
+            cancel_url=url_for(".show", pk=pk),
+        )
 
     @expose("/<int:pk>/withdraw", methods=["POST"])
     @has_access

@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask import abort, current_app, redirect, request, url_for
 from flask_appbuilder import BaseView, ModelView, expose
 from flask_appbuilder.security.decorators import has_access
+from flask_appbuilder.widgets import ListWidget
 
 from app.errors import ValidationError
 from app.i18n import _
-from app.mail import link_for, message_context
-from app.models import NotificationKind, OutboxMessage
+from app.mail import link_for, message_context, render_message, subjects_of
+from app.models import NotificationKind, OutboxMessage, OutboxStatus
 from app.models.base import utcnow
 from app.services import inbox
 from app.services.mail_delivery import retry_failed
+from app.services.mail_folder import folder_message, folder_messages
+from app.services.outbox_screen import outbox_rows
 from app.web import context
 from app.web.context import say
 from app.web.datamodel import InvoiceFlowInterface
+from app.web.security_headers import framed_by_own_pages
 
 KIND_LABELS = {
     NotificationKind.TASK_ASSIGNED: _("A new task for me"),
@@ -48,7 +50,10 @@ class NotificationView(BaseView):
     @expose("/")
     @has_access
     def index(self):
-        items = [(n, message_context(n)) for n in inbox.latest(context.session(), context.actor())]
+        items = [
+            (n, waiting, message_context(n))
+            for n, waiting in inbox.latest(context.session(), context.actor())
+        ]
         return self.render_template(
             "notifications/index.html", items=items, title=_("Notifications")
         )
@@ -95,29 +100,80 @@ class NotificationView(BaseView):
         )
 
 
+STATUS_LABELS = {
+    OutboxStatus.PENDING: _("waiting to be sent"),
+    OutboxStatus.SENT: _("sent"),
+    OutboxStatus.FAILED: _("failed"),
+}
+
+
+class OutboxListWidget(ListWidget):
+    """Each e-mail as its recipient reads it: subject, recipient, status, attempts, error."""
+
+    template = "notifications/outbox_list_widget.html"
+
+
 class OutboxView(ModelView):
-    """Administrators see every e-mail, its attempts and last error, and retry failed ones."""
+    """Administrators see every e-mail as it reads (subject, bodies, recipient), its status,
+    attempts and last error, and send failed ones again."""
 
     datamodel = InvoiceFlowInterface(OutboxMessage)
     route_base = "/outbox"
     base_permissions = ["can_list", "can_show", "can_retry"]
-    method_permission_name = {"retry": "list"}  # retry_failed itself asks for can_retry
+    # retry_failed itself asks for can_retry; the body of a shown e-mail is part of showing it
+    method_permission_name = {"retry": "list", "body": "show"}
     list_title = _("Outgoing e-mail")
-    list_columns = [
-        "id",
-        "created_at",
-        "to_address",
-        "kind",
-        "status",
-        "attempts",
-        "next_attempt_at",
-        "sent_at",
-        "last_error",
-    ]
-    show_columns = [*list_columns, "message_id", "invoice_id", "task_guid"]
+    show_title = _("E-mail")
+    list_columns = ["id", "created_at", "to_address", "status", "attempts", "last_error"]
+    label_columns = {
+        "id": _("E-mail"),
+        "created_at": _("Created"),
+        "to_address": _("To"),
+        "kind": _("Kind"),
+        "status": _("Status"),
+        "attempts": _("Attempts"),
+        "last_error": _("Last error"),
+    }
     search_columns = ["status", "to_address", "kind"]
     base_order = ("id", "desc")
     list_template = "notifications/outbox_list.html"
+    list_widget = OutboxListWidget
+
+    def _get_list_widget(self, *args, **kwargs):
+        widgets = super()._get_list_widget(*args, **kwargs)
+        shown = widgets["list"].template_args
+        rows = outbox_rows(context.session(), shown["pks"])
+        shown["messages"] = rows
+        shown["subjects"] = subjects_of(rows, current_app.config["BABEL_DEFAULT_LOCALE"])
+        shown["status_labels"] = STATUS_LABELS
+        return widgets
+
+    @expose("/show/<int:pk>", methods=["GET"])
+    @has_access
+    def show(self, pk):
+        row = self._row(pk)
+        rendered = render_message(row, current_app.config["BABEL_DEFAULT_LOCALE"])
+        return self.render_template(
+            "notifications/outbox_show.html",
+            row=row,
+            mail=rendered,
+            sender=current_app.config["MAIL_DEFAULT_SENDER"],
+            status_labels=STATUS_LABELS,
+            title=self.show_title,
+        )
+
+    @expose("/show/<int:pk>/body", methods=["GET"])
+    @has_access
+    def body(self, pk):
+        row = self._row(pk)
+        html = render_message(row, current_app.config["BABEL_DEFAULT_LOCALE"]).html
+        return framed_by_own_pages(current_app.response_class(html, mimetype="text/html"))
+
+    def _row(self, pk) -> OutboxMessage:
+        row = self.datamodel.get(pk)
+        if row is None:
+            abort(404)
+        return row
 
     @expose("/retry", methods=["POST"])
     @has_access
@@ -130,27 +186,31 @@ class OutboxView(ModelView):
 
 
 class DevMailView(BaseView):
-    """Development without a mail server: what would have been sent, from instance/mail/."""
+    """Development without a mail server: what would have been sent, from instance/mail/, as
+    a person reads it."""
 
     route_base = "/dev-mail"
     default_view = "index"
+    method_permission_name = {"body": "show"}  # the body of a shown message is part of it
 
     @expose("/")
     @has_access
     def index(self):
-        folder = Path(current_app.config["MAIL_FOLDER"])
-        files = sorted(folder.glob("*.eml"), reverse=True)[:200] if folder.exists() else []
+        messages = folder_messages(current_app.config["MAIL_FOLDER"])
         return self.render_template(
-            "notifications/dev_mail.html", files=files, title=_("Mail written to the folder")
+            "notifications/dev_mail.html", messages=messages, title=_("Mail written to the folder")
         )
 
     @expose("/<name>")
     @has_access
     def show(self, name):
-        folder = Path(current_app.config["MAIL_FOLDER"])
-        path = folder / name
-        if path.suffix != ".eml" or path.parent != folder or not path.is_file():
-            abort(404)
-        return current_app.response_class(
-            path.read_bytes(), mimetype="text/plain", headers={"X-Content-Type-Options": "nosniff"}
+        message = folder_message(current_app.config["MAIL_FOLDER"], name)
+        return self.render_template(
+            "notifications/dev_mail_show.html", message=message, title=message.subject
         )
+
+    @expose("/<name>/body")
+    @has_access
+    def body(self, name):
+        html = folder_message(current_app.config["MAIL_FOLDER"], name).html
+        return framed_by_own_pages(current_app.response_class(html, mimetype="text/html"))

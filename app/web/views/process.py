@@ -7,7 +7,7 @@ from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 
 from app.errors import ValidationError
-from app.i18n import _
+from app.i18n import _, current_language
 from app.permissions import EDIT_PROCESSES, PUBLISH, allows
 from app.services import process_catalog as catalog
 from app.services.process_history import process_history
@@ -15,6 +15,7 @@ from app.services.process_view import invoice_diagram
 from app.services.publish_process import DiagramRejectedError, existing_roles, make_current
 from app.web import context
 from app.web.context import say
+from app.web.local_format import local_time
 from app.web.templating import task_holder
 from app.workflow.contract import END_STATUSES
 from app.workflow.lint import FORMS
@@ -30,11 +31,11 @@ class DiagramView(BaseView):
     @expose("/invoice/<int:invoice_id>")
     @has_access
     def invoice(self, invoice_id):
-        diagram = invoice_diagram(context.session(), context.actor(), invoice_id)
+        diagram = invoice_diagram(
+            context.session(), context.actor(), invoice_id, current_language()
+        )
         _done, open_tasks, _payments = process_history(context.session(), invoice_id)
-        holders = {
-            t.bpmn_id: f"{task_holder(t)} · {t.created_at:%Y-%m-%d %H:%M}" for t in open_tasks
-        }
+        holders = {t.bpmn_id: f"{task_holder(t)} · {local_time(t.created_at)}" for t in open_tasks}
         return jsonify(
             xml=diagram.xml,
             version=diagram.version,

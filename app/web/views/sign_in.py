@@ -3,6 +3,7 @@ before any other page, a new password or setting up a second factor where that i
 
 from __future__ import annotations
 
+import math
 import time
 
 from flask import current_app, g, redirect, request, session, url_for
@@ -14,8 +15,9 @@ from flask_login import login_user
 
 from app.errors import ServiceUnavailableError
 from app.i18n import _
+from app.models.base import utcnow
 from app.services import sign_in_rules
-from app.services.second_factor import check_sign_in_code
+from app.services.second_factor import Lockout, check_sign_in_code
 from app.web import context
 from app.web.context import say
 from app.web.sessions import adopt_generation
@@ -39,7 +41,6 @@ def password_step(view):
         if sign_in_rules.steps_for(context.session(), user).needs_code:
             session[PENDING] = {
                 "user_id": user.id,
-                "username": form.username.data,
                 "until": time.time() + current_app.config["SECOND_FACTOR_PENDING_SECONDS"],
                 "next": next_url,
             }
@@ -48,6 +49,26 @@ def password_step(view):
         return redirect(next_url)
     return view.render_template(
         view.login_template, title=view.title, form=form, appbuilder=view.appbuilder
+    )
+
+
+def lockout() -> Lockout:
+    return Lockout.from_config(current_app.config)
+
+
+def seconds_until(moment) -> int:
+    return max(1, math.ceil((moment - utcnow()).total_seconds()))
+
+
+def too_many_failures(seconds: int):
+    return _("Too many failed logins. Try again in %(seconds)d s.", seconds=seconds)
+
+
+def locked_message(seconds: int):
+    return _(
+        "Too many wrong codes: the second factor is locked. Try again in %(minutes)d min, or "
+        "ask an administrator to reset it.",
+        minutes=math.ceil(seconds / 60),
     )
 
 
@@ -71,18 +92,21 @@ class SecondFactorSignInView(BaseView):
             return redirect(self.appbuilder.get_url_for_login)
         if request.method == "GET":
             return self._page()
-        sm = self.appbuilder.sm
-        try:
-            wait = sm.login_retry_after(pending["username"])
+        sm, user_id = self.appbuilder.sm, pending["user_id"]
+        try:  # codes count against the user, however they typed their name
+            wait = sm.user_retry_after(user_id)
         except ServiceUnavailableError as exc:
             return self._page(exc.message, 503, {"Retry-After": str(exc.retry_after)})
         if wait:
-            text = _("Too many failed logins. Try again in %(seconds)d s.", seconds=wait)
-            return self._page(text, 429, {"Retry-After": str(wait)})
-        if not check_sign_in_code(context.session(), pending["user_id"], request.form.get("code")):
-            sm.login_attempts.record_failure(pending["username"], request.remote_addr)
+            return self._page(too_many_failures(wait), 429, {"Retry-After": str(wait)})
+        check = check_sign_in_code(context.session(), user_id, request.form.get("code"), lockout())
+        if check.accepted:
+            return self._sign_in(pending)
+        sm.record_user_failure(user_id)
+        if check.locked_until is None:
             return self._page(_("The code is wrong or was already used: enter the current one."))
-        return self._sign_in(pending)
+        seconds = seconds_until(check.locked_until)
+        return self._page(locked_message(seconds), 429, {"Retry-After": str(seconds)})
 
     def _sign_in(self, pending):
         session.pop(PENDING, None)

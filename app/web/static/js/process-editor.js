@@ -19,7 +19,7 @@
         properties: [{ name: "value", isBody: true, type: "String" }] }
     ]
   };
-  var TASK_PROPERTIES = ["form", "title", "title_ru", "assignee", "due"];
+  var TASK_PROPERTIES = ["name_ru", "form", "title", "title_ru", "assignee", "due"];
   var container = document.getElementById("editor");
   var panel = document.getElementById("properties");
   var body = document.getElementById("properties-body");
@@ -87,7 +87,9 @@
     var group = document.createElement("div");
     group.className = "form-group";
     var caption = document.createElement("label");
-    caption.textContent = label;
+    // The reader's words; the property's name in the diagram stays in data-property.
+    caption.textContent = (TEXT.fields && TEXT.fields[label]) || label;
+    caption.dataset.property = label;
     var input;
     if (options) {
       input = document.createElement("select");
@@ -130,7 +132,7 @@
     if (bo.$type === "bpmn:Lane") {
       var hint = document.createElement("p");
       hint.className = "help-block";
-      hint.textContent = "Initiator, or one of: " + JSON.parse(panel.dataset.roles).join(", ");
+      hint.textContent = TEXT.lane_hint + " " + JSON.parse(panel.dataset.roles).join(", ");
       body.appendChild(hint);
     }
     if (bo.$type === "bpmn:UserTask") {
