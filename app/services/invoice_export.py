@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from app.domain.labels import status_label
 from app.domain.money import CurrencyError, minor_units, plain_amount
+from app.domain.time_zones import in_zone
 from app.errors import InvoiceFlowError
 from app.i18n import _
 from app.models import InvoiceStatus
@@ -38,6 +39,7 @@ from app.services.invoice_list import (
     count_invoices,
     each_invoice,
 )
+from app.services.stage_names import stage_in
 
 # A spreadsheet runs a cell starting with one of these as a formula (tab and carriage return:
 # some programs drop them, then run what follows).
@@ -49,6 +51,14 @@ XLSX_DATE = "mm-dd-yy"
 XLSX_DATETIME = "m/d/yy h:mm"
 XLSX_AMOUNT = {0: "#,##0", 2: "#,##0.00", 3: "#,##0.000"}
 XLSX_WIDTHS = {"counterparty_name": 36, "stage": 24, "holder": 24, "initiator": 24}
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Whose export it is: stages in their language, times on their clock."""
+
+    language: str
+    time_zone: str
 
 
 class ExportTooLargeError(InvoiceFlowError):
@@ -99,12 +109,17 @@ def export_file_name(today: date, extension: str) -> str:
     return f"invoices-{today.isoformat()}.{extension}"
 
 
-def headings() -> list[str]:
-    return [str(label) for _key, label in COLUMNS]
+def headings(reader: Reader) -> list[str]:
+    """The list's column names; the time column names the reader's zone."""
+    return [
+        f"{label} ({reader.time_zone})" if key in _TIMES else str(label) for key, label in COLUMNS
+    ]
 
 
 _KEYS = tuple(key for key, _label in COLUMNS)
 _STATUS_AT = _KEYS.index("status")
+_STAGE_AT = _KEYS.index("stage")
+_TIMES = frozenset({"waiting_since"})
 
 
 def status_labels() -> dict[str, str]:
@@ -112,26 +127,37 @@ def status_labels() -> dict[str, str]:
     return {status.value: str(status_label(status)) for status in InvoiceStatus}
 
 
-def cells(row: InvoiceRow, statuses: dict[str, str]) -> list:
-    """The row's values in COLUMNS' order, as typed values; text already neutralised."""
-    values = [getattr(row, key) for key in _KEYS]
+def cells(row: InvoiceRow, statuses: dict[str, str], reader: Reader) -> list:
+    """The row's values in COLUMNS' order, as typed values; text already neutralised; times
+    on the reader's wall clock."""
+    values = [
+        _on_clock(getattr(row, key), reader) if key in _TIMES else getattr(row, key)
+        for key in _KEYS
+    ]
     values[_STATUS_AT] = statuses.get(row.status, row.status)
+    values[_STAGE_AT] = stage_in(reader.language, row.stage, row.stage_translations)
     return [neutralised(value) for value in values]
+
+
+def _on_clock(moment: datetime | None, reader: Reader) -> datetime | None:
+    return None if moment is None else in_zone(moment, reader.time_zone).replace(tzinfo=None)
 
 
 # --------------------------------------------------------------------------- CSV
 
 
-def csv_chunks(rows: Iterator[InvoiceRow], delimiter: str, decimal_mark: str) -> Iterator[bytes]:
+def csv_chunks(
+    rows: Iterator[InvoiceRow], delimiter: str, decimal_mark: str, reader: Reader
+) -> Iterator[bytes]:
     """UTF-8 with a byte order mark (so Excel reads the encoding), a heading line, then the rows;
     amounts with `decimal_mark`, dates as YYYY-MM-DD."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
-    writer.writerow([neutralised(heading) for heading in headings()])
+    writer.writerow([neutralised(heading) for heading in headings(reader)])
     yield ("\ufeff" + _take(buffer)).encode("utf-8")
     statuses = status_labels()
     for n, row in enumerate(rows, start=1):
-        values = cells(row, statuses)
+        values = cells(row, statuses, reader)
         writer.writerow(_csv_text(value, row.currency, decimal_mark) for value in values)
         if n % CSV_BATCH_ROWS == 0:
             yield _take(buffer).encode("utf-8")
@@ -160,7 +186,9 @@ def _csv_text(value, currency: str, decimal_mark: str) -> str:
 # --------------------------------------------------------------------------- XLSX
 
 
-def write_xlsx(rows: Iterator[InvoiceRow], count: int, target: BinaryIO, title: str) -> None:
+def write_xlsx(
+    rows: Iterator[InvoiceRow], count: int, target: BinaryIO, title: str, reader: Reader
+) -> None:
     """A workbook of one sheet: the heading row frozen, with a filter over the rows."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title=title[:31])
@@ -169,10 +197,11 @@ def write_xlsx(rows: Iterator[InvoiceRow], count: int, target: BinaryIO, title: 
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{count + 1}"
     bold = Font(bold=True)
-    sheet.append([_styled(sheet, heading, font=bold) for heading in headings()])
+    sheet.append([_styled(sheet, heading, font=bold) for heading in headings(reader)])
     statuses = status_labels()
     for row in rows:
-        sheet.append([_xlsx_cell(sheet, value, row.currency) for value in cells(row, statuses)])
+        values = cells(row, statuses, reader)
+        sheet.append([_xlsx_cell(sheet, value, row.currency) for value in values])
     book.save(target)
 
 

@@ -452,7 +452,7 @@ def test_the_csv_export_holds_what_the_filter_shows_on_every_page(login, world, 
         "Status",
         "Stage",
         "Holder",
-        "Waiting since",
+        "Waiting since (Europe/Moscow)",  # the reader's clock: the default zone
         "Due date",
         "Initiator",
     ]
@@ -462,7 +462,8 @@ def test_the_csv_export_holds_what_the_filter_shows_on_every_page(login, world, 
     assert late["Due date"] == clock.iso_days_from_today(-1)
     assert late["Issue date"] == clock.iso_days_from_today(-20)
     assert late["Holder"] == "Anna Tester" and late["Status"] == "In approval"
-    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", late["Waiting since"])
+    three_days_ago = (utcnow() - timedelta(days=3, hours=-3)).strftime("%Y-%m-%d %H:%M")
+    assert late["Waiting since (Europe/Moscow)"] == three_days_ago
 
 
 def test_the_csv_export_in_russian_uses_semicolons_and_a_decimal_comma(login, world):
@@ -473,6 +474,8 @@ def test_the_csv_export_in_russian_uses_semicolons_and_a_decimal_comma(login, wo
     assert response.get_data().decode("utf-8-sig").startswith("№;")
     row = dict(zip(heading, line, strict=True))
     assert row["Контрагент"] and row["Сумма"] == "1200,50"
+    stage = row["Этап"]
+    assert re.fullmatch(r"[А-Яа-яЁё ,.()-]+", stage), stage  # the diagram's name_ru
 
 
 def test_the_xlsx_export_has_numbers_amounts_and_dates_as_such(login, world, frozen_clock):

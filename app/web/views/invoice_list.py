@@ -22,7 +22,13 @@ from app.i18n import _
 from app.models import InvoiceStatus
 from app.models.base import utcnow
 from app.services import invoice_filter
-from app.services.invoice_export import csv_chunks, export_file_name, start_export, write_xlsx
+from app.services.invoice_export import (
+    Reader,
+    csv_chunks,
+    export_file_name,
+    start_export,
+    write_xlsx,
+)
 from app.services.invoice_filter import (
     FilterChoices,
     InvoiceFilter,
@@ -35,6 +41,7 @@ from app.services.stage_names import stage_glossary
 from app.web import context
 from app.web.datamodel import LAST_PAGE
 from app.web.forms import describe_user
+from app.web.local_format import reader_language, reader_time_zone
 from app.web.templating import stage_label
 from app.web.views.base import choices_answer
 
@@ -178,13 +185,14 @@ class InvoiceListScreen:
         )
         # Written whole before the answer starts (the row cap bounds it): the database session
         # and the signed-in user end with the request, not when a client finishes reading.
+        reader = Reader(reader_language(), reader_time_zone())
         target = tempfile.TemporaryFile()  # noqa: SIM115 - closed when the answer is sent
         if kind == "csv":
             delimiter, decimal_mark = csv_dialect()
-            target.writelines(csv_chunks(export.rows, delimiter, decimal_mark))
+            target.writelines(csv_chunks(export.rows, delimiter, decimal_mark, reader))
             mimetype = "text/csv"
         else:
-            write_xlsx(export.rows, export.count, target, str(_("Invoices")))
+            write_xlsx(export.rows, export.count, target, str(_("Invoices")), reader)
             mimetype = XLSX_TYPE
         target.seek(0)
         response = send_file(
