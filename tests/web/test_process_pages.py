@@ -1,8 +1,10 @@
 """Process pages: analysts manage versions and drafts; everyone sees an invoice's path."""
 
+import json
 from pathlib import Path
 
 import pytest
+from lxml import html
 
 from app import roles
 from app.extensions import db
@@ -90,3 +92,18 @@ def test_the_card_shows_the_path_taken_and_who_holds_the_task(
     assert "f_start" in diagram["done"]  # the flows passed are marked too
     assert diagram["holders"]["approve"].startswith("Anna Tester")
     assert login("alla").get(f"/diagram/invoice/{invoice}").status_code == 404
+
+
+def test_the_editor_s_change_element_menu_reads_russian_to_a_russian_analyst(app, people, login):
+    client = login("alla")
+    client.get("/lang/ru")
+    with app.app_context():
+        v1 = db.session.query(ProcessVersion).filter_by(version=1).one().id
+    draft_url = client.post("/process/drafts", data={"version_id": v1}).headers["Location"]
+    page = html.fromstring(client.get(draft_url).get_data(as_text=True))
+    words = json.loads(page.xpath('//*[@id="editor"]/@data-lint-messages')[0])
+    assert (words["User task"], words["Exclusive gateway"], words["Timer boundary event"]) == (
+        "Пользовательская задача",
+        "Исключающий шлюз",
+        "Граничное событие таймера",
+    )
