@@ -30,7 +30,7 @@ def register(app) -> None:
 @with_appcontext
 def init_security():
     """Create roles and permissions (idempotent; run after every deploy)."""
-    from app.security import seed_roles
+    from app.role_defaults import seed_roles
 
     created = seed_roles(current_app.appbuilder)
     click.echo(f"Roles ready; created: {', '.join(created) or 'none'}.")

@@ -62,7 +62,7 @@ from app.models import (  # noqa: E402
     ProcessVersion,
     TaskStatus,
 )
-from app.security import seed_roles  # noqa: E402
+from app.role_defaults import seed_roles  # noqa: E402
 from app.services.complete_task import decide  # noqa: E402
 from app.services.invoice_input import InvoicePolicy  # noqa: E402
 from app.services.process_versions import definition_of, seed_process_versions  # noqa: E402

@@ -36,7 +36,7 @@ from sqlalchemy import func, select, update  # noqa: E402
 from app.errors import InvoiceFlowError  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.models import HumanTask, Invoice, ProcessVersion  # noqa: E402
-from app.security import seed_roles  # noqa: E402
+from app.role_defaults import seed_roles  # noqa: E402
 from app.services.process_versions import seed_process_versions  # noqa: E402
 from app.services.publish_process import existing_roles  # noqa: E402
 from app.workflow.definitions import forget_definitions, sha256_of  # noqa: E402

@@ -48,7 +48,7 @@ from app.models import (  # noqa: E402
     ProcessVersion,
     TaskStatus,
 )
-from app.security import seed_roles  # noqa: E402
+from app.role_defaults import seed_roles  # noqa: E402
 from app.services.process_versions import seed_process_versions  # noqa: E402
 from app.workflow.definitions import SERIALIZER_VERSION  # noqa: E402
 from bench.common import (  # noqa: E402

@@ -22,7 +22,7 @@ from sqlalchemy import insert, text  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.models import OutboxMessage, OutboxStatus  # noqa: E402
 from app.models.base import utcnow  # noqa: E402
-from app.security import seed_roles  # noqa: E402
+from app.role_defaults import seed_roles  # noqa: E402
 from app.services.mail_delivery import claim_due  # noqa: E402
 from app.worker import work_once  # noqa: E402
 from bench.common import BATCH, bench_app, load_average, p50, quiet, seed_users  # noqa: E402

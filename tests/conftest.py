@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from app import create_app
 from app.extensions import db
-from app.security import seed_roles
+from app.role_defaults import seed_roles
 from app.services.process_versions import seed_process_versions
 from tests import clock, factories
 from tests.databases import temporary_database

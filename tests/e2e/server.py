@@ -15,7 +15,7 @@ from werkzeug.serving import make_server
 
 from app import create_app, roles
 from app.extensions import db
-from app.security import seed_roles
+from app.role_defaults import seed_roles
 from app.services.process_versions import seed_process_versions
 from tests import clock
 from tests.factories import Factories

@@ -6,7 +6,7 @@ from app import roles
 from app.errors import PermissionDeniedError
 from app.extensions import db
 from app.models import AuditEvent, Counterparty
-from app.security import seed_roles
+from app.role_defaults import seed_roles
 from app.services.counterparties import change_counterparty
 
 SBERBANK = {

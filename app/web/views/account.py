@@ -254,7 +254,7 @@ class SecondFactorView(BaseView):
 
     route_base = "/account/second-factor"
     default_view = "index"
-    # Every signed-in user holds can_read on it (app/security.py, SELF_SERVICE).
+    # Every signed-in user holds can_read on it (app/role_defaults.py, SELF_SERVICE).
     class_permission_name = "SecondFactor"
     method_permission_name = {"index": "read", "confirm": "read", "disable": "read"}
     base_permissions = ["can_read"]

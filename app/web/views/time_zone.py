@@ -20,7 +20,7 @@ from app.web.local_format import local_time, remember_time_zone
 class TimeZoneView(BaseView):
     route_base = "/account/time-zone"
     default_view = "index"
-    # Every signed-in user holds can_read on it (app/security.py, SELF_SERVICE).
+    # Every signed-in user holds can_read on it (app/role_defaults.py, SELF_SERVICE).
     class_permission_name = "TimeZone"
     method_permission_name = {"index": "read", "choose": "read"}
     base_permissions = ["can_read"]
