@@ -66,6 +66,7 @@ def test_an_admin_finds_a_waiting_task_and_reassigns_it_from_open_tasks(page):
     row = rows.filter(has_text=title)
     row.locator("[data-test=reassign]").click()
     expect(page).to_have_url(re.compile(r"/tasks/[0-9a-f-]+#reassign$"))
+    page.wait_for_load_state("load")  # the dialog's script is in place before the form is sent
     form = page.locator("#reassign")
     form.locator("select[name=user_id]").select_option(label="Approver2 Tester (approver2)")
     form.get_by_role("button", name="Reassign", exact=True).click()
