@@ -25,7 +25,9 @@ VENDOR := app/web/static/vendor/bpmn-js
 LINT_VENDOR := app/web/static/vendor/bpmnlint
 # Chart.js for the dashboard's charts, served from the app's static files as well.
 CHART_VENDOR := app/web/static/vendor/chart.js
-assets: $(VENDOR)/.built $(LINT_VENDOR)/.built $(CHART_VENDOR)/.built
+# dmn-js, the decision-table editor, copied likewise.
+DMN_VENDOR := app/web/static/vendor/dmn-js
+assets: $(VENDOR)/.built $(LINT_VENDOR)/.built $(CHART_VENDOR)/.built $(DMN_VENDOR)/.built
 
 $(VENDOR)/.built: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -37,6 +39,12 @@ $(VENDOR)/.built: package.json package-lock.json
 
 $(LINT_VENDOR)/.built: $(VENDOR)/.built $(shell find frontend -type f 2>/dev/null)
 	node frontend/build.mjs
+	touch $@
+
+$(DMN_VENDOR)/.built: $(VENDOR)/.built
+	mkdir -p $(DMN_VENDOR)
+	cp node_modules/dmn-js/dist/dmn-modeler.production.min.js node_modules/dmn-js/LICENSE $(DMN_VENDOR)/
+	cp -r node_modules/dmn-js/dist/assets $(DMN_VENDOR)/
 	touch $@
 
 $(CHART_VENDOR)/.built: $(VENDOR)/.built

@@ -63,15 +63,25 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
     from app import cli
 
     cli.register(app)
+    from app import logging_setup
+    from app.web import health, metrics
+
+    health.register(app)  # /healthz, /readyz and /metrics answer before any session machinery
+    metrics.register(app)
+    logging_setup.configure_logging(app)  # last: every request's id, the probes' too
     return app
 
 
 def _configure_database(app: Flask) -> None:
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})  # a copy: not Config's
+    connect_args = dict(options.get("connect_args") or {})
     if uri.startswith("sqlite") and uri not in ("sqlite://", "sqlite:///:memory:"):
-        timeout = app.config["SQLITE_BUSY_TIMEOUT_SECONDS"]
-        options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
-        options.setdefault("connect_args", {})["timeout"] = timeout
+        connect_args["timeout"] = app.config["SQLITE_BUSY_TIMEOUT_SECONDS"]
+    elif uri.startswith("postgresql"):
+        connect_args.setdefault("connect_timeout", app.config["DATABASE_CONNECT_TIMEOUT_SECONDS"])
+    options["connect_args"] = connect_args
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 @event.listens_for(Engine, "connect")

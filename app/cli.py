@@ -24,6 +24,9 @@ def register(app) -> None:
     from app.cli_users import user_group  # noqa: PLC0415 - accounts (password rules)
 
     app.cli.add_command(user_group)
+    from app.cli_storage import storage_group  # noqa: PLC0415 - file storage (boto3)
+
+    app.cli.add_command(storage_group)
 
 
 @click.command("init-security")
@@ -80,9 +83,9 @@ def audit_verify(heads: Path | None, skip_files: bool, strict: bool, require_sig
     from app.models.base import utcnow
     from app.services.audit_anchor import AnchorSettings
     from app.services.verify_audit import verify_audit_trail
-    from app.storage import LocalFileStorage
+    from app.storage import configured_storage
 
-    storage = None if skip_files else LocalFileStorage(current_app.config["FILE_STORAGE_DIR"])
+    storage = None if skip_files else configured_storage(current_app)
     verdict = verify_audit_trail(
         db.session,
         None,
@@ -322,14 +325,17 @@ def _roles_if_migrated() -> set[str] | None:
 @click.option("--process", "process_id", default="invoice_approval")
 @with_appcontext
 def process_publish(path: str, note: str, process_id: str):
-    """Lint and publish a diagram as the current version for new invoices."""
+    """Lint and publish a diagram, with its decision tables (`<stem>.*.dmn` beside it), as the
+    current version for new invoices."""
     from pathlib import Path
 
     from app.services.publish_process import DiagramRejectedError, publish_process
+    from app.workflow.dmn import decision_files_beside
 
+    xml = Path(path).read_bytes().decode("utf-8", "replace")
     try:
         version = publish_process(
-            db.session, None, Path(path).read_bytes().decode("utf-8", "replace"), note, process_id
+            db.session, None, xml, note, process_id, decision_files_beside(Path(path)) or None
         )
     except DiagramRejectedError as exc:
         for problem in exc.problems:

@@ -16,6 +16,7 @@ from flask_babel import force_locale, get_locale
 from flask_mail import Message
 from sqlalchemy import select
 
+from app.domain.action_links import LinkSigner
 from app.domain.titles import render_title
 from app.extensions import db, mail
 from app.i18n import _, localized_amount
@@ -23,9 +24,21 @@ from app.models import HumanTask, Invoice, NotificationKind, OutboxMessage, Task
 from app.models.user import User
 from app.services.choose_time_zone import time_zone_of
 from app.services.counterparties import FIELD_LABELS
-from app.services.mail_delivery import PermanentDeliveryError, header_value
+from app.services.email_actions import offered_links
+from app.services.mail_delivery import (
+    PermanentDeliveryError,
+    ServerUnavailableError,
+    header_value,
+)
 from app.web.local_format import local_date, local_time, reading_in
 
+# Mails that hand someone a task to decide: these may carry the one-click decision links.
+ACTION_LINK_KINDS = (
+    NotificationKind.TASK_ASSIGNED,
+    NotificationKind.REASSIGNED,
+    NotificationKind.REMINDER,
+    NotificationKind.ESCALATION,
+)
 SUBJECTS = {
     NotificationKind.TASK_ASSIGNED: _("%(title)s"),
     NotificationKind.RETURNED: _("Invoice #%(number)s was returned for rework"),
@@ -59,12 +72,7 @@ def message_context(message) -> dict:
     """What a notification or an e-mail says, in the current language."""
     invoice = db.session.get(Invoice, message.invoice_id) if message.invoice_id else None
     params = message.params or {}
-    locale = get_locale()
-    title = render_title(
-        params.get("title_template") or {},
-        params.get("title_values") or {},
-        locale.language if locale else None,
-    )
+    title = title_of(params)
     number = invoice.number if invoice else ""
     return {
         "kind": message.kind,
@@ -73,12 +81,12 @@ def message_context(message) -> dict:
         "number": number,
         "amount": localized_amount(invoice.amount, invoice.currency) if invoice else "",
         "by": person_name(params.get("by")),
+        "on_behalf_of": person_name(params.get("on_behalf_of")),
         # A reassignment: from whom (a person, or the role a task was offered to) to whom.
         "from_holder": person_name(params.get("from")) or params.get("from_role") or "",
         "to_holder": person_name(params.get("to")) if message.kind == "reassigned" else "",
         "params": params,
-        "subject": str(SUBJECTS.get(message.kind, "%(title)s"))
-        % {"title": title, "number": number, "name": params.get("name", "")},
+        "subject": subject_line(message.kind, params, number, title),
         "changes": counterparty_changes(params),
         "link": link_for(
             current_app.config["BASE_URL"],
@@ -87,6 +95,41 @@ def message_context(message) -> dict:
             params.get("counterparty_id"),
         ),
     }
+
+
+def decision_links(row: OutboxMessage) -> dict[str, str]:
+    """Approve / Return / Reject links of a task mail to someone who may decide it now
+    (app/services/email_actions.py says who gets them), or none."""
+    if row.kind not in ACTION_LINK_KINDS:
+        return {}
+    config = current_app.config
+    tokens = offered_links(
+        db.session, LinkSigner.from_config(config), row.task_guid, row.recipient_id
+    )
+    base = config["BASE_URL"].rstrip("/")
+    return {action: f"{base}/mail-actions/{token}" for action, token in (tokens or {}).items()}
+
+
+def title_of(params: dict) -> str:
+    """The task title a notification names, in the current language."""
+    locale = get_locale()
+    return render_title(
+        params.get("title_template") or {},
+        params.get("title_values") or {},
+        locale.language if locale else None,
+    )
+
+
+def subject_line(kind: str, params: dict, number, title: str | None = None) -> str:
+    """A notification's (an e-mail's) subject in the current language; `number` is its
+    invoice's (the caller has read it)."""
+    title = title_of(params) if title is None else title
+    values = {"title": title, "number": number or "", "name": params.get("name", "")}
+    subject = str(SUBJECTS.get(kind, "%(title)s")) % values
+    if params.get("on_behalf_of"):  # a deputy's notice (dated delegation)
+        name = person_name(params["on_behalf_of"])
+        subject = str(_("%(subject)s, on behalf of %(name)s", subject=subject, name=name))
+    return subject
 
 
 def person_name(user_id) -> str:
@@ -183,13 +226,17 @@ class RenderedMail:
     html: str
 
 
-def render_message(row: OutboxMessage, default_language: str) -> RenderedMail:
+def render_message(
+    row: OutboxMessage, default_language: str, action_links: bool = False
+) -> RenderedMail:
     """An outbox row as its recipient reads it, in their language: what is sent, and what the
-    outbox screen shows."""
+    outbox screen shows. Only what goes to the recipient's mailbox gets the one-click
+    Approve / Return / Reject links (`action_links`): an admin's screen never shows them."""
     zone = time_zone_of(db.session, row.recipient_id, current_app.config["DEFAULT_TIME_ZONE"])
     with force_locale(row.language or default_language), reading_in(zone):
         context = message_context(row)
         context["summary"] = invoice_summary(row, row.recipient)
+        context["action_links"] = decision_links(row) if action_links else {}
         context["at"] = local_time(row.created_at)  # when it happened, on the reader's clock
         text = render_template("mail/notification.txt", **context)
         html = render_template("mail/notification.html", **context)
@@ -221,36 +268,36 @@ class OutboxMailer:
     def __init__(self, app):
         self.app = app
         self._connection = None
+        self._unreachable: ServerUnavailableError | None = None
 
     @contextmanager
     def connection(self):
-        """One SMTP connection per batch; none for the folder or when the server is down."""
+        """One SMTP connection per batch; none for the folder. A server that cannot be reached
+        fails each send of the batch at once, without a new connection per message."""
         if not self.app.config.get("MAIL_SERVER"):
             yield
             return
         try:
             connection = mail.connect().__enter__()
-        except (OSError, smtplib.SMTPException):
-            connection = None  # each send then reports the outage and is retried
+        except (OSError, smtplib.SMTPException) as exc:
+            connection = None
+            self._unreachable = ServerUnavailableError(f"{self._server()} unreachable: {exc}")
         self._connection = connection
         try:
             yield
         finally:
-            self._connection = None
+            self._connection, self._unreachable = None, None
             if connection is not None:
                 with suppress(OSError, smtplib.SMTPException):
                     connection.__exit__(None, None, None)
 
     def send(self, row: OutboxMessage) -> None:
-        rendered = render_message(row, self.app.config["BABEL_DEFAULT_LOCALE"])
-        message = build_message(
-            rendered.subject,
-            row.to_address,
-            self.app.config["MAIL_DEFAULT_SENDER"],
-            rendered.text,
-            rendered.html,
-        )
-        message.msgId = header_value(row.message_id)
+        """Raises PermanentDeliveryError (5xx), ServerUnavailableError (the server, not this
+        message: unreachable, connection lost, 421 or another 4xx to the whole message); a 4xx
+        to the recipient alone is raised as it is."""
+        if self._unreachable is not None:
+            raise self._unreachable
+        message = self._message(row)
         if not self.app.config.get("MAIL_SERVER"):
             self._write(row, message)
             return
@@ -267,7 +314,27 @@ class OutboxMailer:
         except smtplib.SMTPResponseException as exc:
             if exc.smtp_code >= 500:
                 raise PermanentDeliveryError(f"{exc.smtp_code} {exc.smtp_error!r}") from exc
-            raise
+            raise ServerUnavailableError(f"{exc.smtp_code} {exc.smtp_error!r}") from exc
+        except (OSError, smtplib.SMTPException) as exc:
+            # Connection lost: if it was after the data, the outcome is unknown; sent again.
+            raise ServerUnavailableError(f"{self._server()}: {type(exc).__name__}: {exc}") from exc
+
+    def _message(self, row: OutboxMessage) -> Message:
+        # The decision links go only to a real mailbox, not to the folder admins may read.
+        with_links = bool(self.app.config.get("MAIL_SERVER"))
+        rendered = render_message(row, self.app.config["BABEL_DEFAULT_LOCALE"], with_links)
+        message = build_message(
+            rendered.subject,
+            row.to_address,
+            self.app.config["MAIL_DEFAULT_SENDER"],
+            rendered.text,
+            rendered.html,
+        )
+        message.msgId = header_value(row.message_id)  # fixed at creation: a resend keeps it
+        return message
+
+    def _server(self) -> str:
+        return f"{self.app.config.get('MAIL_SERVER')}:{self.app.config.get('MAIL_PORT')}"
 
     def _write(self, row: OutboxMessage, message: Message) -> None:
         folder = Path(self.app.config["MAIL_FOLDER"])

@@ -9,6 +9,7 @@ declares them there, so Flask-AppBuilder's permission sync keeps them.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -58,6 +59,8 @@ ACTION_OF_FORM = {
 # Reading the process screens and editing drafts: Flask-AppBuilder's own pairs of ProcessView.
 READ_PROCESSES = Action("can_read", "Process", _("read process versions"))
 EDIT_PROCESSES = Action("can_write", "Process", _("edit process drafts"))
+# Where invoices wait: the heatmap on a version's diagram and the cycle-time report.
+READ_WAIT_REPORTS = Action("can_read", "WaitReport", _("read the wait reports"))
 
 # What a role needs to work in a lane of the process: My tasks, the invoices it is offered and
 # its decisions. An admin grants these to a role created for a new lane.
@@ -99,6 +102,31 @@ def pairs_of_roles(session: Session, role_ids: Iterable[int]) -> frozenset[tuple
         )
         cache[key] = frozenset((perm, view) for perm, view in rows)
     return cache[key]
+
+
+class KeptPairs:
+    """What each set of roles holds, kept per web process like the Public role's: read again
+    after an edit of role permissions committed in this process (a new `generation`), or after
+    `ttl` seconds (an edit in another process). Users share a few sets of roles. The services'
+    checks in the same session reuse the answer without a query."""
+
+    MAX_ROLE_SETS = 1000  # the bound keeps memory flat
+
+    def __init__(self, ttl: float):
+        self.ttl = ttl
+        self._kept: dict[frozenset[int], tuple[float, int, frozenset]] = {}
+
+    def of(self, session: Session, role_ids: frozenset[int], generation: int) -> frozenset:
+        now = time.monotonic()
+        kept = self._kept.get(role_ids)
+        if kept is None or now - kept[0] >= self.ttl or kept[1] != generation:
+            if len(self._kept) >= self.MAX_ROLE_SETS:
+                self._kept.clear()
+            kept = (now, generation, pairs_of_roles(session, role_ids))
+            self._kept[role_ids] = kept
+        else:
+            session.info.setdefault(_CACHE, {})[role_ids] = kept[2]
+        return kept[2]
 
 
 def forget(session: Session) -> None:

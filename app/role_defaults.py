@@ -21,6 +21,7 @@ SELF_SERVICE = [
     ("can_this_form_post", "ResetMyPasswordView"),
     ("can_read", "SecondFactor"),
     ("can_read", "TimeZone"),
+    ("can_read", "OutOfOffice"),
     ("can_this_form_get", "UserInfoEditView"),
     ("can_this_form_post", "UserInfoEditView"),
     ("userinfoedit", "InvoiceFlowUserView"),
@@ -61,6 +62,9 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         (READ, "Counterparty"),
         ("can_add", "Counterparty"),
         (WRITE, "Counterparty"),
+        (READ, "Payments"),  # export for payment, bank statements, their API
+        ("menu_access", "Export for payment"),
+        ("menu_access", "Bank statements"),
     ],
     roles.ANALYST: [
         (READ, "Invoice"),
@@ -70,6 +74,8 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         (WRITE, "Process"),
         permissions.PUBLISH.pair,
         ("menu_access", "Process"),
+        permissions.READ_WAIT_REPORTS.pair,  # the heatmap and the cycle-time report
+        ("menu_access", "Cycle time"),
     ],
     roles.AUDITOR: [  # reads everything, changes nothing
         (READ, "Invoice"),
@@ -87,6 +93,10 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         (READ, "OpenTasks"),  # who holds what, since when; reassigning stays an admin's
         ("menu_access", "Administration"),
         ("menu_access", "Open tasks"),
+        ("can_read", "AuditTrail"),  # the audit search, its export and its API
+        ("menu_access", "Audit trail"),
+        permissions.READ_WAIT_REPORTS.pair,  # the heatmap and the cycle-time report
+        ("menu_access", "Cycle time"),
     ],
 }
 

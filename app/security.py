@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
+from functools import cached_property
 
-from flask import current_app, flash, g, redirect, request, url_for
+from flask import current_app, g, has_request_context, redirect, request, url_for
 from flask_appbuilder.api import safe
+from flask_appbuilder.const import AUTH_LDAP
 from flask_appbuilder.security.api import SecurityApi
 from flask_appbuilder.security.decorators import no_cache
-from flask_appbuilder.security.forms import LoginForm_db
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.sqla.models import (
     Group,
@@ -18,8 +19,7 @@ from flask_appbuilder.security.sqla.models import (
 from flask_appbuilder.security.views import AuthDBView, RoleModelView, UserDBModelView
 from flask_appbuilder.views import expose
 from flask_appbuilder.widgets import ListWidget, ShowWidget
-from flask_login import current_user
-from sqlalchemy import event, select
+from sqlalchemy import bindparam, event, select
 from sqlalchemy.orm import Session, joinedload, object_session
 
 from app import permissions, roles
@@ -30,6 +30,9 @@ from app.role_defaults import SIGNED_IN_BASELINE, declared_pairs
 from app.services.login_attempts import LoginAttempts, account_key
 from app.services.sign_in_rules import GUARD_ATTRIBUTE, LoadedGuard, second_factor_required_of
 from app.services.user_sessions import FIRST_GENERATION
+from app.sso import oidc as sso_oidc
+from app.sso import settings as sso_settings
+from app.sso import views as sso_views
 from app.web import role_labels
 from app.web.api import sign_in as api_sign_in
 from app.web.datamodel import RowIdInterface
@@ -59,6 +62,11 @@ class InvoiceFlowUserView(UserSecurityActions, UserDBModelView):
     search_columns = [c for c in UserDBModelView.search_columns if c != "password"]
     # Roles by their labels, in the reader's language (app/web/role_labels.py).
     formatters_columns = {"roles": role_labels.roles_text, "active": role_labels.yes_no}
+    # With single sign-on the roles come from the directory at each sign-in: say so.
+    description_columns = {
+        **UserDBModelView.description_columns,
+        "roles": sso_settings.roles_field_description(),
+    }
 
     def _init_forms(self):
         super()._init_forms()
@@ -115,8 +123,7 @@ class InvoiceFlowRoleView(RoleModelView):
             form.permissions = field.field_class(*field.args, **{**field.kwargs, "widget": widget})
 
 
-def _too_many_failures_text(seconds: int):
-    return _("Too many failed logins. Try again in %(seconds)d s.", seconds=seconds)
+_too_many_failures_text = sign_in.too_many_failures
 
 
 class InvoiceFlowAuthDBView(AuthDBView):
@@ -125,29 +132,12 @@ class InvoiceFlowAuthDBView(AuthDBView):
     @expose("/login/", methods=["GET", "POST"])
     @no_cache
     def login(self):
-        if request.method == "POST":
-            wait = self.appbuilder.sm.login_retry_after(request.form.get("username", ""))
-            if wait:
-                return self._refuse(wait)
-        return sign_in.password_step(self)  # a second factor, if set up, before signing in
+        # A second factor, if set up, before signing in.
+        return sign_in.password_login(self, self.appbuilder.sm.auth_user_db)
 
     @expose("/logout/", methods=["GET", "POST"])
     def logout(self):
-        """Signing out is a POST carrying the page's CSRF token (the menu's Sign out button):
-        it ends every session and API token of the user, on every device (app/web/sessions.py;
-        a copied cookie of this browser has to stop working, and only a raised generation can
-        refuse it). A GET, which a link on another site can make, only asks to confirm."""
-        if request.method == "GET" and current_user.is_authenticated:
-            return self.render_template("account/sign_out.html", title=_("Sign out"))
-        return super().logout()
-
-    def _refuse(self, wait: int):
-        flash(str(_too_many_failures_text(wait)), "warning")
-        form = LoginForm_db()
-        page = self.render_template(
-            self.login_template, title=self.title, form=form, appbuilder=self.appbuilder
-        )
-        return page, 429, {"Retry-After": str(wait)}
+        return sign_in.confirm_sign_out(self, super().logout)
 
 
 class InvoiceFlowSecurityApi(SecurityApi):
@@ -200,6 +190,12 @@ class InvoiceFlowSecurityManager(SecurityManager):
     viewmenumodelview = role_labels.ViewMenuView
     permissionviewmodelview = role_labels.PermissionOnViewView
     authdbview = InvoiceFlowAuthDBView
+    # Single sign-on (app/sso): the same user screens (users are deactivated, never deleted),
+    # sign-in pages through the app's own steps.
+    authldapview = sso_views.InvoiceFlowAuthLDAPView
+    authoauthview = sso_views.InvoiceFlowAuthOAuthView
+    userldapmodelview = InvoiceFlowUserView
+    useroauthmodelview = InvoiceFlowUserView
     security_api = InvoiceFlowSecurityApi
     resetmypasswordview = ChangeMyPasswordView
     resetpasswordview = SetUserPasswordView
@@ -208,8 +204,10 @@ class InvoiceFlowSecurityManager(SecurityManager):
     userstatschartview = None
 
     def __init__(self, appbuilder):
+        sso_settings.configure(current_app.config)  # FAB reads OAUTH_PROVIDERS in __init__
         super().__init__(appbuilder)
         config = current_app.config
+        self._role_pairs = permissions.KeptPairs(config["ROLE_PERMISSIONS_TTL_SECONDS"])
         self.login_attempts = LoginAttempts(
             config["LOGIN_LIMIT_STORAGE_URL"],
             per_minute=config["LOGIN_FAILURES_PER_MINUTE"],
@@ -229,10 +227,64 @@ class InvoiceFlowSecurityManager(SecurityManager):
 
     def auth_user_db(self, username, password):
         """FAB's password check for the UI and the API; every failure is counted, against the
-        user the name or e-mail typed belongs to."""
-        user = super().auth_user_db(username, password)
+        user the name or e-mail typed belongs to. With single sign-on, only the break-glass
+        users have a password here (auth_user_local)."""
+        if sso_settings.is_single_sign_on(current_app.config):
+            return self.auth_user_local(username, password)
+        return self._counted(username, super().auth_user_db(username, password))
+
+    def auth_user_local(self, username, password):
+        """The password kept here, for AUTH_LOCAL_LOGIN_USERS only (by user name)."""
+        allowed = sso_settings.is_local_only(current_app.config, username)
+        user = super().auth_user_db(username, password) if allowed else None
+        return self._counted(username, user)
+
+    def auth_user_ldap(self, username, password):
+        """FAB's LDAP sign-in (roles from groups, synced each time); failures are counted like
+        the app's own. A break-glass name is never looked up in the directory."""
+        config = current_app.config
+        ldap = config["AUTH_TYPE"] == AUTH_LDAP and not sso_settings.is_local_only(config, username)
+        user = super().auth_user_ldap(username, password) if ldap else None
+        return self._counted(username, user)
+
+    def auth_user_oauth(self, userinfo):
+        """FAB's OpenID Connect sign-in; a provider naming a break-glass user is refused."""
+        if sso_settings.is_local_only(current_app.config, userinfo.get("username")):
+            return None
+        return super().auth_user_oauth(userinfo)
+
+    def get_oauth_user_info(self, provider, resp):
+        return sso_oidc.user_info(self.oauth_remotes[provider], resp, current_app.config)
+
+    def set_oauth_session(self, provider, oauth_response):
+        """FAB keeps the provider's token in the session cookie for later API calls; the app
+        makes none, so it is not kept."""
+
+    @property
+    def auth_user_registration(self) -> bool:
+        """A first SSO sign-in (a request) creates the user. Never self-registration: FAB asks
+        at start-up whether to add its registration pages, and the answer then is no."""
+        config = current_app.config
+        return (
+            has_request_context()
+            and sso_settings.is_single_sign_on(config)
+            and bool(config["AUTH_USER_REGISTRATION"])
+        )
+
+    def register_views(self):
+        super().register_views()
+        if not sso_settings.is_single_sign_on(current_app.config):
+            return
+        # Passwords kept here still exist (the break-glass users', one an admin sets): the
+        # screens for them, which FAB adds with AUTH_DB only, and the break-glass sign-in.
+        self.appbuilder.add_view_no_menu(self.resetpasswordview())
+        self.appbuilder.add_view_no_menu(self.resetmypasswordview())
+        if current_app.config["AUTH_LOCAL_LOGIN_USERS"]:
+            self.appbuilder.add_view_no_menu(sso_views.LocalSignInView())
+
+    def _counted(self, typed, user):
         if user is None:
-            self.login_attempts.record_failure(self._login_account(username), request.remote_addr)
+            self.login_attempts.record_failure(self._login_account(typed), request.remote_addr)
         return user
 
     def login_retry_after(self, username: str) -> int:
@@ -257,23 +309,23 @@ class InvoiceFlowSecurityManager(SecurityManager):
         """The signed-in user with roles, groups and sign-in guard row in one query (every
         request loads it; app/web/sessions.py compares the generation with the session's, and
         the sign-in steps read the same row)."""
-        model = self.user_model
-        row = (
-            self.session.execute(
-                select(model, UserSecurity, second_factor_required_of(model.id))
-                .outerjoin(UserSecurity, UserSecurity.user_id == model.id)
-                .where(model.id == pk)
-                .options(joinedload(model.roles), joinedload(model.groups).joinedload(Group.roles))
-            )
-            .unique()
-            .first()
-        )
+        row = self.session.execute(self._signed_in_user_query, {"user_id": pk}).unique().first()
         if row is None:
             return None
         user, security, required = row
         user.session_generation = security.session_generation if security else FIRST_GENERATION
         setattr(user, GUARD_ATTRIBUTE, LoadedGuard(security, bool(required)))
         return user
+
+    @cached_property
+    def _signed_in_user_query(self):  # built once: building it costs more than running it
+        model = self.user_model
+        return (
+            select(model, UserSecurity, second_factor_required_of(model.id))
+            .outerjoin(UserSecurity, UserSecurity.user_id == model.id)
+            .where(model.id == bindparam("user_id"))
+            .options(joinedload(model.roles), joinedload(model.groups).joinedload(Group.roles))
+        )
 
     def is_item_public(self, permission_name: str, view_name: str) -> bool:
         """FAB asks before every API call, signed in or not: keep the answer for a short while."""
@@ -306,12 +358,11 @@ class InvoiceFlowSecurityManager(SecurityManager):
         return {name for name in names if (permission_name, name) in granted}
 
     def _cached_permissions(self, user) -> frozenset[tuple[str, str]]:
-        """All of the user's (permission, view) pairs: one query per request, the same read
-        the services' checks use (app/permissions.py)."""
+        """All of the user's (permission, view) pairs, kept per process (permissions.KeptPairs)."""
         if not getattr(user, "is_authenticated", False):
             return self._public_permissions()
-        role_ids = [role.id for role in self.get_user_roles(user)]
-        granted = permissions.pairs_of_roles(self.session, role_ids)
+        role_ids = frozenset(role.id for role in self.get_user_roles(user))
+        granted = self._role_pairs.of(self.session, role_ids, _permission_edits)
         return granted | SIGNED_IN_BASELINE if role_ids else granted
 
     def add_permissions_view(self, base_permissions, view_menu):

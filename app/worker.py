@@ -9,13 +9,18 @@ from __future__ import annotations
 import logging
 import threading
 
+from app.database_outage import OutageWatch, is_database_outage
 from app.extensions import db
+from app.logging_setup import logged
 from app.mail import OutboxMailer
 from app.models.base import utcnow
 from app.services.anchor_audit_trail import anchor_if_due
 from app.services.audit_anchor import AnchorSettings
-from app.services.mail_delivery import deliver_due
+from app.services.mail_delivery import DeliverySettings, deliver_due
 from app.services.timers import fire_due_timers
+from app.services.webhook_delivery import WebhookSettings
+from app.services.webhook_delivery import deliver_due as deliver_webhooks
+from app.services.worker_heartbeat import record_heartbeat
 
 log = logging.getLogger(__name__)
 
@@ -27,40 +32,71 @@ def work_once(app, now=None, mailer=None) -> dict:
     counts: dict = {}
     with app.app_context():
         try:
-            counts["timers"] = _guarded("timers", lambda: fire_due_timers(db.session, now))
-            counts.update(
-                _guarded("mail", lambda: deliver_due(db.session, mailer or OutboxMailer(app), now))
-                or {}
-            )
+            counts["timers"] = _guarded("timers", lambda: fire_due_timers(db.session, now), counts)
+            mail = logged(mailer or OutboxMailer(app))  # its lines carry each message's request
+            counts.update(_guarded("mail", lambda: _deliver(app, mail, now), counts) or {})
+            counts["webhooks"] = _guarded("webhooks", lambda: _webhooks(app, now), counts) or 0
             counts["anchored"] = int(bool(_guarded("audit anchor", lambda: _anchor(app, now))))
+            _guarded("heartbeat", lambda: record_heartbeat(db.session, now, counts))
         finally:
             db.session.remove()
     return counts
+
+
+def _deliver(app, mailer, now) -> dict:
+    return deliver_due(db.session, mailer, now, DeliverySettings.from_config(app.config))
+
+
+def _webhooks(app, now) -> int:
+    settings = WebhookSettings.from_config(app.config)
+    return sum(deliver_webhooks(db.session, now, settings).values())
 
 
 def _anchor(app, now):
     return anchor_if_due(db.session, AnchorSettings.from_config(app.config), now)
 
 
-def _guarded(what: str, step):
+def _guarded(what: str, step, counts: dict | None = None):
     try:
         return step()
-    except Exception:  # noqa: BLE001 - logged; the next pass tries again
+    except Exception as exc:  # noqa: BLE001 - logged; the next pass tries again
+        if is_database_outage(exc):
+            raise  # the other steps need the database too: run_forever waits it out
         log.exception("worker: the %s pass failed", what)
         db.session.rollback()
+        if counts is not None:
+            counts["failed_steps"] = counts.get("failed_steps", 0) + 1
         return None
 
 
 def run_forever(app, stop: threading.Event) -> None:
     interval = app.config["WORKER_INTERVAL_SECONDS"]
+    # The database away (restarting, unreachable, locked): one WARNING when it goes, one when
+    # it is back, and passes further apart meanwhile, up to the ceiling; no traceback a pass.
+    database = OutageWatch("worker", interval, app.config["WORKER_OUTAGE_BACKOFF_MAX_SECONDS"], log)
     while not stop.is_set():
+        counts, failed = {}, False
         try:
             counts = work_once(app)
+            database.succeeded()
             if any(counts.values()):
                 log.info("outbox: %s", counts)
-        except Exception:  # noqa: BLE001 - the worker must outlive one bad pass
-            log.exception("worker pass failed")
-        stop.wait(interval)
+        except Exception as exc:  # noqa: BLE001 - the worker must outlive one bad pass
+            if not database.failed(exc):
+                log.exception("worker pass failed")
+            failed = True
+        pause = database.wait_seconds() if database.down else _pause_after(counts, failed, interval)
+        stop.wait(pause)
+
+
+def _pause_after(counts: dict, failed: bool, interval: float) -> float:
+    """Seconds before the next pass: none while due work remains (this pass fired timers or
+    delivered mail: there may be more), the interval when idle, when a step failed or the mail
+    server could not be reached."""
+    if failed or counts.get("failed_steps") or counts.get("server_down"):
+        return interval
+    busy = ("timers", "sent", "retry", "failed", "probed", "webhooks")
+    return 0 if any(counts.get(key) for key in busy) else interval
 
 
 def start_in_thread(app) -> threading.Event:

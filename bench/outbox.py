@@ -1,103 +1,271 @@
-"""Outbox benchmark: one worker's delivery rate to a local SMTP server, and the claim query's
-time with 1,000,000 sent rows in the table (the partial index on pending rows keeps it flat).
+"""Outbox benchmark at the production shape: worker processes (forked, each running the loop of
+`flask worker`), an SMTP sink in a process of its own (bench/smtp_sink.py), PostgreSQL.
 
-    .venv/bin/python bench/outbox.py [--db postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
-                                     [--messages 1000] [--sent 1000000]
+1. Delivery rate of 1, 2, 4 ... workers draining a backlog: wall clock, and the workers' CPU.
+2. The backlog over time while a writer queues --rate messages a second, one worker.
+3. Duplicates per thousand kills: a worker kill -9'd at random moments, Message-IDs counted.
+4. The claim query with 1,000,000 sent rows in the table (the partial index keeps it flat).
+
+    .venv/bin/python bench/outbox.py --db postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+        [--messages 3000] [--workers 1,2,4] [--rate 70] [--seconds 30] [--kills 1000]
+        [--sent 1000000]
+
+The machine is shared: wall-clock figures are noisy, CPU times less so.
 """
 
 from __future__ import annotations
 
 import argparse
-import socket
+import os
+import random
+import signal
+import subprocess
 import sys
+import tempfile
+import threading
 import time
 from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from aiosmtpd.controller import Controller  # noqa: E402
 from sqlalchemy import insert, text  # noqa: E402
 
 from app.extensions import db  # noqa: E402
 from app.models import OutboxMessage, OutboxStatus  # noqa: E402
 from app.models.base import utcnow  # noqa: E402
 from app.role_defaults import seed_roles  # noqa: E402
-from app.services.mail_delivery import claim_due  # noqa: E402
-from app.worker import work_once  # noqa: E402
+from app.services.mail_delivery import claim_due, new_claim_token  # noqa: E402
+from app.worker import run_forever  # noqa: E402
 from bench.common import BATCH, bench_app, load_average, p50, quiet, seed_users  # noqa: E402
+from tests.mail_server import free_port  # noqa: E402
+
+LEASE_SECONDS = 5  # short, so the kill run's leftovers are taken over quickly
+_serial = iter(range(10**9))
 
 
-class Sink:
-    def __init__(self):
-        self.count = 0
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook
-        self.count += 1
-        return "250 OK"
+# --------------------------------------------------------------------------- the parts
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+class SmtpSink:
+    """bench/smtp_sink.py in its own process; `received()` reads the Message-IDs it took."""
+
+    def __init__(self, folder: Path):
+        self.port, self.path = free_port(), folder / f"sink-{next(_serial)}.txt"
+        self.process = subprocess.Popen(  # noqa: S603 - our interpreter, our script
+            [
+                sys.executable,
+                str(Path(__file__).with_name("smtp_sink.py")),
+                str(self.port),
+                str(self.path),
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.process.stdout.readline().strip() == "sink ready"
+
+    def received(self) -> list[str]:
+        return self.path.read_text().split() if self.path.exists() else []
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
 
 
-def rows(user_id: int, count: int, status: str, start: int, now) -> list[dict]:
-    return [
-        {
-            "recipient_id": user_id,
-            "to_address": "anna@example.com",
-            "language": "en",
-            "kind": "reminder",
-            "params": {},
-            "status": status,
-            "attempts": 1 if status == "sent" else 0,
-            "next_attempt_at": now,
-            "message_id": f"<b{n}@bench>",
-            "dedupe_key": f"bench:{n}",
-            "created_at": now,
-        }
-        for n in range(start, start + count)
-    ]
+def point_at(app, sink: SmtpSink) -> None:
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=sink.port)
+    state = app.extensions["mail"]
+    state.server, state.port, state.suppress = "127.0.0.1", sink.port, False
 
 
-def insert_rows(user_id: int, count: int, status: str, start: int, now) -> None:
+def fork_worker(app) -> int:
+    """A worker process, as `flask worker` runs one, sharing nothing with this one."""
+    pid = os.fork()
+    if pid == 0:  # the worker
+        try:
+            with app.app_context():
+                db.engine.dispose(close=False)  # the parent's connections stay the parent's
+            run_forever(app, threading.Event())
+        finally:
+            os._exit(0)
+    return pid
+
+
+def kill(pid: int) -> float:
+    """kill -9; returns the CPU seconds the process used."""
+    os.kill(pid, signal.SIGKILL)
+    _pid, _status, usage = os.wait4(pid, 0)
+    return usage.ru_utime + usage.ru_stime
+
+
+def queue(user_id: int, count: int) -> None:
+    now = utcnow()
+    with_serial = [next(_serial) for _ in range(count)]
     for offset in range(0, count, BATCH):
         db.session.execute(
             insert(OutboxMessage),
-            rows(user_id, min(BATCH, count - offset), status, start + offset, now),
+            [
+                row(user_id, n, OutboxStatus.PENDING, now)
+                for n in with_serial[offset : offset + BATCH]
+            ],
         )
         db.session.commit()
 
 
-def throughput(app, user_id: int, messages: int) -> float:
-    sink = Sink()
-    port = free_port()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
-    state = app.extensions["mail"]
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
-    state.server, state.port, state.suppress = "127.0.0.1", port, False
-    now = utcnow()
+def row(user_id: int, n: int, status: str, now) -> dict:
+    return {
+        "recipient_id": user_id,
+        "to_address": "anna@example.com",
+        "language": "en",
+        "kind": "reminder",
+        "params": {},
+        "status": status,
+        "attempts": 1 if status == OutboxStatus.SENT else 0,
+        "next_attempt_at": now,
+        "message_id": f"<b{n}@bench>",
+        "dedupe_key": f"bench:{n}",
+        "created_at": now,
+    }
+
+
+def backlog() -> int:
+    count = db.session.scalar(
+        text("SELECT count(*) FROM outbox WHERE status IN ('pending', 'sending')")
+    )
+    db.session.commit()
+    return count
+
+
+def wait_until(condition, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def empty_outbox() -> None:
+    db.session.execute(text("DELETE FROM outbox"))
+    db.session.commit()
+
+
+# --------------------------------------------------------------------------- the measurements
+
+
+def drain_rate(app, folder, user_id: int, workers: int, messages: int) -> tuple[float, float]:
+    """(messages/s, CPU ms per message) of `workers` processes draining `messages`."""
+    sink = SmtpSink(folder)
+    point_at(app, sink)
     with app.app_context():
-        insert_rows(user_id, messages, OutboxStatus.PENDING, 0, now)
+        empty_outbox()
+        queue(user_id, messages)
+        db.session.remove()
     started = time.perf_counter()
-    while work_once(app, now=now + timedelta(seconds=1))["sent"]:
-        pass
+    pids = [fork_worker(app) for _ in range(workers)]
+    done = wait_until(lambda: len(sink.received()) >= messages, timeout=600)
     elapsed = time.perf_counter() - started
-    controller.stop()
-    assert sink.count == messages, (sink.count, messages)
-    return messages / elapsed
+    cpu = sum(kill(pid) for pid in pids)
+    sink.stop()
+    assert done, "the backlog did not drain"
+    return messages / elapsed, cpu * 1000 / messages
+
+
+def backlog_over_time(app, folder, user_id: int, rate: float, seconds: int) -> None:
+    """One worker while a writer queues `rate` messages a second: the backlog every 2 s."""
+    sink = SmtpSink(folder)
+    point_at(app, sink)
+    with app.app_context():
+        empty_outbox()
+        db.session.remove()
+    pid = fork_worker(app)
+    stop, written = threading.Event(), [0]
+
+    def writer():
+        with app.app_context():
+            started = time.monotonic()
+            while not stop.is_set():
+                due = int((time.monotonic() - started) * rate) - written[0]
+                if due:
+                    queue(user_id, due)
+                    written[0] += due
+                time.sleep(0.05)
+            db.session.remove()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    print(f"\nbacklog while a writer queues {rate:.0f} messages/s, one worker:")
+    print("     s   written  delivered  backlog")
+    started = time.monotonic()
+    with app.app_context():
+        while time.monotonic() - started < seconds:
+            time.sleep(2)
+            print(
+                f"  {time.monotonic() - started:4.0f}  {written[0]:8d}  "
+                f"{len(sink.received()):9d}  {backlog():7d}"
+            )
+        stop.set()
+        thread.join()
+        drained = wait_until(lambda: backlog() == 0, timeout=120)
+        print(
+            f"  writer stopped; backlog drained {'yes' if drained else 'NO'}, "
+            f"{time.monotonic() - started - seconds:.1f} s later"
+        )
+        db.session.remove()
+    kill(pid)
+    sink.stop()
+
+
+def duplicates_per_kills(app, folder, user_id: int, kills: int) -> None:
+    """kill -9 a busy worker at random moments `kills` times; then one more worker finishes."""
+    sink = SmtpSink(folder)
+    point_at(app, sink)
+    total = kills * 25
+    with app.app_context():
+        empty_outbox()
+        queue(user_id, total)
+        db.session.remove()
+    random.seed(15)
+    started = time.perf_counter()
+    for _ in range(kills):
+        pid = fork_worker(app)
+        time.sleep(random.uniform(0.02, 0.4))  # noqa: S311 - a bench's dice
+        kill(pid)
+    during = len(sink.received())
+    kill_seconds = time.perf_counter() - started
+    pid = fork_worker(app)
+    done = wait_until(lambda: len(set(sink.received())) >= total, timeout=600)
+    kill(pid)
+    received = sink.received()
+    sink.stop()
+    doubled = len(received) - len(set(received))
+    print(
+        f"\nkills: {kills} kill -9 at random moments over {kill_seconds:.0f} s, "
+        f"{during} messages delivered meanwhile; all {total} delivered afterwards: "
+        f"{'yes' if done else 'NO'}"
+    )
+    print(
+        f"duplicates: {doubled} ({doubled * 1000 / kills:.1f} per thousand kills, "
+        f"{doubled * 1000 / max(len(received), 1):.2f} per thousand messages)"
+    )
 
 
 def claim_times(app, user_id: int, sent: int) -> tuple[float, float]:
-    """p50 of claiming the same 50 due rows, without and then with `sent` sent rows."""
+    """p50 of claiming the same batch of due rows, without and then with `sent` sent rows."""
     with app.app_context():
+        empty_outbox()
         now = utcnow()
-        insert_rows(user_id, 50, OutboxStatus.PENDING, 20_000_000, now)
+        queue(user_id, 10)
         empty = _claim_p50(now)
-        insert_rows(user_id, sent, OutboxStatus.SENT, 10_000_000, now)
+        for offset in range(0, sent, BATCH):
+            db.session.execute(
+                insert(OutboxMessage),
+                [
+                    row(user_id, next(_serial), OutboxStatus.SENT, now)
+                    for _ in range(min(BATCH, sent - offset))
+                ],
+            )
+            db.session.commit()
         if db.engine.dialect.name == "postgresql":
             db.session.execute(text("ANALYZE outbox"))
             db.session.commit()
@@ -108,36 +276,63 @@ def _claim_p50(now) -> float:
     times = []
     for _ in range(20):
         db.session.execute(
-            text("UPDATE outbox SET next_attempt_at = :now WHERE status = 'pending'"), {"now": now}
+            text(
+                "UPDATE outbox SET next_attempt_at = :now, claimed_by = NULL "
+                "WHERE status = 'pending'"
+            ),
+            {"now": now},
         )
         db.session.commit()
         started = time.perf_counter()
-        claimed = claim_due(db.session, now + timedelta(seconds=1), 50)
+        claimed = claim_due(db.session, now + timedelta(seconds=1), new_claim_token(), 10)
         times.append((time.perf_counter() - started) * 1000)
-        assert len(claimed) == 50
+        assert len(claimed) == 10
     return p50(times)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", default=None)
-    parser.add_argument("--messages", type=int, default=1000)
+    parser.add_argument("--messages", type=int, default=3000)
+    parser.add_argument("--workers", default="1,2,4")
+    parser.add_argument("--rate", type=float, default=70)
+    parser.add_argument("--seconds", type=int, default=30)
+    parser.add_argument("--kills", type=int, default=1000)
     parser.add_argument("--sent", type=int, default=1_000_000)
     args = parser.parse_args()
     quiet()
-    with bench_app(args.db, "outbox") as (app, url):
+    with (
+        tempfile.TemporaryDirectory(prefix="invoiceflow_outbox_") as tmp,
+        bench_app(args.db, "outbox") as (app, url),
+    ):
+        folder = Path(tmp)
+        app.config.update(OUTBOX_LEASE_SECONDS=LEASE_SECONDS, WORKER_INTERVAL_SECONDS=0.2)
         with app.app_context():
             db.create_all()
             seed_roles(app.appbuilder)
             user_id = seed_users(app, {"anna": "Approver"})["anna"]
-        rate = throughput(app, user_id, args.messages)
-        empty, full = claim_times(app, user_id, args.sent)
-    print(f"database: {url.split(':')[0]}   load average: {load_average()}")
-    print(f"delivery, one worker, local SMTP: {rate:8.1f} messages/s   (target >= 50)")
-    print(
-        f"claim of 50 due rows, p50: {empty:6.2f} ms with no sent rows, "
-        f"{full:6.2f} ms with {args.sent:,} sent rows"
-    )
+            db.session.remove()
+        print(
+            f"database: {url.split(':')[0]}   load average: {load_average()}   "
+            f"batch {app.config['OUTBOX_BATCH_SIZE']}, lease {LEASE_SECONDS} s"
+        )
+        for workers in map(int, args.workers.split(",")):
+            rate, cpu = drain_rate(app, folder, user_id, workers, args.messages)
+            print(
+                f"delivery, {workers} worker(s), local SMTP: {rate:7.1f} messages/s   "
+                f"({cpu:.2f} CPU ms per message in the workers; target >= 80/s for one)"
+            )
+        if args.seconds:
+            backlog_over_time(app, folder, user_id, args.rate, args.seconds)
+        if args.kills:
+            duplicates_per_kills(app, folder, user_id, args.kills)
+        if args.sent:
+            empty, full = claim_times(app, user_id, args.sent)
+            print(
+                f"\nclaim of 10 due rows, p50: {empty:6.2f} ms with no sent rows, "
+                f"{full:6.2f} ms with {args.sent:,} sent rows"
+            )
+        print(f"load average at the end: {load_average()}")
 
 
 if __name__ == "__main__":

@@ -8,15 +8,26 @@ clock (the `frozen_clock` fixture) so midnight cannot pass between two readings.
 from __future__ import annotations
 
 import os
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import time_machine
+
+from config import TestConfig
 
 SHIFT_SETTING = "TEST_CLOCK_SHIFT_DAYS"
 
 
 def today() -> date:
-    return date.today()
+    """Today as the app's users read it (DEFAULT_TIME_ZONE, Europe/Moscow), not the server's
+    date: the app judges "future" and "overdue" by the reader's calendar."""
+    return datetime.now(ZoneInfo(TestConfig.DEFAULT_TIME_ZONE)).date()
+
+
+def late_evening_utc() -> datetime:
+    """23:30 UTC of the (possibly shifted) current UTC date: the server's date is still that
+    day, while in Asia/Kamchatka (UTC+12) and in Moscow (UTC+3) it is already the next one."""
+    return datetime.combine(datetime.now(UTC).date(), time(23, 30), UTC)
 
 
 def days_from_today(days: int) -> date:

@@ -26,13 +26,21 @@ def pytest_configure(config):
 
 
 APP_TABLES = (
+    "webhook_delivery",
+    "webhook_subscription",
+    "bank_statement_line",
+    "bank_statement",
+    "payment_export_item",
+    "payment_export",
     "incident",
+    "delegation",
     "process_draft",
     "outbox",
     "notification",
     "user_preference",
     "audit_event",
     "payment",
+    "email_action_use",
     "human_task",
     "process_instance",
     "attachment",
@@ -40,6 +48,8 @@ APP_TABLES = (
     "invoice_approver",
     "invoice",
     "counterparty",
+    "department",
+    "cost_centre",
 )
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import socket
+import time
 from email.policy import default as default_policy
 
 from aiosmtpd.controller import Controller
@@ -14,14 +16,19 @@ class Inbox:
         self.messages: list[email.message.EmailMessage] = []
         self.recipients: list[list[str]] = []  # each message's envelope (RCPT TO)
         self.answers: list[str] = []  # scripted refusals, e.g. "451 try later", then "250"
+        self.delay = 0.0  # seconds a slow server takes over each message before answering
+        self.arrived: list[float] = []  # time.monotonic() of each accepted message
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        if self.delay:
+            await asyncio.sleep(self.delay)
         if self.answers:
             answer = self.answers.pop(0)
             if not answer.startswith("2"):
                 return answer
         self.messages.append(email.message_from_bytes(envelope.content, policy=default_policy))
         self.recipients.append(list(envelope.rcpt_tos))
+        self.arrived.append(time.monotonic())
         return "250 Message accepted for delivery"
 
     def to(self, address: str) -> list:

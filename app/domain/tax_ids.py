@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.ru import inn
 
@@ -55,6 +57,36 @@ def clean_account(country: str, bic: str | None, raw: str | None) -> str | None:
         raise TaxIdError(_("Enter the BIC so the account number can be checked."))
     if not account_matches_bic(bic, value):
         raise TaxIdError(_("The account number does not match the BIC's control key."))
+    return value
+
+
+def clean_kpp(country: str, raw: str | None) -> str | None:
+    """Russia's KPP: 9 characters, the 5th and 6th may be letters; none elsewhere."""
+    value = "".join((raw or "").split()).upper()
+    if not value:
+        return None
+    if country != "RU":
+        raise TaxIdError(_("A KPP is given for Russian counterparties only."))
+    if not re.fullmatch(r"\d{4}[\dA-Z]{2}\d{3}", value):
+        raise TaxIdError(_("A KPP has 9 characters: digits, the 5th and 6th may be letters."))
+    return value
+
+
+def clean_corr_account(country: str, bic: str | None, raw: str | None) -> str | None:
+    """The bank's correspondent account (Russia: 20 digits starting 30101, keyed to the BIC)."""
+    value = "".join((raw or "").split())
+    if not value:
+        return None
+    if country != "RU":
+        if len(value) > 20 or not value.isalnum():
+            raise TaxIdError(_("A correspondent account has at most 20 letters and digits."))
+        return value.upper()
+    if not (len(value) == 20 and value.isdigit() and value.startswith("30101")):
+        raise TaxIdError(_("A correspondent account has 20 digits and starts with 30101."))
+    if not bic:
+        raise TaxIdError(_("Enter the BIC so the account number can be checked."))
+    if not account_matches_bic(bic, value):
+        raise TaxIdError(_("The correspondent account does not match the BIC's control key."))
     return value
 
 

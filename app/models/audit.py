@@ -1,5 +1,14 @@
 from flask_appbuilder import Model
-from sqlalchemy import JSON, Column, DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import relationship
 
 from app.models.base import utcnow
@@ -16,7 +25,13 @@ class AuditEvent(Model):
     """Insert-only. Each event links to the previous one of its chain by hash."""
 
     __tablename__ = "audit_event"
-    __table_args__ = (UniqueConstraint("chain", "sequence", name="uq_audit_event_chain_sequence"),)
+    __table_args__ = (
+        UniqueConstraint("chain", "sequence", name="uq_audit_event_chain_sequence"),
+        # The audit search's keyset pages: newest first, alone or by actor or action.
+        Index("ix_audit_event_created_at_id", "created_at", "id"),
+        Index("ix_audit_event_actor_created_at", "actor_id", "created_at", "id"),
+        Index("ix_audit_event_action_created_at", "action", "created_at", "id"),
+    )
 
     id = Column(Integer, primary_key=True)
     chain = Column(String(40), nullable=False)

@@ -15,6 +15,8 @@ class Counterparty(Model):
     bank_name = Column(String(255))
     bank_bic = Column(String(16))
     bank_account = Column(String(34))
+    kpp = Column(String(9))  # Russia: the tax office's registration reason code
+    bank_corr_account = Column(String(20))  # the bank's correspondent account
     created_at = Column(DateTime, nullable=False, default=utcnow)
 
     def __repr__(self) -> str:

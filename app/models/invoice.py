@@ -46,6 +46,8 @@ class Invoice(Model):
         Index("ix_invoice_issue_date_id", "issue_date", "id"),
         Index("ix_invoice_amount_id", "amount", "id"),
         Index("ix_invoice_counterparty_vendor_no", "counterparty_id", "vendor_invoice_no"),
+        # The list's stage choices: a loose index scan (app/services/invoice_filter.py).
+        Index("ix_invoice_stage", "stage"),
         # "Counterparty contains ..." searches use a trigram index on PostgreSQL.
         Index(
             "ix_invoice_counterparty_name_trgm",
@@ -72,12 +74,21 @@ class Invoice(Model):
     counterparty_bank_name = Column(String(255))
     counterparty_bank_bic = Column(String(16))
     counterparty_bank_account = Column(String(34))
+    counterparty_kpp = Column(String(9))
+    counterparty_bank_corr_account = Column(String(20))
     issue_date = Column(Date, nullable=False)
     due_date = Column(Date)
     contract_no = Column(String(64))
     client_request_no = Column(String(64))
     justification = Column(Text)
     payment_order_required = Column(Boolean, nullable=False, default=False)
+    # Optional; the rules (DMN tables) read their codes from the task data.
+    department_id = Column(
+        ForeignKey("department.id", name="fk_invoice_department_id_department"), index=True
+    )
+    cost_centre_id = Column(
+        ForeignKey("cost_centre.id", name="fk_invoice_cost_centre_id_cost_centre"), index=True
+    )
     status = Column(String(20), nullable=False, default=InvoiceStatus.DRAFT, index=True)
     stage = Column(String(255))
     # The stage in other languages, from the diagram's `name_<lang>` ({"ru": "..."}).
@@ -89,6 +100,8 @@ class Invoice(Model):
 
     counterparty = relationship("Counterparty", lazy="joined", innerjoin=True)
     initiator = relationship(User, lazy="joined", innerjoin=True)
+    department = relationship("Department", lazy="joined")
+    cost_centre = relationship("CostCentre", lazy="joined")
     approvers = relationship(
         "InvoiceApprover",
         order_by="InvoiceApprover.position",
@@ -128,10 +141,15 @@ class InvoiceApprover(Model):
     approved_by_id = Column(
         ForeignKey("ab_user.id", name="fk_invoice_approver_approved_by_id_ab_user")
     )
+    # Set when approved_by was a deputy (dated delegation): the absent person they acted for.
+    approved_for_id = Column(
+        ForeignKey("ab_user.id", name="fk_invoice_approver_approved_for_id_ab_user")
+    )
 
     invoice = relationship("Invoice", back_populates="approvers")
     user = relationship(User, foreign_keys=[user_id], lazy="joined", innerjoin=True)
     approved_by = relationship(User, foreign_keys=[approved_by_id], lazy="joined")
+    approved_for = relationship(User, foreign_keys=[approved_for_id], lazy="select")
 
 
 event.listen(

@@ -2,6 +2,7 @@ from flask_appbuilder import Model
 from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import relationship
 
+from app.log_context import current_request_id
 from app.models.base import utcnow
 from app.models.user import User
 
@@ -59,6 +60,9 @@ class Notification(Model):
 
 class OutboxStatus:
     PENDING = "pending"
+    # An attempt started and its outcome is not recorded yet: the worker may have died between
+    # the server's acceptance and the commit, so after its lease the message is sent again.
+    SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
 
@@ -72,14 +76,23 @@ class OutboxMessage(Model):
 
     __tablename__ = "outbox"
     __table_args__ = (
-        # The claim reads pending rows only: a partial index stays small however many sent
-        # rows the table keeps.
+        # The claim reads pending and sending rows only: a partial index stays small however
+        # many sent rows the table keeps.
         Index(
-            "ix_outbox_pending",
+            "ix_outbox_claimable",
             "next_attempt_at",
             "id",
-            postgresql_where=text("status = 'pending'"),
-            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status IN ('pending', 'sending')"),
+            sqlite_where=text("status IN ('pending', 'sending')"),
+        ),
+        # The messages in backoff because their server was unreachable: pulled forward when it
+        # answers again. Few rows, whatever the table holds.
+        Index(
+            "ix_outbox_waiting_for_server",
+            "waiting_for_server",
+            "next_attempt_at",
+            postgresql_where=text("waiting_for_server IS NOT NULL"),
+            sqlite_where=text("waiting_for_server IS NOT NULL"),
         ),
         # The dashboard counts failed mails; few of them however many were sent.
         Index(
@@ -100,12 +113,20 @@ class OutboxMessage(Model):
     params = Column(JSON, nullable=False, default=dict)
     status = Column(String(10), nullable=False, default=OutboxStatus.PENDING)
     attempts = Column(Integer, nullable=False, default=0)
+    # When a worker may take the row next: the backoff of a failed attempt, or the end of the
+    # lease of the worker holding it (`claimed_by`), renewed as its batch goes.
     next_attempt_at = Column(DateTime, nullable=False, default=utcnow)
+    claimed_by = Column(String(64))
+    attempt_started_at = Column(DateTime)  # the start of the last attempt
+    # host:port of the server that could not be reached at the last attempt, until it answers.
+    waiting_for_server = Column(String(255))
     last_error = Column(Text)
     message_id = Column(String(255), nullable=False, unique=True)
     dedupe_key = Column(String(255), nullable=False, unique=True)
     created_at = Column(DateTime, nullable=False, default=utcnow)
     sent_at = Column(DateTime)
+    # The request that queued it (X-Request-ID): the worker's log lines for its delivery carry it.
+    request_id = Column(String(64), default=current_request_id)
 
     recipient = relationship(User, lazy="joined")
 

@@ -1,11 +1,13 @@
 from flask_appbuilder import Model
-from sqlalchemy import Column, Date, DateTime, ForeignKey, Integer, String
+from sqlalchemy import Column, Date, DateTime, ForeignKey, Index, Integer, String
 
 from app.models.base import Money, utcnow
 
 
 class Payment(Model):
     __tablename__ = "payment"
+    # The cycle-time report: payments recorded in a period.
+    __table_args__ = (Index("ix_payment_recorded_at", "recorded_at", "invoice_id"),)
 
     id = Column(Integer, primary_key=True)
     invoice_id = Column(ForeignKey("invoice.id"), nullable=False, index=True)

@@ -31,6 +31,8 @@ class ProcessVersion(Model):
     version = Column(Integer, nullable=False)
     # Read when asked for: a running process needs only the hash (see definition_of).
     bpmn_xml = deferred(Column(Text, nullable=False))
+    # The version's decision tables ({"rules.dmn": "<definitions ...>"}), published with it.
+    decision_tables = deferred(Column(JSON))
     sha256 = Column(String(64), nullable=False, index=True)
     note = Column(String(500))
     published_by_id = Column(ForeignKey("ab_user.id"))
@@ -58,6 +60,10 @@ class ProcessInstance(Model):
     serializer_version = Column(String(10), nullable=False)
     status = Column(String(20), nullable=False, default=InstanceStatus.RUNNING)
     next_timer_at = Column(DateTime, index=True)
+    # A worker firing this instance's due timers leases it (app/services/timers.py): no other
+    # worker takes it before the lease ends, so a timer fires once however many workers run.
+    timer_claimed_until = Column(DateTime)
+    timer_claimed_by = Column(String(255))
     lock_version = Column(Integer, nullable=False, default=1)
     created_at = Column(DateTime, nullable=False, default=utcnow)
     updated_at = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)

@@ -10,9 +10,12 @@ from app.i18n import _
 from app.models import FormKind, HumanTask
 from app.permissions import DECIDE, require
 from app.services import audit, use_case
-from app.services.complete_task import COMMENT_LIMIT
-from app.services.process_runtime import advance, close_task, load_workflow, run_step
-from app.services.task_access import task_for_action
+from app.services.complete_task import COMMENT_LIMIT, on_behalf_of
+from app.services.process_runtime import advance
+from app.services.task_access import task_to_act_on
+from app.workflow.failures import run_step
+from app.workflow.store import load_workflow
+from app.workflow.sync import close_task
 
 
 @use_case
@@ -20,7 +23,7 @@ def acknowledge_task(session: Session, actor, task_ref, note: object = None) -> 
     """Raises NotFoundError, TaskAlreadyHandledError, PermissionDeniedError, ValidationError,
     ConcurrentEditError."""
     require(actor, DECIDE)  # acknowledging is the decision of its stage
-    task, invoice, instance = task_for_action(session, actor, task_ref)
+    task, invoice, instance, for_id = task_to_act_on(session, actor, task_ref)
     if task.form != FormKind.ACKNOWLEDGE:
         raise ValidationError({"task": [_("This task is not one to acknowledge.")]})
     text = note.strip() if isinstance(note, str) else ""
@@ -39,8 +42,8 @@ def acknowledge_task(session: Session, actor, task_ref, note: object = None) -> 
     workflow = load_workflow(instance)
     acknowledged = {"by": actor.id, "note": text}
     run_step(lambda: workflow.complete(task.task_guid, {"acknowledged": acknowledged}), invoice.id)
-    close_task(task, actor, "acknowledged", text or None)
-    details = {"task": task.task_guid, "step": task.name, "note": text}
+    close_task(task, actor, "acknowledged", text or None, for_id)
+    details = {"task": task.task_guid, "step": task.name, "note": text, **on_behalf_of(for_id)}
     audit.record(session, "acknowledged", actor.id, details, invoice.id)
     advance(session, actor, instance, invoice, workflow)
     return task

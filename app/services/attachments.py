@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from dataclasses import dataclass, field
 
@@ -22,7 +23,7 @@ from app.services.card_rules import (
 from app.services.duplicates import record_duplicates
 from app.services.notify import notify
 from app.services.visibility import get_visible_invoice, get_visible_row
-from app.storage import LocalFileStorage
+from app.storage import FileStorage, StorageUnavailableError
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ def store_files(
     actor,
     invoice: Invoice,
     files: list[IncomingFile],
-    storage: LocalFileStorage,
+    storage: FileStorage,
     max_size: int,
 ) -> list[Attachment]:
     """Check every file first, then store them all: one bad file stores none. A closed
@@ -66,8 +67,9 @@ def store_files(
     checked = [(f, *check_file(f, max_size)) for f in files]
     check_files_may_join(actor, invoice, [kind for _f, _type, kind in checked])
     action = "closing_document_added" if invoice.is_closed else "file_added"
+    keys = _store_bytes(storage, [incoming.data for incoming, _type, _kind in checked])
     stored = []
-    for incoming, content_type, kind in checked:
+    for (incoming, content_type, kind), key in zip(checked, keys, strict=True):
         attachment = Attachment(
             invoice_id=invoice.id,
             kind=kind,
@@ -75,7 +77,7 @@ def store_files(
             size=len(incoming.data),
             content_type=content_type,
             sha256=hashlib.sha256(incoming.data).hexdigest(),
-            storage_key=storage.save(incoming.data),
+            storage_key=key,
             uploaded_by_id=actor.id,
             uploaded_at=utcnow(),
         )
@@ -86,13 +88,28 @@ def store_files(
     return stored
 
 
+def _store_bytes(storage: FileStorage, contents: list[bytes]) -> list[str]:
+    """Every file's bytes stored before any is recorded; when the storage fails midway, the
+    ones stored are removed (best effort) and StorageUnavailableError rises: nothing attached."""
+    keys: list[str] = []
+    try:
+        for data in contents:
+            keys.append(storage.save(data))
+    except StorageUnavailableError:
+        for key in keys:
+            with contextlib.suppress(StorageUnavailableError):
+                storage.delete(key)
+        raise
+    return keys
+
+
 @use_case
 def add_attachments(
     session: Session,
     actor,
     invoice_id: int,
     files: list[IncomingFile],
-    storage: LocalFileStorage,
+    storage: FileStorage,
     max_size: int,
 ) -> AddedFiles:
     """Add files to an invoice the actor takes part in, with a warning (audited) for a file

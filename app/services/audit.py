@@ -17,6 +17,7 @@ from app.errors import ConcurrentEditError
 from app.i18n import _
 from app.models.audit import SYSTEM_CHAIN, AuditEvent, invoice_chain
 from app.models.base import utcnow
+from app.services.webhook_events import queue_deliveries
 
 GENESIS = "0" * 64
 # Each lost race means another writer succeeded, so N concurrent writers need at most N tries.
@@ -47,6 +48,7 @@ def record(
         event = _insert_unless_taken(session, _event_after(head, body))
         if event is not None:
             heads[chain] = Head(event.sequence, event.hash)
+            queue_deliveries(session, event)  # webhooks: same transaction as the change
             return event
         # Another transaction appended to this chain first: build on its event instead.
         heads.pop(chain, None)

@@ -13,9 +13,14 @@ from sqlalchemy.orm import Session
 
 from app.i18n import _
 from app.models import Attachment, Invoice
-from app.storage import LocalFileStorage
+from app.storage import (
+    FileStorage,
+    InvalidStorageKeyError,
+    StorageUnavailableError,
+    StoredFile,
+    StoredFileMissingError,
+)
 
-_CHUNK = 1024 * 1024
 _ROWS = 1000
 
 
@@ -34,7 +39,7 @@ class FileCheck:
     problems: list[FileProblem] = field(default_factory=list)
 
 
-def verify_files(session: Session, storage: LocalFileStorage) -> FileCheck:
+def verify_files(session: Session, storage: FileStorage) -> FileCheck:
     """Re-hash every stored file, removed ones included."""
     check = FileCheck()
     rows = session.execute(
@@ -59,17 +64,15 @@ def verify_files(session: Session, storage: LocalFileStorage) -> FileCheck:
     return check
 
 
-def _file_problem(storage: LocalFileStorage, key: str, recorded: str):
+def _file_problem(storage: FileStorage, key: str, recorded: str):
     try:
-        path = storage.path_for(key)
-    except ValueError:
+        digest = _sha256(storage.open(key))
+    except InvalidStorageKeyError:
         return _("its storage key is not valid, so its bytes cannot be found")
-    try:
-        digest = _sha256(path)
-    except FileNotFoundError:
+    except StoredFileMissingError:
         return _("it vanished from the file storage")
-    except OSError as exc:
-        return _("it cannot be read (%(why)s)", why=exc.strerror or str(exc))
+    except StorageUnavailableError as exc:
+        return _("it cannot be read (%(why)s)", why=exc.reason)
     if digest != recorded:
         return _(
             "it changed: its SHA-256 is %(now)s, the recorded one %(recorded)s",
@@ -79,9 +82,8 @@ def _file_problem(storage: LocalFileStorage, key: str, recorded: str):
     return None
 
 
-def _sha256(path) -> str:
+def _sha256(stored: StoredFile) -> str:
     digest = hashlib.sha256()
-    with open(path, "rb") as source:
-        while chunk := source.read(_CHUNK):
-            digest.update(chunk)
+    for chunk in stored.chunks():
+        digest.update(chunk)
     return digest.hexdigest()

@@ -26,7 +26,7 @@ from app.models import HumanTask, Invoice
 from app.models.user import User
 from app.permissions import DECIDE, allows, require
 from app.services.complete_task import NotAnApprovalError, clean_decision, decide
-from app.services.process_runtime import ProcessFailedError
+from app.workflow.failures import ProcessFailedError
 
 APPROVED = "approved"
 ALREADY_HANDLED = "already_handled"

@@ -11,16 +11,13 @@ from app.models.base import utcnow
 from app.permissions import DECIDE, require
 from app.services import audit, use_case
 from app.services.notify import notify
-from app.services.process_runtime import (
-    advance,
-    close_task,
-    load_workflow,
-    process_assignee,
-    run_step,
-)
+from app.services.process_runtime import advance
 from app.services.revision import invoice_revision
 from app.services.rules_of_money import Act
-from app.services.task_access import task_for_action
+from app.services.task_access import task_to_act_on
+from app.workflow.failures import run_step
+from app.workflow.store import load_workflow
+from app.workflow.sync import close_task, process_assignee
 
 DECISIONS = ("approve", "return", "reject")
 NOTIFY_INITIATOR = {"return": NotificationKind.RETURNED, "reject": NotificationKind.REJECTED}
@@ -54,11 +51,14 @@ def clean_decision(decision: object, comment: object) -> tuple[str, str]:
 
 
 @use_case
-def decide(session: Session, actor, task_ref, decision, comment) -> HumanTask:
-    """Record a decision. Raises NotFoundError, TaskAlreadyHandledError, PermissionDeniedError,
-    ValidationError, ConcurrentEditError."""
+def decide(
+    session: Session, actor, task_ref, decision, comment, channel: str | None = None
+) -> HumanTask:
+    """Record a decision (`channel` "email": made with a link of a task e-mail). Raises
+    NotFoundError, TaskAlreadyHandledError, PermissionDeniedError, ValidationError,
+    ConcurrentEditError."""
     require(actor, DECIDE)
-    task, invoice, instance = task_for_action(session, actor, task_ref)
+    task, invoice, instance, for_id = task_to_act_on(session, actor, task_ref)
     if task.form != FormKind.APPROVAL:
         raise NotAnApprovalError()
     decision, comment = clean_decision(decision, comment)
@@ -67,15 +67,17 @@ def decide(session: Session, actor, task_ref, decision, comment) -> HumanTask:
     approver_id = process_assignee(workflow, task.task_guid, invoice)
     approval = {"by": actor.id, "decision": decision, "comment": comment}
     run_step(lambda: workflow.complete(task.task_guid, {"approval": approval}), invoice.id)
-    close_task(task, actor, decision, comment)
+    close_task(task, actor, decision, comment, for_id)
     if decision == "approve":
-        _mark_approved(invoice, approver_id, actor.id)
+        _mark_approved(invoice, approver_id, actor.id, for_id)
     details = {
         "task": task.task_guid,
         "step": task.name,
         "comment": comment,
         "round": task.round,
         "revision": invoice_revision(session, invoice),
+        **on_behalf_of(for_id),
+        **({"channel": channel} if channel else {}),
     }
     event = audit.record(session, AUDIT_ACTIONS[decision], actor.id, details, invoice.id)
     new_tasks = advance(
@@ -89,7 +91,7 @@ def decide(session: Session, actor, task_ref, decision, comment) -> HumanTask:
             event=str(event.id),
             invoice_id=invoice.id,
             task_guid=_correction_guid(new_tasks),
-            params={"comment": comment, "by": actor.id},
+            params={"comment": comment, "by": actor.id, **on_behalf_of(for_id)},
         )
     return task
 
@@ -99,10 +101,16 @@ def _correction_guid(new_tasks: list[HumanTask]) -> str | None:
     return next((t.task_guid for t in new_tasks if t.form == FormKind.CORRECTION), None)
 
 
-def _mark_approved(invoice, approver_id: int | None, by_id: int) -> None:
+def on_behalf_of(for_id: int | None) -> dict:
+    """What an audit event or a notice adds when a deputy acted: for whom."""
+    return {} if for_id is None else {"on_behalf_of": for_id}
+
+
+def _mark_approved(invoice, approver_id: int | None, by_id: int, for_id: int | None) -> None:
     """Fill in the approver's *Approved by* and *Approval date* (a stage that is not one of
     the invoice's approvers, e.g. a legal review, has no row)."""
     for approver in invoice.approvers:
         if approver.user_id == approver_id:
             approver.approved_at = utcnow()
             approver.approved_by_id = by_id
+            approver.approved_for_id = for_id

@@ -8,7 +8,14 @@ from sqlalchemy.orm import Session
 
 from app.domain.ids import parse_id
 from app.domain.search import like_escaped
-from app.domain.tax_ids import TaxIdError, clean_account, clean_bic, clean_tax_id
+from app.domain.tax_ids import (
+    TaxIdError,
+    clean_account,
+    clean_bic,
+    clean_corr_account,
+    clean_kpp,
+    clean_tax_id,
+)
 from app.errors import NotFoundError, ValidationError
 from app.i18n import _
 from app.models import Counterparty, NotificationKind
@@ -19,7 +26,16 @@ from app.services import audit, use_case
 from app.services.counterparty_snapshot import follow_counterparty
 from app.services.notify import notify
 
-FIELDS = ("name", "country", "tax_id", "bank_name", "bank_bic", "bank_account")
+FIELDS = (
+    "name",
+    "country",
+    "tax_id",
+    "kpp",
+    "bank_name",
+    "bank_bic",
+    "bank_account",
+    "bank_corr_account",
+)
 FIELD_LABELS = {
     "name": _("Name"),
     "country": _("Country"),
@@ -27,6 +43,8 @@ FIELD_LABELS = {
     "bank_name": _("Bank"),
     "bank_bic": _("BIC"),
     "bank_account": _("Account number"),
+    "kpp": _("KPP"),
+    "bank_corr_account": _("Correspondent account"),
 }
 _COUNTRIES = frozenset(code for code in Locale("en").territories if len(code) == 2)
 # Granted on the Roles screen (seeded in app/security.py): adding a counterparty, and changing
@@ -136,6 +154,7 @@ def _clean(data: dict) -> tuple[dict, dict]:
     values["bank_name"] = " ".join(str(data.get("bank_name") or "").split())[:255] or None
     checks = (
         ("tax_id", lambda: clean_tax_id(country, str(data.get("tax_id") or ""))),
+        ("kpp", lambda: clean_kpp(country, _str(data.get("kpp")))),
         ("bank_bic", lambda: clean_bic(country, _str(data.get("bank_bic")))),
     )
     for name, check in checks:
@@ -150,6 +169,12 @@ def _clean(data: dict) -> tuple[dict, dict]:
         )
     except TaxIdError as exc:
         errors["bank_account"] = [exc.args[0]]
+    try:
+        values["bank_corr_account"] = clean_corr_account(
+            country, values.get("bank_bic"), _str(data.get("bank_corr_account"))
+        )
+    except TaxIdError as exc:
+        errors["bank_corr_account"] = [exc.args[0]]
     return values, errors
 
 

@@ -23,6 +23,8 @@ SNAPSHOT_COLUMNS = {
     "bank_name": "counterparty_bank_name",
     "bank_bic": "counterparty_bank_bic",
     "bank_account": "counterparty_bank_account",
+    "kpp": "counterparty_kpp",
+    "bank_corr_account": "counterparty_bank_corr_account",
 }
 
 

@@ -16,7 +16,7 @@ from app.services.attachments import IncomingFile, check_file, store_files
 from app.services.counterparty_snapshot import take_snapshot
 from app.services.duplicates import record_duplicates
 from app.services.invoice_input import CARD_FIELDS, InvoicePolicy, clean_invoice_input
-from app.storage import LocalFileStorage
+from app.storage import FileStorage
 
 
 @dataclass
@@ -32,7 +32,7 @@ def create_invoice(
     data: dict,
     policy: InvoicePolicy,
     files: list[IncomingFile] = (),
-    storage: LocalFileStorage | None = None,
+    storage: FileStorage | None = None,
     max_file_size: int = 0,
 ) -> SavedInvoice:
     """Create a draft card with its approvers and files. Raises ValidationError,

@@ -137,8 +137,11 @@ class Dashboard:
     operations: Operations | None  # administrators
 
 
-def load_dashboard(session: Session, actor, now: datetime, rows: int = 10) -> Dashboard:
-    """The blocks the actor's roles call for; `rows` bounds every list shown."""
+def load_dashboard(
+    session: Session, actor, now: datetime, rows: int = 10, today: date | None = None
+) -> Dashboard:
+    """The blocks the actor's roles call for; `rows` bounds every list shown; `today` is the
+    reader's date (what is overdue), the UTC date of `now` by default."""
     visible = visible_invoice_ids(actor)
     return Dashboard(
         now=now,
@@ -147,7 +150,7 @@ def load_dashboard(session: Session, actor, now: datetime, rows: int = 10) -> Da
         stage_times=stage_times(session, visible, now),
         approvals_per_week=approvals_per_week(session, visible, now),
         payments=(
-            awaiting_payment(session, now.date(), rows)
+            awaiting_payment(session, today or now.date(), rows)
             if roles.has_role(actor, roles.FINANCE_DIRECTOR)
             else None
         ),

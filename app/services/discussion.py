@@ -35,7 +35,7 @@ from app.services.attachments import IncomingFile, store_files
 from app.services.card_rules import check_contributor, files_may_join, may_contribute
 from app.services.notify import holders_of, notify
 from app.services.visibility import get_visible_invoice, get_visible_row
-from app.storage import LocalFileStorage
+from app.storage import FileStorage
 
 TEXT_LIMIT = 5000
 NOTIFICATION_TEXT_LIMIT = 500
@@ -103,6 +103,11 @@ def participant_ids(session: Session, invoice: Invoice) -> set[int]:
 def load_discussion(session: Session, actor, invoice_id, now: datetime) -> Discussion:
     """The thread, oldest first. Raises NotFoundError when the actor may not see the invoice."""
     invoice = get_visible_invoice(session, actor, invoice_id)
+    return discussion_of_invoice(session, actor, invoice, now)
+
+
+def discussion_of_invoice(session: Session, actor, invoice: Invoice, now: datetime) -> Discussion:
+    """The thread of an invoice the actor was already found to see (the card reads it once)."""
     messages = list(
         session.scalars(
             select(DiscussionMessage)
@@ -152,7 +157,7 @@ def post_message(
     invoice_id,
     text: object,
     files: list[IncomingFile],
-    storage: LocalFileStorage,
+    storage: FileStorage,
     max_size: int,
     now: datetime,
 ) -> DiscussionMessage:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, case, func, or_, select, update
@@ -10,7 +11,14 @@ from sqlalchemy.orm import Session
 from app.domain.ids import parse_id
 from app.errors import NotFoundError, ValidationError
 from app.i18n import _
-from app.models import HumanTask, Notification, NotificationKind, TaskStatus, UserPreference
+from app.models import (
+    HumanTask,
+    Invoice,
+    Notification,
+    NotificationKind,
+    TaskStatus,
+    UserPreference,
+)
 from app.services import use_case
 
 # Notifications that ask their reader to act on the task they name: once the reader no longer
@@ -62,6 +70,33 @@ def unread_count(session: Session, actor) -> int:
         )
         or 0
     )
+
+
+@dataclass(frozen=True)
+class Bell:
+    """The bell's count (unread notifications that still wait) and the newest of them, each
+    with its invoice's number (what its subject names)."""
+
+    count: int
+    latest: list[tuple[Notification, int | None]]
+
+
+def bell(session: Session, actor, limit: int) -> Bell:
+    """What the bell shows on every page, in one statement whatever `limit` is: the count is a
+    window over the rows the limit cuts."""
+    total = func.count().over().label("total")
+    query = _with_task(select(Notification, Invoice.number, total).select_from(Notification))
+    rows = session.execute(
+        query.outerjoin(Invoice, Invoice.id == Notification.invoice_id)
+        .where(
+            Notification.user_id == actor.id,
+            Notification.read_at.is_(None),
+            still_waiting(),
+        )
+        .order_by(Notification.id.desc())
+        .limit(limit)
+    ).all()
+    return Bell(rows[0].total if rows else 0, [(row[0], row[1]) for row in rows])
 
 
 @use_case

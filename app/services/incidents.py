@@ -16,7 +16,7 @@ from app.models import Incident, IncidentStatus, InstanceStatus, ProcessInstance
 from app.models.base import utcnow
 from app.roles import ADMIN, has_role
 from app.services import audit, use_case
-from app.services.process_runtime import ProcessFailedError
+from app.workflow.failures import ProcessFailedError
 
 ERROR_LIMIT = 4000
 
@@ -111,6 +111,11 @@ def _open_incident(session: Session, actor, incident_id) -> Incident:
     if incident.status != IncidentStatus.OPEN:
         raise NotFoundError(_("This incident is resolved already."))
     return incident
+
+
+def resolve_incident(session: Session, actor, incident: Incident, how) -> None:
+    """Part of a repair (the caller commits): the incident is resolved, audited."""
+    _resolve(session, actor, incident, how)
 
 
 def _resolve(session: Session, actor, incident: Incident, how) -> None:

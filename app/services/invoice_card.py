@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import Attachment, AuditEvent, Invoice
 from app.models.audit import invoice_chain
+from app.models.base import utcnow
+from app.models.user import User
 from app.roles import ADMIN, has_role
 from app.services.card_rules import (
     CLOSING_DOCUMENT_KINDS,
@@ -18,6 +21,7 @@ from app.services.card_rules import (
     may_remove_file,
 )
 from app.services.counterparty_snapshot import changed_since_submit
+from app.services.discussion import Discussion, discussion_of_invoice
 from app.services.duplicates import openable_duplicate_numbers
 from app.services.process_history import process_history
 from app.services.visibility import get_visible_invoice
@@ -38,6 +42,10 @@ class InvoiceCard:
     payments: list = None
     openable_duplicates: set = None  # invoice numbers the history may name
     can_add_closing_documents: bool = False
+    discussion: Discussion | None = None
+    # The people the history names beside its actors (approvers, assignees, the absent person a
+    # deputy acted for): read with the card, so that the page issues no query while rendering.
+    people: dict[int, str] | None = None
 
     @property
     def is_initiator(self) -> bool:
@@ -56,8 +64,24 @@ class InvoiceCard:
     def can_remove(self, attachment: Attachment) -> bool:
         return may_remove_file(self.actor, attachment, self.invoice)
 
+    def step_translations(self, step: str | None) -> dict:
+        """The other languages' names of a step the history names, from the events that
+        assigned it (they carry the diagram's name_<lang>)."""
+        for event in self.events:
+            details = event.details or {}
+            if event.action == "task_assigned" and details.get("name") == step:
+                return details.get("name_translations") or {}
+        return {}
 
-def load_card(session: Session, actor, invoice_id) -> InvoiceCard:
+    def names(self, user_ids) -> str:
+        """ "First Last, First Last" of people the history names; "—" for none."""
+        if not user_ids:
+            return "—"
+        people = self.people or {}
+        return ", ".join(people.get(i, f"#{i}") for i in user_ids)
+
+
+def load_card(session: Session, actor, invoice_id, now: datetime | None = None) -> InvoiceCard:
     """Raises NotFoundError when the invoice does not exist or the actor may not see it."""
     invoice = get_visible_invoice(session, actor, invoice_id)
     attachments = list(
@@ -91,4 +115,31 @@ def load_card(session: Session, actor, invoice_id) -> InvoiceCard:
         open_tasks=open_tasks,
         payments=payments,
         openable_duplicates=openable_duplicate_numbers(session, actor, events),
+        discussion=discussion_of_invoice(session, actor, invoice, now or utcnow()),
+        people=_people_named(session, events),
     )
+
+
+def _named_ids(event: AuditEvent) -> list:
+    """The user ids the history shows by name for an event (see invoices/_timeline.html)."""
+    details = event.details or {}
+    named = [details.get("on_behalf_of")] if event.actor_id else []
+    if event.action == "approvers_changed":
+        named += details.get("new") or []
+    elif event.action == "task_assigned":
+        named.append(details.get("assignee_id"))
+    elif event.action in ("reminder_sent", "escalated"):
+        named += details.get("to") or []
+    elif event.action == "reassigned":
+        named.append(details.get("to"))
+    return [i for i in named if i]
+
+
+def _people_named(session: Session, events: list[AuditEvent]) -> dict[int, str]:
+    ids = {i for event in events for i in _named_ids(event)}
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(User.id, User.first_name, User.last_name).where(User.id.in_(sorted(ids)))
+    )
+    return {pk: f"{first} {last}" for pk, first, last in rows}

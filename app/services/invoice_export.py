@@ -1,9 +1,11 @@
 """Export of the invoice list: the rows its filter shows on every page, as CSV or XLSX.
 
-Rows are read from the database in batches and written as they come (openpyxl's write-only
-mode keeps a workbook's memory flat). Both formats hold the same cells: numbers and amounts as
-numbers (with the currency column beside), dates as dates, text made safe from spreadsheet
-formulas by neutralised(), the one function both writers call.
+Rows are read from the database in batches and written as they come (XlsxWriter's
+constant_memory mode writes each row out as it is given, so a workbook's memory stays flat; it
+wrote 10,000 rows in 0.65 s of CPU where openpyxl's write-only mode took 1.15 s: bench/export.py).
+Both formats hold the same cells: numbers and amounts as numbers (with the currency column
+beside), dates as dates, text made safe from spreadsheet formulas by neutralised(), the one
+function both writers call; the XLSX writer writes every text as a string, never a formula.
 """
 
 from __future__ import annotations
@@ -11,17 +13,14 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import BinaryIO
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
+import xlsxwriter
 from sqlalchemy.orm import Session
 
 from app.domain.labels import status_label
@@ -47,10 +46,19 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_BATCH_ROWS = 500
 # Excel's built-in formats 14 and 22 show a date (a date and time) the way the reader's
 # computer writes dates: 01.12.2026 in Russian, 12/1/2026 in American English.
-XLSX_DATE = "mm-dd-yy"
-XLSX_DATETIME = "m/d/yy h:mm"
+XLSX_DATE = 14
+XLSX_DATETIME = 22
 XLSX_AMOUNT = {0: "#,##0", 2: "#,##0.00", 3: "#,##0.000"}
 XLSX_WIDTHS = {"counterparty_name": 36, "stage": 24, "holder": 24, "initiator": 24}
+XLSX_OPTIONS = {
+    "constant_memory": True,
+    # Text stays text: no cell becomes a formula, a link or a number because of what it says.
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    "strings_to_numbers": False,
+}
+# Control characters have no place in a workbook's XML (tab, line feed and return do).
+XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 @dataclass(frozen=True)
@@ -190,47 +198,62 @@ def write_xlsx(
     rows: Iterator[InvoiceRow], count: int, target: BinaryIO, title: str, reader: Reader
 ) -> None:
     """A workbook of one sheet: the heading row frozen, with a filter over the rows."""
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title=title[:31])
-    for index, (key, _label) in enumerate(COLUMNS, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = XLSX_WIDTHS.get(key, 14)
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{count + 1}"
-    bold = Font(bold=True)
-    sheet.append([_styled(sheet, heading, font=bold) for heading in headings(reader)])
+    book = xlsxwriter.Workbook(target, XLSX_OPTIONS)
+    sheet = book.add_worksheet(_sheet_title(title))
+    for index, (key, _label) in enumerate(COLUMNS):
+        sheet.set_column(index, index, XLSX_WIDTHS.get(key, 14))
+    sheet.freeze_panes(1, 0)
+    sheet.autofilter(0, 0, count, len(COLUMNS) - 1)
+    bold = book.add_format({"bold": True})
+    for column, heading in enumerate(headings(reader)):
+        sheet.write_string(0, column, heading, bold)
+    write = _CellWriter(book, sheet)
     statuses = status_labels()
-    for row in rows:
-        values = cells(row, statuses, reader)
-        sheet.append([_xlsx_cell(sheet, value, row.currency) for value in values])
-    book.save(target)
+    for number, row in enumerate(rows, start=1):
+        for column, value in enumerate(cells(row, statuses, reader)):
+            write(number, column, value, row.currency)
+    book.close()
 
 
-def _xlsx_cell(sheet, value, currency: str):
-    if isinstance(value, str):
-        # Control characters have no place in a workbook's XML: openpyxl refuses them.
-        return ILLEGAL_CHARACTERS_RE.sub("", value)
-    if isinstance(value, Decimal):
-        return _styled(sheet, value, number_format=_amount_format(currency))
-    if isinstance(value, datetime):
-        return _styled(sheet, value.replace(microsecond=0), number_format=XLSX_DATETIME)
-    if isinstance(value, date):
-        return _styled(sheet, value, number_format=XLSX_DATE)
-    return value
+def _sheet_title(title: str) -> str:
+    """Excel's rules for a sheet's name: at most 31 characters, none of []:*?/\\."""
+    return re.sub(r"[\[\]:*?/\\]", " ", title)[:31] or "Sheet1"
 
 
-def _styled(sheet, value, number_format: str | None = None, font: Font | None = None):
-    cell = WriteOnlyCell(sheet, value=value)
-    if number_format is not None:
-        cell.number_format = number_format
-    if font is not None:
-        cell.font = font
-    return cell
+class _CellWriter:
+    """Writes each value with its type's method and format (formats made once per book)."""
+
+    def __init__(self, book, sheet):
+        self.sheet = sheet
+        self.date = book.add_format({"num_format": XLSX_DATE})
+        self.moment = book.add_format({"num_format": XLSX_DATETIME})
+        self.amounts = {
+            places: book.add_format({"num_format": pattern})
+            for places, pattern in XLSX_AMOUNT.items()
+        }
+
+    def __call__(self, row: int, column: int, value, currency: str) -> None:
+        sheet = self.sheet
+        if value is None or value == "":
+            return
+        if isinstance(value, str):
+            sheet.write_string(row, column, XML_ILLEGAL.sub("", value))
+        elif isinstance(value, Decimal):
+            sheet.write_number(row, column, value, self.amounts[_amount_places(currency)])
+        elif isinstance(value, datetime):
+            sheet.write_datetime(row, column, value.replace(microsecond=0), self.moment)
+        elif isinstance(value, date):
+            sheet.write_datetime(row, column, value, self.date)
+        elif isinstance(value, bool):
+            sheet.write_boolean(row, column, value)
+        else:
+            sheet.write_number(row, column, value)
 
 
 @functools.lru_cache(maxsize=256)
-def _amount_format(currency: str) -> str:
+def _amount_places(currency: str) -> int:
     try:
         places = minor_units(currency)
     except CurrencyError:
         places = 2
-    return XLSX_AMOUNT.get(places, XLSX_AMOUNT[2])
+    return places if places in XLSX_AMOUNT else 2

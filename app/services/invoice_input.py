@@ -17,6 +17,7 @@ from app.i18n import _
 from app.models import Counterparty
 from app.models.user import User, holds_role
 from app.roles import APPROVER
+from app.services.directories import entry_id_or_error
 
 TEXT_LIMITS = {
     "vendor_invoice_no": 64,
@@ -36,6 +37,8 @@ CARD_FIELDS = (
     "client_request_no",
     "justification",
     "payment_order_required",
+    "department_id",
+    "cost_centre_id",
 )
 
 
@@ -86,6 +89,8 @@ def clean_invoice_input(
     values["payment_order_required"] = _flag(
         data.get("payment_order_required"), "payment_order_required", errors
     )
+    for kind in ("department", "cost_centre"):
+        values[f"{kind}_id"] = _directory_entry(session, kind, data.get(f"{kind}_id"), errors)
     _cross_checks(values, errors)
     if "approvers" in data:
         clean.approver_ids = _approvers(session, data["approvers"], policy, initiator_id, errors)
@@ -128,6 +133,13 @@ def _counterparty(session: Session, raw, errors: _Errors) -> int | None:
     if pk is None or session.get(Counterparty, pk) is None:
         errors.add("counterparty_id", _("This counterparty does not exist."))
         return None
+    return pk
+
+
+def _directory_entry(session: Session, kind: str, raw, errors: _Errors) -> int | None:
+    pk, message = entry_id_or_error(session, kind, raw)
+    if message:
+        errors.add(f"{kind}_id", message)
     return pk
 
 

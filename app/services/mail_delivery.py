@@ -1,15 +1,27 @@
-"""Delivering the outbox: claim due rows, send, mark; retry with backoff; give up after N tries.
+"""Delivering the outbox: claim a small batch, then for each message mark the attempt, send it,
+record the outcome at once; retry with backoff; give up after MAX_ATTEMPTS.
 
-Several workers may run at once: on PostgreSQL each claims rows with FOR UPDATE SKIP LOCKED and
-leases them; a worker that dies leaves its lease to expire, and the resend keeps the Message-ID.
+Several workers may run at once. A claim leases a few rows to one worker (FOR UPDATE SKIP LOCKED
+on PostgreSQL) for a short lease, renewed as the batch goes, so a worker that dies delays the rest
+of its batch by one lease at most. An attempt is committed as `sending` before the message goes
+out and as `sent` right after the server accepts it: a message goes out twice only when its
+worker died between the server's acceptance and that commit. Its outcome is then unknown, and it
+is sent again once the lease is over, with the same Message-ID (delivery is at-least-once).
+
+A server that cannot be reached stops the batch (the rest of it waits, due, without an attempt
+counted) and the messages it refused wait for it; the first message it accepts again pulls them
+forward, and while it is quiet one of them probes it every minute.
 """
 
 from __future__ import annotations
 
+import time
+import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import literal_column, select, update
+from sqlalchemy import func, literal_column, select, update
 from sqlalchemy.orm import Session
 
 from app.domain.ids import parse_id
@@ -17,10 +29,16 @@ from app.models import OutboxMessage, OutboxStatus
 from app.permissions import RETRY_MAIL, require
 from app.services import audit, use_case
 
-LEASE = timedelta(minutes=5)
-# A literal, not a bound parameter: only then may the database use the partial index.
-PENDING = OutboxMessage.status == literal_column("'pending'")
+LEASE = timedelta(seconds=30)
+BATCH_SIZE = 10
 MAX_ATTEMPTS = 8
+# While messages wait for an unreachable server and nothing else is due, one of them tries it
+# this often: a recovered server gets its backlog within about this long.
+PROBE_EVERY = timedelta(minutes=1)
+# Literals, not bound parameters: only then may the database use the partial indexes.
+CLAIMABLE = OutboxMessage.status.in_([literal_column("'pending'"), literal_column("'sending'")])
+PENDING = OutboxMessage.status == literal_column("'pending'")
+WAITING = OutboxMessage.waiting_for_server.is_not(None)
 
 
 class Mailer(Protocol):
@@ -28,6 +46,22 @@ class Mailer(Protocol):
         """A context manager: one connection for a batch of messages."""
 
     def send(self, message: OutboxMessage) -> None: ...
+
+
+@dataclass(frozen=True)
+class DeliverySettings:
+    server: str = "folder"  # host:port of the SMTP server, which failures and recoveries name
+    batch_size: int = BATCH_SIZE
+    lease: timedelta = LEASE
+
+    @classmethod
+    def from_config(cls, config) -> DeliverySettings:
+        server = config.get("MAIL_SERVER")
+        return cls(
+            server=f"{server}:{config.get('MAIL_PORT')}" if server else "folder",
+            batch_size=int(config.get("OUTBOX_BATCH_SIZE", BATCH_SIZE)),
+            lease=timedelta(seconds=float(config.get("OUTBOX_LEASE_SECONDS", LEASE.seconds))),
+        )
 
 
 def header_value(text: str) -> str:
@@ -40,68 +74,261 @@ class PermanentDeliveryError(Exception):
     """The server refused for good (5xx): retrying would not help."""
 
 
+class ServerUnavailableError(Exception):
+    """The server could not take any message now (unreachable, connection lost, 421, a 4xx to
+    the message as a whole): the rest of the batch waits, and this message waits for it."""
+
+
 def backoff(attempts: int) -> timedelta:
     """1, 2, 4, 8 ... minutes, at most 6 hours."""
     return timedelta(minutes=min(2 ** (attempts - 1), 360))
 
 
-def claim_due(session: Session, now: datetime, limit: int = 50) -> list[int]:
-    """Lease due rows to this worker in one statement. PostgreSQL skips rows another worker
-    holds; the UPDATE re-checks the row, so each row has one winner on SQLite too."""
-    due = (
+def new_claim_token() -> str:
+    """Names one batch's lease: unique across workers, threads and passes."""
+    return uuid.uuid4().hex
+
+
+def claim_due(
+    session: Session, now: datetime, token: str, limit: int = BATCH_SIZE, lease: timedelta = LEASE
+) -> list[int]:
+    """Lease due rows (and rows whose lease ran out) to `token`. PostgreSQL locks the rows it
+    picks and skips those another worker holds; the UPDATE re-checks each row, so each has one
+    winner on SQLite too. (Two statements: PostgreSQL may run a LIMIT subquery inside an UPDATE
+    more than once and so lease more than `limit` rows.)"""
+    due = session.scalars(
         select(OutboxMessage.id)
-        .where(PENDING, OutboxMessage.next_attempt_at <= now)
+        .where(CLAIMABLE, OutboxMessage.next_attempt_at <= now)
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
-    )
+    ).all()
+    if not due:
+        session.rollback()
+        return []
     claimed = session.scalars(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.id.in_(due.scalar_subquery()),
-            PENDING,
-            OutboxMessage.next_attempt_at <= now,
-        )
-        .values(next_attempt_at=now + LEASE)
+        _update(OutboxMessage.id.in_(due), CLAIMABLE, OutboxMessage.next_attempt_at <= now)
+        .values(next_attempt_at=now + lease, claimed_by=token, waiting_for_server=None)
         .returning(OutboxMessage.id)
-        .execution_options(synchronize_session=False)
     ).all()
     session.commit()
     return sorted(claimed)
 
 
-def deliver_due(session: Session, mailer: Mailer, now: datetime, limit: int = 50) -> dict:
-    """Send what is due over one connection; one transaction per message. Returns counts."""
-    counts = {"sent": 0, "retry": 0, "failed": 0}
-    claimed = claim_due(session, now, limit)
-    if not claimed:
+class _Batch:
+    """The rows one claim leased, and the application's clock as it runs on during the batch."""
+
+    def __init__(self, ids: list[int], token: str, now: datetime, settings: DeliverySettings):
+        self.ids, self.token, self.settings = ids, token, settings
+        self.started_at, self._started = now, time.monotonic()
+        self.lease_until = now + settings.lease
+        self.pulled_forward = False
+        self.unreachable = ""  # what the server said when it could not take the batch
+
+    def now(self) -> datetime:
+        return self.started_at + timedelta(seconds=time.monotonic() - self._started)
+
+    def renew_lease(self, session: Session, rest: list[int]) -> None:
+        """Half the lease gone: extend it for the rows not tried yet (same transaction as the
+        next attempt's mark)."""
+        now = self.now()
+        if not rest or now < self.lease_until - self.settings.lease / 2:
+            return
+        self.lease_until = now + self.settings.lease
+        session.execute(
+            _update(
+                OutboxMessage.id.in_(rest), OutboxMessage.claimed_by == self.token, PENDING
+            ).values(next_attempt_at=self.lease_until)
+        )
+
+
+def deliver_due(
+    session: Session, mailer: Mailer, now: datetime, settings: DeliverySettings | None = None
+) -> dict:
+    """Send one claimed batch over one connection. Returns counts; `server_down` is 1 when the
+    server could not be reached (the caller then pauses)."""
+    settings = settings or DeliverySettings()
+    counts = {"sent": 0, "retry": 0, "failed": 0, "server_down": 0}
+    token = new_claim_token()
+    ids = claim_due(session, now, token, settings.batch_size, settings.lease)
+    if not ids:
+        counts["probed"] = probe_waiting_server(session, settings.server, now)
         return counts
+    batch = _Batch(ids, token, now, settings)
+    messages = _detached(session, ids)
     with mailer.connection():
-        for message_id in claimed:
-            message = session.get(OutboxMessage, message_id)
-            counts[_deliver_one(mailer, message, now)] += 1
-            session.commit()
+        for position, message_id in enumerate(ids):
+            message = messages.get(message_id)
+            outcome = _deliver_one(session, mailer, batch, message, ids[position + 1 :])
+            if outcome is None:
+                continue  # its lease ran out and another worker took it
+            counts[outcome] += 1
+            if outcome == "server_down":
+                _give_back(session, batch, ids[position + 1 :])
+                break
     return counts
 
 
-def _deliver_one(mailer: Mailer, message: OutboxMessage, now: datetime) -> str:
-    message.attempts += 1
+def _detached(session: Session, ids: list[int]) -> dict[int, OutboxMessage]:
+    """The batch's rows and recipients in one query, out of the session: the commit after each
+    message does not make them load again."""
+    rows = session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids))).unique().all()
+    for row in rows:
+        session.expunge(row)
+        if row.recipient is not None and row.recipient in session:  # one person, many rows
+            session.expunge(row.recipient)
+    session.commit()
+    return {row.id: row for row in rows}
+
+
+def _deliver_one(session, mailer, batch: _Batch, message, rest: list[int]) -> str | None:
+    if message is None or message.claimed_by != batch.token:
+        return None
+    message_id = message.id
+    unknown = message.status == OutboxStatus.SENDING  # a worker died during its last attempt
+    if unknown and message.attempts >= MAX_ATTEMPTS:  # it stops every worker that tries it
+        error = ServerUnavailableError("outcome unknown: the worker stopped at every attempt")
+        return _record(session, message_id, "failed", status=OutboxStatus.FAILED, error=error)
+    batch.renew_lease(session, rest)
+    attempts = _mark_attempt(session, batch, message_id, unknown)
+    if attempts is None:
+        return None
+    message.attempts = attempts  # a detached copy: never written back
     try:
         mailer.send(message)
     except PermanentDeliveryError as exc:
-        message.status = OutboxStatus.FAILED
-        message.last_error = str(exc)[:2000]
-        return "failed"
+        return _record(session, message_id, "failed", status=OutboxStatus.FAILED, error=exc)
+    except ServerUnavailableError as exc:
+        return _retry(session, batch, message, exc, waiting=True)
     except Exception as exc:  # noqa: BLE001 - any other failure is retried
-        message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-        if message.attempts >= MAX_ATTEMPTS:
-            message.status = OutboxStatus.FAILED
-            return "failed"
-        message.next_attempt_at = now + backoff(message.attempts)
-        return "retry"
-    message.status = OutboxStatus.SENT
-    message.sent_at = now
-    return "sent"
+        return _retry(session, batch, message, exc, waiting=False)
+    return _accepted(session, batch, message_id)
+
+
+def _mark_attempt(session: Session, batch: _Batch, message_id: int, unknown: bool) -> int | None:
+    """Committed before the message goes out: `sending`, since when, one more attempt, and this
+    message's own lease. Returns the attempts, None when the row is no longer ours."""
+    now = batch.now()
+    values = {
+        "status": OutboxStatus.SENDING,
+        "attempts": OutboxMessage.attempts + 1,
+        "attempt_started_at": now,
+        "next_attempt_at": now + batch.settings.lease,
+    }
+    if unknown:
+        values["last_error"] = "outcome unknown: the worker stopped during the attempt"
+    attempts = session.scalar(
+        _update(OutboxMessage.id == message_id, OutboxMessage.claimed_by == batch.token)
+        .values(**values)
+        .returning(OutboxMessage.attempts)
+    )
+    session.commit()
+    return attempts
+
+
+def _accepted(session: Session, batch: _Batch, message_id: int) -> str:
+    """The server took it: recorded at once. The first acceptance of a batch also pulls forward
+    what waits for this server (one commit for both)."""
+    if not batch.pulled_forward:
+        batch.pulled_forward = True
+        pull_forward(session, batch.settings.server, batch.started_at)
+    now = batch.now()
+    return _record(
+        session, message_id, "sent", status=OutboxStatus.SENT, sent_at=now, claimed_by=None
+    )
+
+
+def _retry(session, batch: _Batch, message: OutboxMessage, exc: Exception, waiting: bool) -> str:
+    attempts = message.attempts  # reloaded after the mark: this attempt included
+    if attempts >= MAX_ATTEMPTS:
+        outcome = "server_down" if waiting else "failed"
+        _record(session, message.id, outcome, status=OutboxStatus.FAILED, error=exc)
+        return outcome
+    now = batch.now()
+    if waiting:
+        batch.unreachable = _describe(exc)
+    return _record(
+        session,
+        message.id,
+        "server_down" if waiting else "retry",
+        status=OutboxStatus.PENDING,
+        error=exc,
+        next_attempt_at=now + backoff(attempts),
+        waiting_for_server=batch.settings.server if waiting else None,
+        claimed_by=None,
+    )
+
+
+def _give_back(session: Session, batch: _Batch, rest: list[int]) -> None:
+    """The server is unreachable: the rows not tried are due again, no attempt counted."""
+    if rest:
+        session.execute(
+            _update(
+                OutboxMessage.id.in_(rest), OutboxMessage.claimed_by == batch.token, PENDING
+            ).values(
+                next_attempt_at=batch.started_at,
+                claimed_by=None,
+                last_error=f"not tried yet: {batch.unreachable}"[:2000],
+            )
+        )
+        session.commit()
+
+
+def _record(session: Session, message_id: int, outcome: str, error=None, **values) -> str:
+    if error is not None:
+        values["last_error"] = _describe(error)
+    session.execute(_update(OutboxMessage.id == message_id).values(**values))
+    session.commit()
+    return outcome
+
+
+def _describe(error: Exception) -> str:
+    if isinstance(error, PermanentDeliveryError | ServerUnavailableError):
+        return str(error)[:2000]
+    return f"{type(error).__name__}: {error}"[:2000]
+
+
+def _update(*conditions):
+    return update(OutboxMessage).where(*conditions).execution_options(synchronize_session=False)
+
+
+def pull_forward(session: Session, server: str, now: datetime) -> int:
+    """Messages in backoff because `server` was unreachable are due now (it answered again).
+    Rows another worker is pulling forward meanwhile are skipped. Does not commit."""
+    waiting = (
+        select(OutboxMessage.id)
+        .where(WAITING, OutboxMessage.waiting_for_server == server, PENDING)
+        .with_for_update(skip_locked=True)
+    )
+    return session.execute(
+        _update(
+            OutboxMessage.id.in_(waiting.scalar_subquery()),
+            OutboxMessage.waiting_for_server == server,
+            PENDING,
+        ).values(next_attempt_at=now, waiting_for_server=None)
+    ).rowcount
+
+
+def probe_waiting_server(session: Session, server: str, now: datetime) -> int:
+    """Nothing was due: when messages wait for `server` and none has tried it for a minute, the
+    one waiting longest is due now (it probes the server). Returns 1 then, else 0."""
+    waiting = (WAITING, OutboxMessage.waiting_for_server == server, PENDING)
+    last_try = session.scalar(select(func.max(OutboxMessage.attempt_started_at)).where(*waiting))
+    if last_try is None or now - last_try < PROBE_EVERY:
+        session.rollback()
+        return 0
+    first = (
+        select(OutboxMessage.id)
+        .where(*waiting)
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    probed = session.execute(
+        _update(OutboxMessage.id.in_(first.scalar_subquery()), *waiting).values(next_attempt_at=now)
+    ).rowcount
+    session.commit()
+    return probed
 
 
 @use_case
@@ -118,5 +345,7 @@ def retry_failed(session: Session, actor, message_ids, now: datetime) -> int:
         row.status = OutboxStatus.PENDING
         row.attempts = 0
         row.next_attempt_at = now
+        row.claimed_by = None
+        row.waiting_for_server = None
     audit.record(session, "mail_retried", actor.id, {"outbox_ids": [r.id for r in rows]})
     return len(rows)

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import and_, case, exists, func, or_, select, union_all
+from sqlalchemy import case, func, select, union
 from sqlalchemy.orm import Session, aliased
 
 from app.domain.task_filters import TaskFilter, end_of_week
-from app.models import FormKind, HumanTask, Invoice, InvoiceApprover, TaskStatus
-from app.roles import role_names
+from app.models import HumanTask, Invoice, TaskStatus
+from app.services.task_holders import Standing, acts_on, branches, holds, standing_of
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,9 @@ class TaskRow:
     amount: object
     currency: str
     counterparty_name: str
+    assignee_user_id: int | None = None
+    candidate_role: str | None = None
+    on_behalf_of: int | None = None  # the absent person whose task it is, for their deputy
 
 
 _ROW_COLUMNS = (
@@ -40,56 +43,51 @@ _ROW_COLUMNS = (
     Invoice.amount,
     Invoice.currency,
     Invoice.counterparty_name,
+    HumanTask.assignee_user_id,
+    HumanTask.candidate_role,
 )
 
 
-def _mine(actor):
-    return or_(HumanTask.assignee_user_id == actor.id, _offered(actor))
+def _rows(standing: Standing, rows) -> list[TaskRow]:
+    """The rows, each naming the absent person it is held for when the reader is a deputy."""
+    result = [TaskRow(*row) for row in rows]
+    if not standing.stands_in_for:
+        return result
+    return [replace(row, on_behalf_of=_held_for(standing, row)) for row in result]
 
 
-def _offered(actor):
-    """Open to my roles, and mine to act on: never on my own invoice, nor the payment of one
-    I approve (the same rules that refuse the action)."""
-    own_invoice = exists().where(
-        Invoice.id == HumanTask.invoice_id, Invoice.initiator_id == actor.id
-    )
-    my_approval = exists().where(
-        InvoiceApprover.invoice_id == HumanTask.invoice_id, InvoiceApprover.user_id == actor.id
-    )
-    return and_(
-        HumanTask.assignee_user_id.is_(None),
-        HumanTask.candidate_role.in_(sorted(role_names(actor))),
-        ~own_invoice,
-        ~and_(HumanTask.form == FormKind.PAYMENT, my_approval),
-    )
+def _held_for(standing: Standing, row: TaskRow) -> int | None:
+    if holds(standing.me, row):
+        return None
+    return next((p.id for p in standing.stands_in_for if holds(p, row)), None)
 
 
-def _page_of_ids(actor, limit: int, offset: int):
-    """Two index-ordered branches (mine, offered to my roles), each cut at offset + limit."""
+def _mine(standing: Standing):
+    """The open tasks I may act on: task_holders' one rule."""
+    return acts_on(standing, status=TaskStatus.OPEN)
+
+
+def _page_of_ids(standing: Standing, limit: int, offset: int):
+    """One index-ordered branch per holder lookup (assigned to me, offered to my roles, and
+    the same for whom I stand in for), each cut at offset + limit."""
     depth = offset + limit
     columns = (HumanTask.id, HumanTask.created_at)
-    mine = (
+    cut = [
         select(*columns)
-        .where(HumanTask.status == TaskStatus.OPEN, HumanTask.assignee_user_id == actor.id)
+        .where(HumanTask.status == TaskStatus.OPEN, branch)
         .order_by(HumanTask.created_at, HumanTask.id)
         .limit(depth)
         .subquery()
-    )
-    offered = (
-        select(*columns)
-        .where(HumanTask.status == TaskStatus.OPEN, _offered(actor))
-        .order_by(HumanTask.created_at, HumanTask.id)
-        .limit(depth)
-        .subquery()
-    )
-    both = union_all(
-        select(mine.c.id, mine.c.created_at), select(offered.c.id, offered.c.created_at)
-    ).subquery()
-    return select(both.c.id).order_by(both.c.created_at, both.c.id).limit(limit).offset(offset)
+        for branch in branches(standing)
+    ]
+    # UNION, not UNION ALL: my role and the absent person's may offer the same task.
+    every = union(*(select(part.c.id, part.c.created_at) for part in cut)).subquery()
+    return select(every.c.id).order_by(every.c.created_at, every.c.id).limit(limit).offset(offset)
 
 
 def my_open_tasks(session: Session, actor, limit: int = 50, offset: int = 0) -> list[TaskRow]:
-    ids = list(session.scalars(_page_of_ids(actor, limit, offset)))
+    standing = standing_of(session, actor)
+    ids = list(session.scalars(_page_of_ids(standing, limit, offset)))
     if not ids:
         return []
     rows = session.execute(
@@ -98,16 +96,17 @@ def my_open_tasks(session: Session, actor, limit: int = 50, offset: int = 0) -> 
         .where(HumanTask.id.in_(ids))
         .order_by(HumanTask.created_at, HumanTask.id)
     )
-    return [TaskRow(*row) for row in rows]
+    return _rows(standing, rows)
 
 
 def my_open_tasks_due_first(session: Session, actor, limit: int) -> list[TaskRow]:
     """My open tasks by due date: overdue ones first, tasks without a due date last."""
     order = (HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at, HumanTask.id)
+    standing = standing_of(session, actor)
     # Chosen in a derived table: the rule's EXISTS on invoice correlate with human_task alone.
     chosen = (
         select(HumanTask.id)
-        .where(HumanTask.status == TaskStatus.OPEN, _mine(actor))
+        .where(HumanTask.status == TaskStatus.OPEN, _mine(standing))
         .order_by(*order)
         .limit(limit)
         .subquery()
@@ -118,7 +117,7 @@ def my_open_tasks_due_first(session: Session, actor, limit: int) -> list[TaskRow
         .join(Invoice, Invoice.id == HumanTask.invoice_id)
         .order_by(*order)
     )
-    return [TaskRow(*row) for row in rows]
+    return _rows(standing, rows)
 
 
 def count_my_open_and_overdue(session: Session, actor, now: datetime) -> tuple[int, int]:
@@ -127,7 +126,7 @@ def count_my_open_and_overdue(session: Session, actor, now: datetime) -> tuple[i
     total, late = session.execute(
         select(func.count(), overdue)
         .select_from(HumanTask)
-        .where(HumanTask.status == TaskStatus.OPEN, _mine(actor))
+        .where(HumanTask.status == TaskStatus.OPEN, _mine(standing_of(session, actor)))
     ).one()
     return total or 0, late or 0
 
@@ -137,7 +136,7 @@ def count_my_open_tasks(session: Session, actor) -> int:
         session.scalar(
             select(func.count())
             .select_from(HumanTask)
-            .where(HumanTask.status == TaskStatus.OPEN, _mine(actor))
+            .where(HumanTask.status == TaskStatus.OPEN, _mine(standing_of(session, actor)))
         )
         or 0
     )
@@ -152,10 +151,11 @@ def my_open_tasks_matching(
     # The invoice joined under another name: the rule's EXISTS on invoice stay correlated with
     # human_task alone.
     card = aliased(Invoice)
+    standing = standing_of(session, actor)
     chosen = (
         select(HumanTask.id)
         .join(card, card.id == HumanTask.invoice_id)
-        .where(HumanTask.status == TaskStatus.OPEN, _mine(actor))
+        .where(HumanTask.status == TaskStatus.OPEN, _mine(standing))
         .where(*_narrowed(card, task_filter, now))
         .order_by(*_ordered(card, task_filter))
         .limit(limit)
@@ -168,7 +168,7 @@ def my_open_tasks_matching(
         .join(Invoice, Invoice.id == HumanTask.invoice_id)
         .order_by(*_ordered(Invoice, task_filter))
     )
-    return [TaskRow(*row) for row in rows]
+    return _rows(standing, rows)
 
 
 def my_task_counterparties(session: Session, actor) -> list[tuple[int, str]]:
@@ -177,7 +177,7 @@ def my_task_counterparties(session: Session, actor) -> list[tuple[int, str]]:
     rows = session.execute(
         select(card.counterparty_id, func.min(card.counterparty_name))
         .join(HumanTask, HumanTask.invoice_id == card.id)
-        .where(HumanTask.status == TaskStatus.OPEN, _mine(actor))
+        .where(HumanTask.status == TaskStatus.OPEN, _mine(standing_of(session, actor)))
         .where(card.counterparty_id.is_not(None))
         .group_by(card.counterparty_id)
     )
@@ -222,4 +222,4 @@ def held_by(user):
     """SQL condition on human_task: the tasks `user` holds, as My tasks lists them (theirs, or
     offered to one of their roles and theirs to act on). Correlates with human_task alone: use
     it in a query whose FROM is human_task only."""
-    return _mine(user)
+    return _mine(standing_of(None, user))

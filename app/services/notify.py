@@ -12,35 +12,43 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import (
-    FormKind,
     HumanTask,
-    Invoice,
-    InvoiceApprover,
     Notification,
     OutboxMessage,
     OutboxStatus,
     UserPreference,
 )
-from app.models.user import User, holds_role
+from app.models.user import User
+from app.services import task_holders
 
 
 def holders_of(session: Session, task: HumanTask) -> list[int]:
-    """The person holding a task, or every active holder of its lane's role who may act on it
-    (as My tasks offers it): never the initiator, nor for a payment one of the approvers."""
-    if task.assignee_user_id is not None:
-        return [task.assignee_user_id]
-    initiator = select(Invoice.initiator_id).where(Invoice.id == task.invoice_id)
-    query = select(User.id).where(
-        holds_role(task.candidate_role),
-        User.active.is_(True),
-        User.id != initiator.scalar_subquery(),
-    )
-    if task.form == FormKind.PAYMENT:
-        approvers = select(InvoiceApprover.user_id).where(
-            InvoiceApprover.invoice_id == task.invoice_id
+    """Everyone who may act on the task now (task_holders' rule: its assignee or the active
+    holders of its lane's role who may act on it, or their deputies while they are away)."""
+    return list(task_holders.holders_of(session, task))
+
+
+def notify_holders(
+    session: Session, kind: str, task: HumanTask, event: str, params: dict, invoice=None
+) -> int:
+    """Tell everyone who may act on the task; a deputy's notice says on whose behalf."""
+    card = task_holders.Card.of(invoice) if invoice is not None else None
+    by_principal: dict[int | None, list[int]] = {}
+    for holder, principal in task_holders.holders_of(session, task, card=card).items():
+        by_principal.setdefault(None if principal == holder else principal, []).append(holder)
+    told = 0
+    for principal, holders in by_principal.items():
+        extra = {} if principal is None else {"on_behalf_of": principal}
+        told += notify(
+            session,
+            kind,
+            holders,
+            event=event,
+            invoice_id=task.invoice_id,
+            task_guid=task.task_guid,
+            params={**params, **extra},
         )
-        query = query.where(User.id.not_in(approvers))
-    return list(session.scalars(query.order_by(User.id)))
+    return told
 
 
 def notify(

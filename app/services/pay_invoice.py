@@ -22,12 +22,16 @@ from app.models import (
 from app.permissions import PAY, require
 from app.services import audit, use_case
 from app.services.attachments import IncomingFile, check_file, store_files
+from app.services.complete_task import on_behalf_of
 from app.services.notify import notify
-from app.services.process_runtime import advance, close_task, load_workflow, run_step
+from app.services.process_runtime import advance
 from app.services.rules_of_money import Act
-from app.services.task_access import task_for_action
+from app.services.task_access import task_to_act_on
 from app.services.visibility import get_visible_invoice
-from app.storage import LocalFileStorage
+from app.storage import FileStorage
+from app.workflow.failures import run_step
+from app.workflow.store import load_workflow
+from app.workflow.sync import close_task
 
 PAYMENT_ORDER_TYPES = {"application/pdf", "image/png", "image/jpeg"}
 
@@ -51,7 +55,7 @@ def pay_invoice(
     invoice_id,
     data: dict,
     payment_order: IncomingFile | None,
-    storage: LocalFileStorage,
+    storage: FileStorage,
     max_file_size: int,
     today: date,
 ) -> Payment:
@@ -64,7 +68,7 @@ def pay_invoice(
         raise InvoiceNotEditableError(
             _("Invoice #%(n)s is not awaiting payment.", n=invoice.number)
         )
-    task, invoice, instance = task_for_action(session, actor, pending.task_guid)
+    task, invoice, instance, for_id = task_to_act_on(session, actor, pending.task_guid)
     paid_on, amount, reference = _clean_payment(data, invoice, payment_order, today, max_file_size)
     order = _store_payment_order(session, actor, invoice, payment_order, storage, max_file_size)
     payment = Payment(
@@ -79,7 +83,7 @@ def pay_invoice(
     session.flush()
     workflow = load_workflow(instance)
     run_step(lambda: workflow.complete(task.task_guid, {"payment": {"by": actor.id}}), invoice.id)
-    close_task(task, actor, "pay", reference)
+    close_task(task, actor, "pay", reference, for_id)
     audit.record(
         session,
         "paid",
@@ -89,6 +93,7 @@ def pay_invoice(
             "amount": amount,
             "reference": reference,
             "payment_order": order.filename if order else None,
+            **on_behalf_of(for_id),
         },
         invoice.id,
     )

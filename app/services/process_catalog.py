@@ -15,7 +15,7 @@ from app.models.process import ProcessDraft
 from app.permissions import EDIT_PROCESSES, READ_PROCESSES, allows, require
 from app.services import use_case
 from app.services.process_versions import INVOICE_PROCESS
-from app.services.publish_process import check_diagram, publish_process
+from app.services.publish_process import check_diagram, checked_tables, publish_process
 from app.workflow.xml import MAX_BPMN_BYTES
 
 
@@ -81,9 +81,11 @@ def save_draft(
     draft_id=None,
     based_on: int | None = None,
     process_id: str = INVOICE_PROCESS,
+    decision_tables: dict[str, str] | None = None,
 ) -> ProcessDraft:
-    """Store the analyst's diagram with its lint result. Raises PermissionDeniedError,
-    NotFoundError, ValidationError."""
+    """Store the analyst's diagram with its lint result, the decision tables the editor holds
+    checked with it (a draft row has no place for the tables: the editor sends them again when
+    publishing). Raises PermissionDeniedError, NotFoundError, ValidationError."""
     require(actor, EDIT_PROCESSES)
     if not xml or len(xml.encode()) > MAX_BPMN_BYTES:
         raise ValidationError({"diagram": [_("The diagram is empty or larger than 1 MB.")]})
@@ -96,16 +98,22 @@ def save_draft(
     draft = draft or ProcessDraft(process_id=process_id, based_on_version=based_on)
     draft.bpmn_xml = xml
     draft.saved_by_id = actor.id
-    draft.problems = [asdict(p) for p in check_diagram(session, xml, process_id)]
+    tables = checked_tables(decision_tables)
+    draft.problems = [asdict(p) for p in check_diagram(session, xml, process_id, tables)]
     session.add(draft)
     session.flush()
     return draft
 
 
-def publish_draft(session: Session, actor, draft_id, note: str) -> ProcessVersion:
-    """Publish a saved draft. Raises what publish_process raises, and NotFoundError."""
+def publish_draft(
+    session: Session, actor, draft_id, note: str, decision_tables: dict[str, str] | None = None
+) -> ProcessVersion:
+    """Publish a saved draft with the decision tables the editor holds, as one version.
+    Raises what publish_process raises, and NotFoundError."""
     draft = get_draft(session, actor, draft_id)
-    version = publish_process(session, actor, draft.bpmn_xml, note, draft.process_id)
+    version = publish_process(
+        session, actor, draft.bpmn_xml, note, draft.process_id, decision_tables
+    )
     _mark_published(session, draft.id, version.id)
     return version
 
@@ -113,6 +121,20 @@ def publish_draft(session: Session, actor, draft_id, note: str) -> ProcessVersio
 @use_case
 def _mark_published(session: Session, draft_id: int, version_id: int) -> None:
     session.get(ProcessDraft, draft_id).published_version_id = version_id
+
+
+def draft_tables(session: Session, actor, draft: ProcessDraft) -> dict[str, str]:
+    """The decision tables the editor opens with a draft: those of the version it came from."""
+    require(actor, EDIT_PROCESSES)
+    if draft.based_on_version is None:
+        return {}
+    version = session.scalars(
+        select(ProcessVersion).where(
+            ProcessVersion.process_id == draft.process_id,
+            ProcessVersion.version == draft.based_on_version,
+        )
+    ).first()
+    return dict(version.decision_tables or {}) if version else {}
 
 
 def _get(session: Session, model, raw_id):

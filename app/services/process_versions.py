@@ -15,8 +15,8 @@ from app.workflow.definitions import (
     ProcessDefinition,
     definition_for,
     load_definition,
-    sha256_of,
 )
+from app.workflow.dmn import decision_files_beside, version_sha256
 
 INVOICE_PROCESS = "invoice_approval"
 
@@ -48,13 +48,15 @@ def seed_process_versions(session: Session, folder: Path) -> list[str]:
         if exists:
             continue
         xml = path.read_text(encoding="utf-8")
-        load_definition(xml, process_id)  # refuse a file the engine cannot parse
+        tables = decision_files_beside(path) or None  # `<stem>.*.dmn` beside the diagram
+        load_definition(xml, process_id, tables)  # refuse a file the engine cannot parse
         session.add(
             ProcessVersion(
                 process_id=process_id,
                 version=1,
                 bpmn_xml=xml,
-                sha256=sha256_of(xml),
+                decision_tables=tables,
+                sha256=version_sha256(xml, tables),
                 note=SEEDED_NOTE.format(file=path.name),
                 is_current=True,
             )
@@ -81,4 +83,9 @@ def current_version(session: Session, process_id: str = INVOICE_PROCESS) -> Proc
 
 def definition_of(version: ProcessVersion) -> ProcessDefinition:
     # The version row's hash names the parsed diagram: its XML is read on first use only.
-    return definition_for(version.sha256, version.process_id, lambda: version.bpmn_xml)
+    return definition_for(
+        version.sha256,
+        version.process_id,
+        lambda: version.bpmn_xml,
+        lambda: version.decision_tables,
+    )

@@ -8,10 +8,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import ProcessInstance
-from app.services.process_runtime import load_workflow
 from app.services.process_versions import current_version
 from app.services.visibility import get_visible_invoice
 from app.workflow.diagram import flows_passed, labels_in_language
+from app.workflow.store import load_workflow
 
 
 @dataclass

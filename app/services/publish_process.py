@@ -13,9 +13,9 @@ from app.models.user import Role
 from app.permissions import PUBLISH, require
 from app.services import audit, use_case
 from app.services.process_versions import INVOICE_PROCESS
-from app.workflow.definitions import sha256_of
+from app.workflow.dmn import MAX_DECISION_FILES, version_sha256
 from app.workflow.lint import Problem, has_errors, lint, task_ids
-from app.workflow.xml import UnsafeXmlError, content_digest
+from app.workflow.xml import MAX_BPMN_BYTES, UnsafeXmlError, content_digest
 
 
 class DiagramRejectedError(InvoiceFlowError):
@@ -32,8 +32,13 @@ def existing_roles(session: Session) -> set[str]:
     return set(session.scalars(select(Role.name)))
 
 
-def check_diagram(session: Session, xml: str, process_id: str = INVOICE_PROCESS) -> list[Problem]:
-    return lint(xml, existing_roles(session), process_id)
+def check_diagram(
+    session: Session,
+    xml: str,
+    process_id: str = INVOICE_PROCESS,
+    decision_tables: dict[str, str] | None = None,
+) -> list[Problem]:
+    return lint(xml, existing_roles(session), process_id, decision_tables)
 
 
 def _require_publisher(actor) -> None:
@@ -43,23 +48,31 @@ def _require_publisher(actor) -> None:
 
 @use_case
 def publish_process(
-    session: Session, actor, xml: str, note: str, process_id: str = INVOICE_PROCESS
+    session: Session,
+    actor,
+    xml: str,
+    note: str,
+    process_id: str = INVOICE_PROCESS,
+    decision_tables: dict[str, str] | None = None,
 ) -> ProcessVersion:
-    """Make a diagram the current version for new invoices. `actor` None: the command line.
+    """Make a diagram, with its decision tables ({file name: DMN XML}), the current version
+    for new invoices: one version, checked together. `actor` None: the command line.
     Raises PermissionDeniedError, ValidationError, DiagramRejectedError."""
     _require_publisher(actor)
+    decision_tables = checked_tables(decision_tables)
     note = (note or "").strip()
     if not note or len(note) > 500:
         raise ValidationError(
             {"note": [_("Say in a few words what changed (up to 500 characters).")]}
         )
-    _refuse_the_current_version(session, xml, process_id)
-    problems = check_diagram(session, xml, process_id)
+    _refuse_the_current_version(session, xml, process_id, decision_tables)
+    problems = check_diagram(session, xml, process_id, decision_tables)
     if has_errors(problems):
         raise DiagramRejectedError([p for p in problems if p.severity == "error"])
     same = session.scalar(
         select(ProcessVersion.version).where(
-            ProcessVersion.process_id == process_id, ProcessVersion.sha256 == sha256_of(xml)
+            ProcessVersion.process_id == process_id,
+            ProcessVersion.sha256 == version_sha256(xml, decision_tables),
         )
     )
     if same is not None:
@@ -93,7 +106,8 @@ def publish_process(
         process_id=process_id,
         version=number,
         bpmn_xml=xml,
-        sha256=sha256_of(xml),
+        decision_tables=decision_tables,
+        sha256=version_sha256(xml, decision_tables),
         note=note,
         is_current=True,
         published_by_id=actor.id if actor else None,
@@ -112,14 +126,37 @@ def publish_process(
             "note": note,
             "added": sorted(after - before),
             "removed": sorted(before - after),
+            **({"decision_tables": sorted(decision_tables)} if decision_tables else {}),
         },
     )
     return version
 
 
-def _refuse_the_current_version(session: Session, xml: str, process_id: str) -> None:
-    """Nothing to publish when the diagram says what the current version says, however the
-    editor wrote it out."""
+def checked_tables(tables: dict[str, str] | None) -> dict[str, str] | None:
+    """The tables as stored: None without any; refused past the limits (count and size)."""
+    if not tables:
+        return None
+    if (
+        not isinstance(tables, dict)
+        or len(tables) > MAX_DECISION_FILES
+        or any(
+            not isinstance(name, str) or not name.endswith(".dmn") or not isinstance(text, str)
+            for name, text in tables.items()
+        )
+    ):
+        message = _("Up to %(n)s decision tables, each a .dmn file.", n=MAX_DECISION_FILES)
+        raise ValidationError({"decision_tables": [message]})
+    if any(len(t.encode()) > MAX_BPMN_BYTES or "\x00" in t for t in tables.values()):
+        message = _("A decision table is empty, larger than 1 MB or holds a NUL character.")
+        raise ValidationError({"decision_tables": [message]})
+    return dict(sorted(tables.items()))
+
+
+def _refuse_the_current_version(
+    session: Session, xml: str, process_id: str, decision_tables: dict | None = None
+) -> None:
+    """Nothing to publish when the diagram and its tables say what the current version says,
+    however the editor wrote them out."""
     current = session.scalars(
         select(ProcessVersion).where(
             ProcessVersion.process_id == process_id, ProcessVersion.is_current.is_(True)
@@ -127,6 +164,8 @@ def _refuse_the_current_version(session: Session, xml: str, process_id: str) -> 
     ).first()
     try:
         if current is None or content_digest(xml) != content_digest(current.bpmn_xml):
+            return
+        if _digests(decision_tables) != _digests(current.decision_tables):
             return
     except UnsafeXmlError:  # not a diagram: the check says why
         return
@@ -141,6 +180,10 @@ def _refuse_the_current_version(session: Session, xml: str, process_id: str) -> 
             ]
         }
     )
+
+
+def _digests(tables: dict | None) -> dict:
+    return {name: content_digest(text) for name, text in (tables or {}).items()}
 
 
 @use_case

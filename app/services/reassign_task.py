@@ -13,8 +13,9 @@ from app.models.user import User, holds_role
 from app.permissions import REASSIGN, allows, require
 from app.services import audit, use_case
 from app.services.notify import holders_of, notify
-from app.services.process_runtime import INITIATOR_LANE, task_params
 from app.services.task_access import TaskAlreadyHandledError, find_task
+from app.services.task_holders import Card, may_be_handed_clause
+from app.workflow.sync import INITIATOR_LANE, task_params
 
 # The form of a reassign page lists at most this many people (holders of the task's role).
 MAX_CHOICES = 200
@@ -73,15 +74,10 @@ def reassign_choices(session: Session, actor, task: HumanTask, invoice: Invoice)
 
 
 def _candidates(task: HumanTask, invoice: Invoice):
-    """Active holders of the task's lane role; never the initiator, nor (for approvals and
-    payments) one of the invoice's approvers, who would then act twice; not the holder."""
-    query = select(User).where(User.active.is_(True), User.id != invoice.initiator_id)
+    """Active holders of the task's lane role whom the duties allow to take it (task_holders)."""
+    query = select(User).where(may_be_handed_clause(task, Card.of(invoice)))
     if task.lane and task.lane != INITIATOR_LANE:
         query = query.where(holds_role(task.lane))
-    if task.form in (FormKind.APPROVAL, FormKind.PAYMENT):
-        query = query.where(User.id.not_in([a.user_id for a in invoice.approvers] or [0]))
-    if task.assignee_user_id is not None:
-        query = query.where(User.id != task.assignee_user_id)
     return query
 
 

@@ -12,17 +12,16 @@ from app.permissions import SUBMIT, require
 from app.services import audit, use_case
 from app.services.counterparty_snapshot import take_snapshot
 from app.services.invoice_input import InvoicePolicy
-from app.services.process_runtime import (
-    advance,
-    close_task,
-    load_workflow,
-    run_step,
-    workflow_data,
-)
+from app.services.process_runtime import advance
 from app.services.revision import invoice_revision
+from app.services.stage_holders import stage_holders
 from app.services.submit_invoice import check_ready_for_approval
 from app.services.task_access import task_for_action
 from app.services.visibility import get_visible_invoice
+from app.workflow.failures import run_step
+from app.workflow.store import load_workflow
+from app.workflow.sync import close_task
+from app.workflow.task_data import workflow_data
 
 
 def open_correction_task(session: Session, invoice_id: int) -> HumanTask | None:
@@ -52,7 +51,9 @@ def resubmit_invoice(session: Session, actor, invoice_id, policy: InvoicePolicy)
     check_ready_for_approval(session, invoice, policy)
     counterparty = take_snapshot(session, invoice)  # the counterparty as it is now, again
     workflow = load_workflow(instance)
-    run_step(lambda: workflow.complete(task.task_guid, workflow_data(invoice)), invoice.id)
+    xml = instance.process_version.bpmn_xml
+    data = {**workflow_data(invoice), **stage_holders(session, invoice, xml)}
+    run_step(lambda: workflow.complete(task.task_guid, data), invoice.id)
     close_task(task, actor, "resubmit", None)
     for approver in invoice.approvers:  # a new round: every approver decides again
         approver.approved_at = approver.approved_by_id = None

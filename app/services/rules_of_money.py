@@ -12,7 +12,10 @@ from dataclasses import dataclass
 
 from app.i18n import _
 from app.models import FormKind, HumanTask, InvoiceStatus, TaskStatus
+from app.workflow.parallel import STAGE_SETTLED
 
+# An approver's turn an admin took back when changing the chain: no decision, no refusal.
+TURN_WITHDRAWN = "withdrawn"
 FINAL_STATUSES = (InvoiceStatus.PAID, InvoiceStatus.REJECTED, InvoiceStatus.CANCELLED)
 
 
@@ -138,7 +141,13 @@ def approved_round(tasks: list[HumanTask]) -> bool:
     """The current round has approvals, every one of them decided, and all said approve (an
     approval a timer or an event cut short is no approval)."""
     current = max((t.round for t in tasks), default=1)
-    approvals = [t for t in tasks if t.form == FormKind.APPROVAL and t.round == current]
+    approvals = [
+        t
+        for t in tasks
+        if t.form == FormKind.APPROVAL
+        and t.round == current
+        and t.decision not in (TURN_WITHDRAWN, STAGE_SETTLED)
+    ]
     return bool(approvals) and all(
         t.status == TaskStatus.DONE and t.decision == "approve" for t in approvals
     )

@@ -14,12 +14,15 @@ from app.services import audit, use_case
 from app.services.counterparty_snapshot import take_snapshot
 from app.services.create_invoice import card_snapshot
 from app.services.invoice_input import InvoicePolicy, clean_invoice_input
-from app.services.process_runtime import advance, run_step, workflow_data
+from app.services.process_runtime import advance
 from app.services.process_versions import current_version, definition_of
 from app.services.revision import invoice_revision
+from app.services.stage_holders import stage_holders
 from app.services.visibility import get_visible_invoice
 from app.workflow.definitions import SERIALIZER_VERSION
 from app.workflow.engine import InvoiceWorkflow
+from app.workflow.failures import run_step
+from app.workflow.task_data import workflow_data
 
 
 def check_ready_for_approval(session: Session, invoice, policy: InvoicePolicy) -> None:
@@ -54,7 +57,8 @@ def submit_invoice(session: Session, actor, invoice_id, policy: InvoicePolicy):
 
     def start():
         nonlocal workflow
-        workflow = InvoiceWorkflow.start(definition_of(version), workflow_data(invoice))
+        data = {**workflow_data(invoice), **stage_holders(session, invoice, version.bpmn_xml)}
+        workflow = InvoiceWorkflow.start(definition_of(version), data)
 
     run_step(start, invoice.id)
     instance = ProcessInstance(

@@ -1,4 +1,5 @@
-"""Who may act on a task: read from human_task rows, never from the client's word."""
+"""Finding a task to show or act on: read from human_task rows, never from the client's word.
+Who may act is app/services/task_holders.py's rule."""
 
 from __future__ import annotations
 
@@ -19,7 +20,15 @@ from app.models import (
     ProcessVersion,
     TaskStatus,
 )
-from app.roles import role_names
+from app.services.task_holders import (
+    Card,
+    Standing,
+    acting_for,
+    duties_allow,
+    holds,
+    may_act,
+    standing_of,
+)
 from app.services.visibility import ONE_INVOICE_VISIBLE, sees_all_invoices, viewer_parameters
 
 
@@ -33,13 +42,13 @@ def find_task(session: Session, actor, task_ref: object) -> tuple[HumanTask, Inv
     return task, invoice
 
 
-def _load(session: Session, actor, task_ref: object, with_process: bool):
+def _load(session: Session, actor, task_ref: object, with_process: bool, standing=None):
     try:
         guid = str(uuid.UUID(str(task_ref)))
     except ValueError as exc:
         raise NotFoundError(_("Task not found.")) from exc
     restricted = not sees_all_invoices(actor)
-    parameters = viewer_parameters(actor) if restricted else {}
+    parameters = viewer_parameters(actor, standing) if restricted else {}
     query = _task_query(with_process, restricted)
     row = session.execute(query, {"guid": guid, **parameters}).unique().first()
     if row is None:
@@ -75,28 +84,22 @@ def _task_query(with_process: bool, restricted: bool) -> Select:
     return query.where(ONE_INVOICE_VISIBLE) if restricted else query
 
 
-def may_act(actor, task: HumanTask) -> bool:
-    if task.assignee_user_id is not None:
-        return actor.id == task.assignee_user_id
-    return task.candidate_role in role_names(actor)
-
-
-def refusal(actor, task: HumanTask, invoice: Invoice):
-    """Why `actor` may not act on `task`, or None. The one rule behind every action and the
-    task page (My tasks and notifications say the same in SQL): the holder alone, and never the
-    initiator on their own invoice (but their correction), nor an approver paying it."""
-    if not may_act(actor, task):
-        return _("This task belongs to someone else.")
-    if task.form == FormKind.CORRECTION:
+def refusal(standing: Standing, task: HumanTask, invoice: Invoice):
+    """Why the person of `standing` may not act on `task`, or None (task_holders' rule: My
+    tasks and notifications say the same in SQL)."""
+    card = Card.of(invoice)
+    if may_act(standing, task, card):
         return None
-    payer_refused = _("The initiator and the approvers may not pay the invoice.")
-    if actor.id == invoice.initiator_id:
-        if task.form == FormKind.PAYMENT:
-            return payer_refused
-        return _("The initiator cannot decide on their own invoice.")
-    if task.form == FormKind.PAYMENT and actor.id in {a.user_id for a in invoice.approvers}:
-        return payer_refused
-    return None
+    me = standing.me
+    if holds(me, task) and duties_allow(me.id, task, card):
+        return _("You are out of office: your deputy handles this task until you are back.")
+    if not holds(me, task):
+        if any(holds(absent, task) for absent in standing.stands_in_for):
+            return _("A deputy may not act on an invoice they started or approve.")
+        return _("This task belongs to someone else.")
+    if task.form == FormKind.PAYMENT:
+        return _("The initiator and the approvers may not pay the invoice.")
+    return _("The initiator cannot decide on their own invoice.")
 
 
 def task_for_action(
@@ -104,10 +107,20 @@ def task_for_action(
 ) -> tuple[HumanTask, Invoice, ProcessInstance]:
     """The task, its invoice and their process. 404 unknown or invisible, 409 no longer open,
     403 someone else's task."""
-    task, invoice, instance = _load(session, actor, task_ref, with_process=True)
+    task, invoice, instance, _for_id = task_to_act_on(session, actor, task_ref)
+    return task, invoice, instance
+
+
+def task_to_act_on(
+    session: Session, actor, task_ref: object
+) -> tuple[HumanTask, Invoice, ProcessInstance, int | None]:
+    """As task_for_action, with whose task it is when the actor acts as a deputy (else None)."""
+    standing = standing_of(session, actor)
+    task, invoice, instance = _load(session, actor, task_ref, True, standing)
     if task.status != TaskStatus.OPEN:
         raise TaskAlreadyHandledError(_("This task was already handled."))
-    reason = refusal(actor, task, invoice)
+    reason = refusal(standing, task, invoice)
     if reason is not None:
         raise PermissionDeniedError(reason)
-    return task, invoice, instance
+    for_id = acting_for(standing, task, Card.of(invoice))
+    return task, invoice, instance, (None if for_id == actor.id else for_id)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.errors import ConcurrentEditError
@@ -17,26 +17,62 @@ from app.models.user import User, holds_role
 from app.roles import ADMIN
 from app.services import audit, use_case
 from app.services.notify import holders_of, notify
-from app.services.process_runtime import advance, load_workflow, run_step, task_params
+from app.services.process_runtime import advance
+from app.services.worker_heartbeat import this_worker
+from app.workflow.failures import run_step
+from app.workflow.store import load_workflow
+from app.workflow.sync import task_params
 
 REMINDER, ESCALATION = "reminder", "escalation"
 log = logging.getLogger(__name__)
 
 
-def due_instances(session: Session, now: datetime, limit: int = 50) -> list[int]:
-    ids = list(
-        session.scalars(
-            select(ProcessInstance.id)
-            .where(
-                ProcessInstance.status == InstanceStatus.RUNNING,
-                ProcessInstance.next_timer_at <= now,
-            )
-            .order_by(ProcessInstance.next_timer_at)
-            .limit(limit)
-        )
+# How long a worker holds the due instances it claimed: longer than a batch can take (each
+# instance's code is capped at DIAGRAM_CODE_SECONDS); a worker that dies frees them after it.
+TIMER_LEASE = timedelta(minutes=5)
+
+
+def _claimable(now: datetime):
+    return and_(
+        ProcessInstance.status == InstanceStatus.RUNNING,
+        ProcessInstance.next_timer_at <= now,
+        or_(
+            ProcessInstance.timer_claimed_until.is_(None),
+            ProcessInstance.timer_claimed_until <= now,
+        ),
     )
+
+
+def claim_due_instances(session: Session, now: datetime, worker: str, limit: int = 50) -> list[int]:
+    """Lease up to `limit` due instances to `worker`, as the mail outbox does. On PostgreSQL the
+    SELECT locks them and skips rows another worker is claiming (FOR UPDATE SKIP LOCKED); the
+    UPDATE re-checks the lease, so each instance has one winner, and SQLite's single writer
+    gives the same. Two statements: as a subquery of the UPDATE, PostgreSQL may run the
+    locking SELECT more than once and claim more than `limit`."""
+    due = session.scalars(
+        select(ProcessInstance.id)
+        .where(_claimable(now))
+        .order_by(ProcessInstance.next_timer_at, ProcessInstance.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    if not due:
+        session.commit()
+        return []
+    claimed = session.scalars(
+        update(ProcessInstance)
+        .where(ProcessInstance.id.in_(due), _claimable(now))
+        # A lease is not a change of the process: updated_at and lock_version stay.
+        .values(
+            timer_claimed_until=now + TIMER_LEASE,
+            timer_claimed_by=worker,
+            updated_at=ProcessInstance.updated_at,
+        )
+        .returning(ProcessInstance.id)
+        .execution_options(synchronize_session=False)
+    ).all()
     session.commit()
-    return ids
+    return sorted(claimed)
 
 
 # A process whose timers fail (a diagram error, data it cannot handle) is tried again after
@@ -44,14 +80,19 @@ def due_instances(session: Session, now: datetime, limit: int = 50) -> list[int]
 RETRY_FAILED_TIMERS_AFTER = timedelta(hours=1)
 
 
-def fire_due_timers(session: Session, now: datetime, limit: int = 50) -> int:
-    """One transaction per instance; an instance someone else just saved waits for next pass."""
+def fire_due_timers(
+    session: Session, now: datetime, limit: int = 50, worker: str | None = None
+) -> int:
+    """Claim due instances, then one transaction per instance, which also ends its lease."""
+    worker = worker or this_worker()
     fired = 0
-    for instance_id in due_instances(session, now, limit):
+    for instance_id in claim_due_instances(session, now, worker, limit):
         try:
             fired += fire_timers_of(session, instance_id)
         except ConcurrentEditError:
-            continue  # saved by someone else meanwhile: its timers are read again next pass
+            # Saved by someone else meanwhile (a decision): its timers are read again next pass.
+            log.info("timers of process instance %s: saved meanwhile, next pass", instance_id)
+            _release(session, instance_id, worker)
         except Exception:  # noqa: BLE001 - one broken process must not stop the others
             log.exception("timers of process instance %s failed", instance_id)
             _postpone(session, instance_id, now + RETRY_FAILED_TIMERS_AFTER)
@@ -59,18 +100,33 @@ def fire_due_timers(session: Session, now: datetime, limit: int = 50) -> int:
 
 
 @use_case
+def _release(session: Session, instance_id: int, worker: str) -> None:
+    session.execute(
+        update(ProcessInstance)
+        .where(ProcessInstance.id == instance_id, ProcessInstance.timer_claimed_by == worker)
+        .values(
+            timer_claimed_until=None, timer_claimed_by=None, updated_at=ProcessInstance.updated_at
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+@use_case
 def _postpone(session: Session, instance_id: int, until: datetime) -> None:
     session.execute(
         update(ProcessInstance)
         .where(ProcessInstance.id == instance_id)
-        .values(next_timer_at=until)
+        .values(next_timer_at=until, timer_claimed_until=None, timer_claimed_by=None)
         .execution_options(synchronize_session=False)
     )
 
 
 @use_case
 def fire_timers_of(session: Session, instance_id: int) -> int:
-    return run_process_now(session, session.get(ProcessInstance, instance_id))
+    instance = session.get(ProcessInstance, instance_id)
+    # Saved with the fired timers: the lease ends with the work it was taken for.
+    instance.timer_claimed_until = instance.timer_claimed_by = None
+    return run_process_now(session, instance)
 
 
 def run_process_now(session: Session, instance: ProcessInstance, actor=None) -> int:

@@ -19,7 +19,7 @@ from app.services.create_invoice import SavedInvoice, card_snapshot, collect_fil
 from app.services.duplicates import record_duplicates
 from app.services.invoice_input import InvoicePolicy, clean_invoice_input
 from app.services.visibility import get_visible_invoice
-from app.storage import LocalFileStorage
+from app.storage import FileStorage
 
 
 @use_case
@@ -31,7 +31,7 @@ def update_invoice(
     policy: InvoicePolicy,
     expected_lock_version: int | None = None,
     files: list[IncomingFile] = (),
-    storage: LocalFileStorage | None = None,
+    storage: FileStorage | None = None,
     max_file_size: int = 0,
 ) -> SavedInvoice:
     """Save a new version of the card. Raises NotFoundError, InvoiceClosedError,

@@ -22,7 +22,7 @@ from app.services.audit_anchor import (
 from app.services.audit_anchor_file import Anchor, AnchorRejectedError, read_anchor
 from app.services.audit_anchor_folder import AnchorFolder, check_folder
 from app.services.audit_files import FileCheck, verify_files
-from app.storage import LocalFileStorage
+from app.storage import FileStorage
 
 
 @dataclass
@@ -66,7 +66,7 @@ def verify_audit_trail(
     now: datetime,
     heads: Path | None = None,
     settings: AnchorSettings | None = None,
-    storage: LocalFileStorage | None = None,
+    storage: FileStorage | None = None,
     strict: bool = False,
     require_signature: bool = False,
 ) -> AuditVerdict:

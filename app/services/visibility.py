@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import and_, bindparam, exists, or_, select, union
+from sqlalchemy import bindparam, exists, or_, select, union
 from sqlalchemy.orm import Session, aliased
 
 from app.domain.ids import parse_id
@@ -10,19 +10,23 @@ from app.errors import NotFoundError
 from app.i18n import _
 from app.models import HumanTask, Invoice, InvoiceApprover
 from app.roles import SEE_ALL_ROLES, role_names
+from app.services.task_holders import offered_clause, standing_of
 
 
 def sees_all_invoices(user) -> bool:
     return bool(role_names(user) & SEE_ALL_ROLES)
 
 
-def _offered_to(task, viewer_id, viewer_roles):
-    # Whoever is or was offered a task on an invoice sees it: a new stage needs no code.
-    return or_(
-        task.assignee_user_id == viewer_id,
-        task.completed_by_id == viewer_id,
-        and_(task.assignee_user_id.is_(None), task.candidate_role.in_(viewer_roles)),
-    )
+def _offered_to(task, viewer_id, offered_ids, offered_roles):
+    # Whoever is or was offered a task on an invoice sees it: a new stage needs no code. A
+    # deputy sees, while the delegation runs, what is offered to the person they stand in for.
+    return or_(task.completed_by_id == viewer_id, offered_clause(task, offered_ids, offered_roles))
+
+
+def _offered_people_and_roles(user, standing=None) -> tuple[list[int], list[str]]:
+    standing = standing or standing_of(None, user)
+    people = [standing.me, *standing.stands_in_for]
+    return [p.id for p in people], sorted({role for p in people for role in p.roles})
 
 
 def visible_invoices_clause(user):
@@ -31,7 +35,7 @@ def visible_invoices_clause(user):
         return None
     approver_of = select(InvoiceApprover.invoice_id).where(InvoiceApprover.user_id == user.id)
     offered = select(HumanTask.invoice_id).where(
-        _offered_to(HumanTask, user.id, sorted(role_names(user)))
+        _offered_to(HumanTask, user.id, *_offered_people_and_roles(user))
     )
     return or_(
         Invoice.initiator_id == user.id, Invoice.id.in_(approver_of), Invoice.id.in_(offered)
@@ -47,7 +51,7 @@ def visible_invoice_ids(user):
         select(Invoice.id).where(Invoice.initiator_id == user.id),
         select(InvoiceApprover.invoice_id).where(InvoiceApprover.user_id == user.id),
         select(HumanTask.invoice_id).where(
-            _offered_to(HumanTask, user.id, sorted(role_names(user)))
+            _offered_to(HumanTask, user.id, *_offered_people_and_roles(user))
         ),
     )
 
@@ -62,13 +66,19 @@ ONE_INVOICE_VISIBLE = or_(
     exists().where(InvoiceApprover.invoice_id == Invoice.id, InvoiceApprover.user_id == _VIEWER),
     exists().where(
         _OTHER_TASK.invoice_id == Invoice.id,
-        _offered_to(_OTHER_TASK, _VIEWER, bindparam("viewer_roles", expanding=True)),
+        _offered_to(
+            _OTHER_TASK,
+            _VIEWER,
+            bindparam("offered_ids", expanding=True),
+            bindparam("viewer_roles", expanding=True),
+        ),
     ),
 )
 
 
-def viewer_parameters(user) -> dict:
-    return {"viewer_id": user.id, "viewer_roles": sorted(role_names(user))}
+def viewer_parameters(user, standing=None) -> dict:
+    ids, roles = _offered_people_and_roles(user, standing)
+    return {"viewer_id": user.id, "offered_ids": ids, "viewer_roles": roles}
 
 
 _ONE_INVOICE = select(Invoice).where(Invoice.id == bindparam("invoice_id"))

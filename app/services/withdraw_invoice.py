@@ -12,8 +12,9 @@ from app.models.base import utcnow
 from app.permissions import WITHDRAW, require
 from app.services import audit, use_case
 from app.services.notify import holders_of, notify
-from app.services.process_runtime import load_workflow, open_tasks_of, save_state
 from app.services.visibility import get_visible_invoice
+from app.workflow.store import load_workflow, save_state
+from app.workflow.sync import open_tasks_of
 
 FINAL = (InvoiceStatus.PAID, InvoiceStatus.REJECTED, InvoiceStatus.CANCELLED)
 

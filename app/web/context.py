@@ -9,7 +9,8 @@ from markupsafe import Markup
 
 from app.extensions import db
 from app.services.invoice_input import InvoicePolicy
-from app.storage import LocalFileStorage
+from app.storage import FileStorage, configured_storage
+from app.web.date_input import reader_today
 
 
 def session():
@@ -34,11 +35,11 @@ def actor():
 
 
 def invoice_policy() -> InvoicePolicy:
-    return InvoicePolicy.from_config(current_app.config)
+    return InvoicePolicy.from_config(current_app.config, reader_today())
 
 
-def file_storage() -> LocalFileStorage:
-    return LocalFileStorage(current_app.config["FILE_STORAGE_DIR"])
+def file_storage() -> FileStorage:
+    return configured_storage(current_app)
 
 
 def max_file_size() -> int:

@@ -18,12 +18,20 @@ from wtforms import Field
 from wtforms.widgets import html_params
 
 from app.domain.dates import date_pattern
+from app.domain.time_zones import in_zone
 from app.i18n import _
-from app.web.local_format import local_date, reader_language
+from app.models.base import utcnow
+from app.web.local_format import local_date, reader_language, reader_time_zone
 
 HINTS = {"dd.MM.yyyy": _("DD.MM.YYYY"), "yyyy-MM-dd": _("YYYY-MM-DD")}
 # Babel counts weekdays from Monday; the datepicker from Sunday.
 SUNDAY_FIRST = (6, 0, 1, 2, 3, 4, 5)
+
+
+def reader_today() -> date:
+    """Today on the reader's calendar: in Asia/Kamchatka at 23:30 UTC it is already tomorrow.
+    Default dates and "not in the future" limits use it, never the server's date."""
+    return in_zone(utcnow(), reader_time_zone()).date()
 
 
 def calendar_settings(language: str) -> dict:

@@ -14,11 +14,12 @@ from flask import (
     request,
     url_for,
 )
-from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from app.errors import InvoiceFlowError
 from app.i18n import _
+from app.storage import StorageUnavailableError, StoredFileMissingError
+from app.web import outage
 
 BARE_PAGE = "<!doctype html><title>{{ status }}</title><p>{{ status }} {{ message }}</p>"
 
@@ -59,19 +60,6 @@ def _card_of_request() -> str | None:
         return None
 
 
-RETRY_AFTER_SECONDS = "2"
-
-
-def is_database_busy(exc: OperationalError) -> bool:
-    """SQLite's lock still held after the busy timeout (or a PostgreSQL lock timeout)."""
-    text = str(getattr(exc, "orig", exc)).lower()
-    return "locked" in text or "busy" in text or "lock timeout" in text
-
-
-def busy_message():
-    return _("The database is busy. Please try again in a moment.")
-
-
 # NUL: PostgreSQL cannot store it. A lone surrogate (JSON "\ud800"): no encoding can.
 NOT_ALLOWED_CHARACTER = re.compile(r"[\x00\ud800-\udfff]")
 JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
@@ -82,7 +70,10 @@ WHOLE_NUMBER = re.compile(r"\d+")
 def _refusal():
     """Why this request's input cannot be read (a message), or None."""
     limit = current_app.config["MAX_JSON_DEPTH"]
-    if _json_too_deep(limit) or _rison_too_deep(limit):
+    rison = _rison_problem(limit)
+    if rison is not None:
+        return rison
+    if _json_too_deep(limit):
         return _("The request is nested more than %(n)s levels deep.", n=limit)
     if _carries_character_not_allowed():
         return _("The request contains a character that is not allowed.")
@@ -113,18 +104,22 @@ def _json_too_deep(limit: int) -> bool:
     return False
 
 
-def _rison_too_deep(limit: int) -> bool:
-    """An API's ?q= (rison): its parser overflows on deep or unclosed nesting."""
+def _rison_problem(limit: int):
+    """What is wrong with an API's ?q= (rison), or None: its parser overflows on deep or
+    unclosed nesting, and lets a malformed number ("1e+16") out as a ValueError."""
     query = request.args.get("q", "")
     if not _wants_json() or not query:
-        return False
+        return None
+    too_deep = _("The request is nested more than %(n)s levels deep.", n=limit)
     try:
         value = prison.loads(query)
     except RecursionError:
-        return True
+        return too_deep
     except prison.decoder.ParserException:
-        return False  # FAB answers 400 itself
-    return _depth(value, limit) > limit
+        return None  # FAB answers 400 itself
+    except ValueError:
+        return _("The query (q) is not valid.")
+    return too_deep if _depth(value, limit) > limit else None
 
 
 def _depth(value, limit: int) -> int:
@@ -164,7 +159,22 @@ def _strings(value):
             yield from _strings(item)
 
 
+def _register_storage_errors(app) -> None:
+    @app.errorhandler(StorageUnavailableError)
+    def storage_unavailable(exc: StorageUnavailableError):
+        # The operator's log says which storage and why; the reader gets 503 and when to retry.
+        current_app.logger.warning("file storage unavailable: %s", exc.reason)
+        return _answer(503, exc.message, {"Retry-After": str(exc.retry_after)})
+
+    @app.errorhandler(StoredFileMissingError)
+    def stored_file_missing(exc: StoredFileMissingError):
+        current_app.logger.error("stored file missing: key %s (run `flask audit verify`)", exc.key)
+        return _answer(404, exc.message)
+
+
 def register(app) -> None:
+    _register_storage_errors(app)
+
     @app.before_request
     def refuse_unreadable_input():
         message = _refusal()
@@ -180,16 +190,14 @@ def register(app) -> None:
         limit = app.config["MAX_FILE_SIZE"] // (1024 * 1024)
         return _answer(413, _("The upload is larger than the %(mb)s MB limit.", mb=limit))
 
-    @app.errorhandler(OperationalError)
-    def database_busy(exc: OperationalError):
-        if is_database_busy(exc):
-            return _answer(503, busy_message(), {"Retry-After": RETRY_AFTER_SECONDS})
-        raise exc
+    outage.register(app)  # the database unreachable, restarting or locked: 503
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         if exc.code is None or exc.code < 400:
             return exc
+        if exc.code == 500 and (cause := outage.outage_behind(exc)) is not None:
+            return outage.outage_answer(cause)  # an error handler itself met the outage
         if _wants_json():
             return jsonify(message=exc.description), exc.code
         return _answer(exc.code, exc.description)

@@ -12,8 +12,9 @@ from wtforms.widgets import html_params
 from app.domain.ids import parse_id
 from app.extensions import db
 from app.i18n import _
-from app.models import AttachmentKind, Counterparty
+from app.models import AttachmentKind, CostCentre, Counterparty, Department
 from app.models.user import User
+from app.services.directories import offered_entries
 from app.web.date_input import LocalDateField
 
 KIND_LABELS = {
@@ -71,6 +72,37 @@ class SearchSelectField(Field):
             raise ValidationError(_("Choose an entry from the list."))
 
 
+class DirectorySelectWidget:
+    """A <select> of a directory's active entries, plus the one the card names already."""
+
+    def __call__(self, field, **kwargs):
+        chosen = field.data
+        keep = chosen.id if chosen is not None else None
+        options = [Markup('<option value="">{}</option>').format(_("(none)"))]
+        for entry in offered_entries(db.session, field.kind, keep):
+            selected = Markup(" selected") if entry.id == keep else Markup("")
+            options.append(
+                Markup('<option value="{}"{}>{} ({})</option>').format(
+                    entry.id, selected, entry.name, entry.code
+                )
+            )
+        attributes = html_params(id=field.id, name=field.name, class_="form-control")
+        safe_attributes = Markup(attributes)  # noqa: S704 - html_params escaped every value
+        return Markup("<select {}>{}</select>").format(safe_attributes, Markup("").join(options))
+
+
+class DirectoryField(Field):
+    """An optional department or cost centre; the service checks that it exists."""
+
+    def __init__(self, label, kind: str, model, **kwargs):
+        super().__init__(label, widget=DirectorySelectWidget(), **kwargs)
+        self.kind, self.model = kind, model
+
+    def process_formdata(self, valuelist):
+        pk = parse_id(valuelist[0]) if valuelist else None
+        self.data = db.session.get(self.model, pk) if pk else None
+
+
 def describe_counterparty(party) -> str:
     return f"{party.name} ({party.tax_id})" if party.tax_id else party.name
 
@@ -122,6 +154,12 @@ def card_extra_fields() -> dict:
         "vat_amount": amount_field(_("VAT")),
         "issue_date": LocalDateField(_("Issue date"), validators=[MarkedRequired()]),
         "due_date": LocalDateField(_("Due date")),
+        "department": DirectoryField(
+            _("Department"), "department", Department, validators=[Optional()]
+        ),
+        "cost_centre": DirectoryField(
+            _("Cost centre"), "cost_centre", CostCentre, validators=[Optional()]
+        ),
         "payment_order_required": BooleanField(
             _("Payment order required"),
             description=_("Payment is refused without a payment order attached."),

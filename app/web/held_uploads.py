@@ -4,20 +4,28 @@ A browser cannot refill a file input after a round trip, so the server keeps the
 re-rendered form carries a token instead. The token is signed and names the person and the form
 it was made for (a payment of one task): nobody can use another person's file, or a file kept for
 another task, and it expires after HELD_UPLOAD_SECONDS. The file itself waits in a folder of its
-own, outside the web root, until it is used, replaced or too old.
+own (`held` inside the file storage, which every web machine sees, or HELD_UPLOAD_DIR) until it
+is used, replaced or too old.
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from flask import current_app
 from itsdangerous import BadData, URLSafeTimedSerializer
 
 from app.services.attachments import IncomingFile
-from app.storage import LocalFileStorage
+from app.storage import (
+    FileStorage,
+    InvalidStorageKeyError,
+    StorageUnavailableError,
+    StoredFileMissingError,
+    configured_storage,
+)
+from app.storage.base import check_key
 
 SALT = "held-upload"
 
@@ -42,17 +50,19 @@ def take(token: object, owner_id: int, purpose: str) -> IncomingFile | None:
     value = _read(token, owner_id, purpose)
     if value is None:
         return None
-    path = _storage().path_for(value["k"])
-    if not path.is_file():
+    try:
+        data = _storage().read(value["k"])  # StorageUnavailableError: 503, try again
+    except StoredFileMissingError:
         return None
-    return IncomingFile(str(value["n"]), path.read_bytes())
+    return IncomingFile(str(value["n"]), data)
 
 
 def release(token: object, owner_id: int, purpose: str) -> None:
     """The kept file was used (or replaced): remove it."""
     value = _read(token, owner_id, purpose)
     if value is not None:
-        _storage().path_for(value["k"]).unlink(missing_ok=True)
+        with contextlib.suppress(StorageUnavailableError):  # left for _forget_old_files
+            _storage().delete(value["k"])
 
 
 def _read(token: object, owner_id: int, purpose: str) -> dict | None:
@@ -62,30 +72,19 @@ def _read(token: object, owner_id: int, purpose: str) -> dict | None:
         value = _signer().loads(token, max_age=_max_age())
         if value.get("u") != owner_id or value.get("p") != purpose:
             return None
-        _storage().path_for(value["k"])  # refuses a key that is not one of ours
-    except (BadData, ValueError, AttributeError, KeyError, TypeError):
+        check_key(value["k"])  # refuses a key that is not one of ours
+    except (BadData, InvalidStorageKeyError, ValueError, AttributeError, KeyError, TypeError):
         return None
     return value
 
 
 def _forget_old_files() -> None:
     """Files nobody came back for: removed once older than their tokens."""
-    cutoff = time.time() - _max_age()
-    root = _root()
-    if not root.is_dir():
-        return
-    for path in root.glob("*/*"):
-        if path.is_file() and path.stat().st_mtime < cutoff:
-            path.unlink(missing_ok=True)
+    _storage().remove_older_than(time.time() - _max_age())
 
 
-def _root() -> Path:
-    config = current_app.config
-    return Path(config["HELD_UPLOAD_DIR"] or Path(config["FILE_STORAGE_DIR"]) / "held")
-
-
-def _storage() -> LocalFileStorage:
-    return LocalFileStorage(_root())
+def _storage() -> FileStorage:
+    return configured_storage(current_app, held=True)
 
 
 def _signer() -> URLSafeTimedSerializer:

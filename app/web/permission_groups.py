@@ -11,6 +11,7 @@ from markupsafe import Markup
 
 from app import permissions
 from app.i18n import _
+from app.services.audit_search import READ_AUDIT_TRAIL
 from app.services.open_tasks import SUPERVISE_TASKS
 
 INVOICES = _("Invoices")
@@ -31,6 +32,9 @@ VIEW_MENUS = {
     "OpenTasks": (TASKS, _("Open tasks")),
     "Open tasks": (TASKS, _("Open tasks")),
     "Process": (PROCESSES, _("Process")),
+    "WaitReport": (PROCESSES, _("Where invoices wait and cycle time")),
+    "Cycle time": (PROCESSES, _("Cycle time")),
+    "Audit trail": (ADMINISTRATION, _("Audit trail")),
     "OutboxView": (MAIL, _("Outgoing e-mail")),
     "Outgoing e-mail": (MAIL, _("Outgoing e-mail")),
     "DevMailView": (MAIL, _("Mail folder")),
@@ -38,6 +42,13 @@ VIEW_MENUS = {
     "Mail": (MAIL, _("Mail")),
     "Counterparty": (COUNTERPARTIES, _("Counterparties")),
     "Counterparties": (COUNTERPARTIES, _("Counterparties")),
+    "Payments": (INVOICES, _("Export for payment and bank statements")),
+    "Export for payment": (INVOICES, _("Export for payment")),
+    "Bank statements": (INVOICES, _("Bank statements")),
+    "Department": (ADMINISTRATION, _("Departments")),
+    "Departments": (ADMINISTRATION, _("Departments")),
+    "CostCentre": (ADMINISTRATION, _("Cost centres")),
+    "Cost centres": (ADMINISTRATION, _("Cost centres")),
     "InvoiceFlowUserView": (ADMINISTRATION, _("Users")),
     "List Users": (ADMINISTRATION, _("Users")),
     "RoleModelView": (ADMINISTRATION, _("Roles")),
@@ -49,6 +60,7 @@ VIEW_MENUS = {
     "Role": (ADMINISTRATION, _("Roles")),
     "IncidentView": (ADMINISTRATION, _("Incidents")),
     "Incidents": (ADMINISTRATION, _("Incidents")),
+    "Webhooks": (ADMINISTRATION, _("Webhooks")),  # the screen, its menu entry and its API
     "SignInRules": (ADMINISTRATION, _("Sign-in rules")),
     "Sign-in rules": (ADMINISTRATION, _("Sign-in rules")),
     "ResetPasswordView": (ADMINISTRATION, _("A user's password")),
@@ -95,7 +107,9 @@ NAMED = {
     **{action.pair: action.label for action in permissions.ACTIONS},
     permissions.READ_PROCESSES.pair: permissions.READ_PROCESSES.label,
     permissions.EDIT_PROCESSES.pair: permissions.EDIT_PROCESSES.label,
+    permissions.READ_WAIT_REPORTS.pair: permissions.READ_WAIT_REPORTS.label,
     SUPERVISE_TASKS.pair: SUPERVISE_TASKS.label,
+    READ_AUDIT_TRAIL.pair: READ_AUDIT_TRAIL.label,
     ("can_read", "Invoice"): _("read the invoices they take part in (some roles: all)"),
     ("can_write", "Invoice"): _("create invoices and edit their cards"),
     ("can_read", "Task"): _("see My tasks and open task pages"),

@@ -20,6 +20,8 @@ ALLOWED = frozenset(
         ENROL_PAGE,
         "SecondFactorView.confirm",
         "InvoiceFlowAuthDBView.logout",
+        "InvoiceFlowAuthLDAPView.logout",  # single sign-on (app/sso/views.py)
+        "InvoiceFlowAuthOAuthView.logout",
         "LocaleView.index",
         "static",
         "appbuilder.static",

@@ -13,15 +13,13 @@ from app.domain.labels import status_label
 from app.domain.titles import render_title
 from app.extensions import db
 from app.i18n import _, current_language, localized_amount
-from app.models.base import utcnow
 from app.roles import role_label
-from app.services import inbox
-from app.services.discussion import Discussion, load_discussion
 from app.services.my_tasks import count_my_open_tasks
 from app.services.process_versions import seeded_from
 from app.services.stage_names import stage_in
 from app.services.task_holder import holder_name
 from app.web import local_format
+from app.web.bell import notification_bell, unread_notification_count
 from app.web.date_input import date_input
 from app.web.forms import KIND_LABELS
 from app.web.local_format import file_size, local_date, local_number, local_time
@@ -60,11 +58,22 @@ ACTION_LABELS = {
     "rejected": _("rejected the invoice"),
     "resubmitted": _("resubmitted the corrected invoice"),
     "paid": _("recorded the payment"),
+    "exported_for_payment": _("exported the invoice for payment"),
+    "payment_export_created": _("made an export for payment"),
+    "payment_export_downloaded": _("downloaded an export for payment"),
+    "bank_statement_imported": _("imported a bank statement"),
+    "paid_from_statement": _("confirmed the payment from the bank statement"),
+    "statement_line_matched": _("matched a bank statement line to the invoice"),
+    "statement_line_dismissed": _("dismissed a bank statement line"),
     "withdrawn": _("withdrew the invoice"),
     "reassigned": _("reassigned a task"),
     "acknowledged": _("acknowledged a task"),
     "reminder_sent": _("reminded the holder of a waiting task"),
     "escalated": _("reported an overdue task to the initiator and the administrators"),
+    "deputy_named": _("named a deputy for a period away"),
+    "deputy_cancelled": _("ended a period away"),
+    "process_moved": _("moved the process to another version"),
+    "process_rewound": _("moved the process back to an earlier task"),
 }
 
 
@@ -142,11 +151,6 @@ def _closes_a_pair_inside(url: str) -> bool:
     return last in pairs and url.count(pairs[last]) >= url.count(last)
 
 
-def discussion_of(invoice_id) -> Discussion:
-    """The thread shown on a card or a task page, read for the signed-in user."""
-    return load_discussion(db.session, g.user, invoice_id, utcnow())
-
-
 def open_task_count() -> int:
     """Open tasks of the signed-in user, counted once per request for the menu."""
     user = getattr(g, "user", None)
@@ -155,15 +159,6 @@ def open_task_count() -> int:
     if "_open_task_count" not in g:
         g._open_task_count = count_my_open_tasks(db.session, user)
     return g._open_task_count
-
-
-def unread_notification_count() -> int:
-    user = getattr(g, "user", None)
-    if user is None or not user.is_authenticated:
-        return 0
-    if "_unread_notifications" not in g:
-        g._unread_notifications = inbox.unread_count(db.session, user)
-    return g._unread_notifications
 
 
 def register(app) -> None:
@@ -180,8 +175,8 @@ def register(app) -> None:
         age=age,
         open_task_count=open_task_count,
         unread_notification_count=unread_notification_count,
+        notification_bell=notification_bell,
         status_style=lambda s: STATUS_STYLES.get(s, "default"),
-        discussion_of=discussion_of,
         role_label=role_label,
         stage_label=stage_label,
         version_note=version_note,
@@ -196,4 +191,5 @@ def register(app) -> None:
         file_size=file_size,
     )
     app.jinja_env.globals["date_input"] = date_input
+    app.jinja_env.globals["reader_language"] = local_format.reader_language
     local_format.register(app)

@@ -50,6 +50,8 @@ DATA_VARIABLES = {
     "initiator_id",
     "approvers",
     "payment_order_required",
+    "department",
+    "cost_centre",
 }
 
 

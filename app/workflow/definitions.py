@@ -19,6 +19,7 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 # The ceilings of one action (engine steps: a gateway cycle without a wait state cannot spin
 # forever; the saved state: data that grows without bound fails the action, not the database).
 from app.workflow.bounds import predicted_tasks
+from app.workflow.dmn import add_decision_tables, version_sha256
 from app.workflow.limits import (
     MAX_TASKS_PER_ACTION,
 )
@@ -55,9 +56,12 @@ def sha256_of(bpmn_xml: str) -> str:
     return hashlib.sha256(bpmn_xml.encode()).hexdigest()
 
 
-def load_definition(bpmn_xml: str, process_id: str) -> ProcessDefinition:
+def load_definition(
+    bpmn_xml: str, process_id: str, decisions: dict | None = None
+) -> ProcessDefinition:
     """Parse once per content hash (cached for the life of the process)."""
-    return definition_for(sha256_of(bpmn_xml), process_id, lambda: bpmn_xml)
+    sha256 = version_sha256(bpmn_xml, decisions)
+    return definition_for(sha256, process_id, lambda: bpmn_xml, lambda: decisions)
 
 
 _DEFINITIONS: dict[tuple[str, str], ProcessDefinition] = {}
@@ -65,14 +69,21 @@ _DEFINITIONS_LOCK = threading.Lock()
 MAX_CACHED_DEFINITIONS = 64
 
 
-def definition_for(sha256: str, process_id: str, read_xml: Callable[[], str]) -> ProcessDefinition:
-    """The definition of a stored diagram by its content hash: `read_xml` runs only when this
-    process has not parsed that diagram yet, so callers need not load the XML every time."""
+def definition_for(
+    sha256: str,
+    process_id: str,
+    read_xml: Callable[[], str],
+    read_decisions: Callable[[], dict | None] | None = None,
+) -> ProcessDefinition:
+    """The definition of a stored diagram by its content hash: `read_xml` (and `read_decisions`,
+    the version's DMN files) run only when this process has not parsed that version yet, so
+    callers need not load the XML every time."""
     found = _DEFINITIONS.get((sha256, process_id))
     if found is not None:
         return found
     bpmn_xml = read_xml()
-    found = _parse_definition(sha256_of(bpmn_xml), bpmn_xml, process_id)
+    decisions = read_decisions() if read_decisions else None
+    found = _parse_definition(version_sha256(bpmn_xml, decisions), bpmn_xml, process_id, decisions)
     with _DEFINITIONS_LOCK:
         if len(_DEFINITIONS) >= MAX_CACHED_DEFINITIONS:
             _DEFINITIONS.pop(next(iter(_DEFINITIONS)))
@@ -87,11 +98,14 @@ def forget_definitions() -> None:
         _DEFINITIONS.clear()
 
 
-def _parse_definition(sha256: str, bpmn_xml: str, process_id: str) -> ProcessDefinition:
+def _parse_definition(
+    sha256: str, bpmn_xml: str, process_id: str, decisions: dict | None = None
+) -> ProcessDefinition:
     """Raises WorkflowError for a diagram the engine cannot run (a call to a process that is
     not in the file, an element it does not support...): never the parser's own exception."""
     try:
         parser, root = SpiffBpmnParser(), parse_bpmn(bpmn_xml)
+        add_decision_tables(parser, decisions)
         parser.add_bpmn_xml(root, filename=f"{process_id}.bpmn")
         spec = parser.get_spec(process_id)
         subprocess_specs = parser.get_subprocess_specs(process_id)

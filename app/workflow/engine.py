@@ -16,8 +16,6 @@ from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 
-# The ceilings of one action (engine steps: a gateway cycle without a wait state cannot spin
-# forever; the saved state: data that grows without bound fails the action, not the database).
 from app.workflow.definitions import (
     SERIALIZER,
     SERIALIZER_VERSION,
@@ -30,7 +28,11 @@ from app.workflow.limits import (
     MAX_OPEN_USER_TASKS,
     MAX_STATE_BYTES,
 )
-from app.workflow.migration import move_to_spec
+from app.workflow.migration import ReachedElementsMissingError, move_to_spec
+
+# The ceilings of one action (engine steps: a gateway cycle without a wait state cannot spin
+# forever; the saved state: data that grows without bound fails the action, not the database).
+from app.workflow.parallel import answer_aliases, settled_early
 from app.workflow.sandbox import LimitExceededError
 
 
@@ -165,7 +167,7 @@ class InvoiceWorkflow:
         if task.state != TaskState.READY or not task.task_spec.manual:
             # SpiffWorkflow would silently complete a task that is not READY.
             raise TaskNotReadyError(f"task {guid} is not waiting for a decision")
-        task.set_data(**data)
+        task.set_data(**data, **answer_aliases(task, data))
         try:
             task.run()  # runs the task's post-script, if any
         except Exception as exc:  # noqa: BLE001 - any diagram failure becomes one clear error
@@ -254,9 +256,10 @@ class InvoiceWorkflow:
         except Exception as exc:  # noqa: BLE001 - any engine refusal is one clear error
             raise WorkflowError(_describe(exc)) from exc
         if missing:
-            raise WorkflowError(
+            raise ReachedElementsMissingError(
                 "the new version lacks elements this process has reached: "
-                + ", ".join(sorted(str(m) for m in missing))
+                + ", ".join(sorted(str(m) for m in missing)),
+                missing,
             )
         # A round trip re-wires the multi-instance callbacks to the new specs.
         return InvoiceWorkflow.restore(definition, self.save())
@@ -267,6 +270,13 @@ class InvoiceWorkflow:
         due = [_timer_due(task) for task in self._wf.event_manager.tasks.values()]
         due = [when for when in due if when is not None]
         return min(due).astimezone(UTC).replace(tzinfo=None) if due else None
+
+    def settled_early(self, guid: str) -> bool:
+        """The task was withdrawn because its parallel stage had answers enough."""
+        try:
+            return settled_early(self._find(guid))
+        except TaskNotReadyError:
+            return False
 
     def _find(self, guid: str):
         try:

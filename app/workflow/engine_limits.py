@@ -23,6 +23,7 @@ from app.workflow.limits import (
     MAX_TIMER_REPETITIONS,
     MIN_TIMER_INTERVAL,
 )
+from app.workflow.parallel import completion_context
 from app.workflow.sandbox import (
     LimitExceededError,
     RestrictedTaskDataEnvironment,
@@ -60,8 +61,10 @@ class BoundedScriptEngine(PythonScriptEngine):
     computed from data shows it."""
 
     def evaluate(self, task, expression, external_context=None):
+        # A multi-instance's completion condition also reads its counts and merged answers.
+        context = completion_context(task, expression) or task.data
         try:
-            value = self.environment.evaluate(expression, task.data, external_context)
+            value = self.environment.evaluate(expression, context, external_context)
         except SpiffWorkflowException:
             raise
         except Exception as exc:  # noqa: BLE001 - Spiff's own message would drop the reason

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 from collections import defaultdict
+from collections.abc import Mapping
 
 from lxml import etree
 
@@ -17,6 +18,7 @@ from app.workflow.conformance import Diagram, conformance_problems
 from app.workflow.conformance.engine_parse import engine_problems
 from app.workflow.conformance.schema import schema_problems
 from app.workflow.contract import FORMS, STATUSES, contract_problems, escalation_problems
+from app.workflow.dmn_lint import decision_problems
 from app.workflow.durations import TIMER_KINDS, check_timer_value
 from app.workflow.problems import NS, Problem, diagram_error, error, has_errors, warning
 from app.workflow.rules_of_money import money_problems
@@ -35,9 +37,14 @@ __all__ = ["FORMS", "STATUSES", "Problem", "has_errors", "lint", "task_ids"]
 WAIT_TAGS = {"userTask", "manualTask", "receiveTask", "intermediateCatchEvent"}
 
 
-def lint(xml: str | bytes, roles: set[str] | None, process_id: str | None = None) -> list[Problem]:
-    """Every problem of the diagram in one list. `roles` None: lanes are not checked against
-    roles (the caller says so)."""
+def lint(
+    xml: str | bytes,
+    roles: set[str] | None,
+    process_id: str | None = None,
+    decision_tables: Mapping[str, str] | None = None,
+) -> list[Problem]:
+    """Every problem of the diagram and of its decision tables ({file name: DMN XML}) in one
+    list. `roles` None: lanes are not checked against roles (the caller says so)."""
     try:
         root = parse_bpmn(xml)
     except UnsafeXmlError as exc:
@@ -57,7 +64,8 @@ def lint(xml: str | bytes, roles: set[str] | None, process_id: str | None = None
     problems += _unless_meaningless(invalid, money_problems, root)
     problems += _unless_meaningless(invalid, bound_problems, root)
     problems += _unless_meaningless(invalid, runnable_problems, root, lanes)
-    problems += _engine(diagram, process_id, problems)
+    problems += decision_problems(root, decision_tables)
+    problems += _engine(diagram, process_id, problems, decision_tables)
     return _without_repeats(problems)
 
 
@@ -77,13 +85,13 @@ def _schema(diagram) -> list[Problem]:
     return schema_problems(diagram)
 
 
-def _engine(diagram, process_id, earlier: list[Problem]) -> list[Problem]:
+def _engine(diagram, process_id, earlier: list[Problem], decision_tables=None) -> list[Problem]:
     """What the engine's parser refuses, for each process, unless a problem already names
     the element (the engine stops at the first thing it trips on, which is then known)."""
     named = {p.element_id for p in earlier if p.severity == "error"}
     return [
         p
-        for p in engine_problems(diagram, process_id)
+        for p in engine_problems(diagram, process_id, decision_tables)
         if not (p.element_id in named or (p.element_id is None and named and p.rule == "engine"))
     ]
 

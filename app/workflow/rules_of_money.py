@@ -34,7 +34,9 @@ def money_problems(root) -> list[Problem]:
     return problems
 
 
-def _samples(decision: str, collections: list[str]) -> list[dict]:
+def _samples(decision: str, collections: list[str], items: tuple = ()) -> list[dict]:
+    """`items`: the output items of the loops, which hold the answer as `approval` does
+    (app/workflow/parallel.py)."""
     approval = {"by": 1, "decision": decision, "comment": "-"}
     base = {
         "invoice_id": 1,
@@ -47,6 +49,7 @@ def _samples(decision: str, collections: list[str]) -> list[dict]:
         "payment_order_required": False,
         "approval": approval,
         **{name: [approval] for name in collections},
+        **{name: approval for name in items},
     }
     return [{**base, "amount": amount} for amount in SAMPLE_AMOUNTS]
 
@@ -64,6 +67,15 @@ def _collections(loops) -> list[str]:
         if ref is not None and (ref.text or "").strip():
             names.append(ref.text.strip())
     return names
+
+
+def _output_items(loops) -> tuple[str, ...]:
+    path = "bpmn:multiInstanceLoopCharacteristics/bpmn:outputDataItem"
+    return tuple(
+        item.get("id")
+        for loop in loops
+        if (item := loop.find(path, NS)) is not None and item.get("id")
+    )
 
 
 def _reject_fits(stop: Stop) -> bool:
@@ -97,7 +109,7 @@ def _decisions_routed(diagram: Diagram, task) -> list[Problem]:
     after = loops[-1] if loops else task  # a chain's decision is routed when the chain is done
     problems = []
     for decision, fits in EXPECTED.items():
-        samples = _samples(decision, _collections(loops))
+        samples = _samples(decision, _collections(loops), _output_items(loops))
         problems += _loop_stops(diagram, task, loops, decision, samples)
         stops = Follower(diagram, samples).stops_after(after)
         wrong = [s for s in stops if not fits(s)]

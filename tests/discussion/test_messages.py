@@ -118,7 +118,7 @@ def test_the_screens_and_the_api_refuse_late_changes_with_409(
     later = posted_at(app, pk) + timedelta(minutes=6)
     monkeypatch.setattr("app.web.views.discussion.utcnow", lambda: later)
     monkeypatch.setattr("app.web.api.discussion.utcnow", lambda: later)
-    monkeypatch.setattr("app.web.templating.utcnow", lambda: later)
+    monkeypatch.setattr("app.services.invoice_card.utcnow", lambda: later)
     web = login("ivan")
     assert web.post(f"/discussion/message/{pk}/edit", data={"text": "New"}).status_code == 409
     assert web.post(f"/discussion/message/{pk}/delete").status_code == 409

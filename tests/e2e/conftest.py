@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 from pytest import StashKey
+from sqlalchemy import create_engine, text
 
 from tests.databases import temporary_database
 from tests.factories import PASSWORD
@@ -41,6 +42,8 @@ PAGE_TIMEOUT_MS = 10_000
 
 _screenshots_taken = False
 SERVER_LOG = StashKey[Path]()
+LIVE_DATABASE = StashKey[str]()
+SERVER_DATABASE = StashKey[str]()
 
 
 def _wait_for_server(process, ready_file: Path, log_file: Path) -> str:
@@ -71,6 +74,7 @@ def served_app(tmp_path_factory, pytestconfig):
         ready_file = workdir / "port"
         log_file = workdir / "server.log"
         pytestconfig.stash[SERVER_LOG] = log_file
+        pytestconfig.stash[SERVER_DATABASE] = url
         command = [
             sys.executable, "-m", "tests.e2e.server",
             "--database-url", url,
@@ -94,7 +98,25 @@ def served_app(tmp_path_factory, pytestconfig):
 def live_server(tmp_path_factory, pytestconfig):
     """The app server the browser tests share."""
     with served_app(tmp_path_factory, pytestconfig) as base_url:
+        pytestconfig.stash[LIVE_DATABASE] = pytestconfig.stash[SERVER_DATABASE]
         yield base_url
+
+
+@pytest.fixture(autouse=True)
+def everyone_in_english_again(request):
+    """Each person's language is remembered across sign-ins: after a test on the shared server,
+    everyone reads English again, so that no test depends on the one before (even a failed
+    one that switched someone to Russian)."""
+    yield
+    url = request.config.stash.get(LIVE_DATABASE, None)
+    if url is None or "live_server" not in request.fixturenames:
+        return
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE user_preference SET language = 'en'"))
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -94,7 +94,8 @@ def test_an_approver_asks_in_the_discussion_and_the_initiator_sees_the_bell_and_
     expect(unread).to_be_visible()
     assert int(unread.inner_text()) > 0, f"unread count {unread.inner_text()!r}"
     unread_before = int(unread.inner_text())
-    page.locator("[data-test=bell]").click()
+    page.locator("[data-test=bell]").click()  # the bell's dropdown, then the whole list
+    page.locator("[data-test=bell-all]").click()
     expect(page).to_have_url(re.compile(r"/notifications/?$"))
     notifications = page.locator("[data-test=notifications]")
     subject = f"New message on invoice #{number}"

@@ -9,9 +9,9 @@ from sqlalchemy import insert
 
 from app import roles
 from app.extensions import db
+from app.mail import OutboxMailer
 from app.models import Notification, OutboxMessage, OutboxStatus, UserPreference
 from app.models.base import utcnow
-from app.services.mail_delivery import LEASE, claim_due
 from app.worker import work_once
 from tests.web.forms import PDF
 
@@ -131,21 +131,42 @@ def test_an_smtp_outage_delays_mail_but_loses_and_doubles_nothing(
     assert sorted(received) == sorted(expected)  # each exactly once
 
 
-def test_a_worker_that_dies_after_sending_resends_with_the_same_message_id(
+class WorkerDies(BaseException):
+    """kill -9: nothing of the worker runs after it."""
+
+
+class DiesOnceTheServerAccepts:
+    def __init__(self, app):
+        self.real = OutboxMailer(app)
+
+    def connection(self):
+        return self.real.connection()
+
+    def send(self, message):
+        self.real.send(message)
+        raise WorkerDies  # between the server's 250 and the commit of `sent`
+
+
+def test_a_worker_that_dies_after_the_server_accepted_resends_after_the_lease_same_message_id(
     app, smtp, client, api_token, invoice
 ):
     client.post(f"/api/v1/invoices/{invoice}/submit", headers=api_token("ivan"))
     now = utcnow()
+    with pytest.raises(WorkerDies):
+        work_once(app, now=now, mailer=DiesOnceTheServerAccepts(app))
     with app.app_context():
-        from app.mail import OutboxMailer
-
-        [claimed] = claim_due(db.session, now)
-        OutboxMailer(app).send(db.session.get(OutboxMessage, claimed))  # then the worker dies
+        assert db.session.query(OutboxMessage).one().status == OutboxStatus.SENDING
         db.session.remove()
-    assert work_once(app, now=now + timedelta(minutes=1))["sent"] == 0  # still leased
-    work_once(app, now=now + LEASE + timedelta(seconds=1))
+    lease = timedelta(seconds=app.config["OUTBOX_LEASE_SECONDS"])
+    assert work_once(app, now=now + lease / 2)["sent"] == 0  # its outcome may yet be known
+    assert work_once(app, now=now + lease + timedelta(seconds=1))["sent"] == 1
     first, second = smtp.inbox.to("anna@example.com")
     assert first["Message-ID"] == second["Message-ID"]
+    with app.app_context():
+        row = db.session.query(OutboxMessage).one()
+        assert (row.status, row.attempts) == (OutboxStatus.SENT, 2)
+        assert "outcome unknown" in row.last_error
+        db.session.remove()
 
 
 def test_after_repeated_failures_a_message_is_marked_failed_and_an_admin_retries_it(

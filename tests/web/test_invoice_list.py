@@ -24,12 +24,13 @@ from app.models.base import utcnow
 from app.models.user import User
 from app.services.complete_task import decide
 from app.services.invoice_export import neutralised
-from app.services.invoice_filter import InvoiceFilter, read_filter
+from app.services.invoice_filter import InvoiceFilter, filter_choices, read_filter
 from app.services.invoice_input import InvoicePolicy
 from app.services.invoice_list import SORTABLE
 from app.services.overdue import is_overdue, overdue_clause
 from app.services.submit_invoice import submit_invoice
 from app.services.task_holder import holder_name, holder_name_column, longest_waiting_open_task
+from app.services.visibility import visible_invoices_clause
 from app.web.views.dashboard import invoice_list_url
 from tests import clock
 from tests.web.test_sql_counts import counted
@@ -583,3 +584,24 @@ def test_the_overdue_rule_reads_the_same_in_sql_and_in_python(app, world):
 def test_the_person_boxes_find_people_by_name(login, people):
     answer = login("fiona").get("/invoices/people-choices?q=ann").json
     assert answer["results"] == [{"id": people["anna"], "text": "Anna Tester (anna)"}]
+
+
+@pytest.mark.parametrize("who", ["ivan", "olga", "anna", "boris", "fiona"])
+def test_the_filter_offers_the_stages_of_the_invoices_one_sees_and_every_lane(
+    app, desk, world, who
+):
+    # The choices come from a loose index scan; a plain SELECT DISTINCT is the reference.
+    with app.app_context():
+        actor = desk.user(who)
+        stages = select(Invoice.stage).where(Invoice.stage.is_not(None)).distinct()
+        visible = visible_invoices_clause(actor)
+        if visible is not None:
+            stages = stages.where(visible)
+        lanes = select(HumanTask.candidate_role).where(HumanTask.candidate_role.is_not(None))
+        choices = filter_choices(db.session, actor, InvoiceFilter())
+        assert choices.stages == sorted(db.session.scalars(stages))
+        assert choices.roles == list(
+            db.session.scalars(lanes.distinct().order_by(HumanTask.candidate_role))
+        )
+        assert choices.roles, "the world has tasks offered to roles"
+        db.session.remove()

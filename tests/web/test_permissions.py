@@ -5,9 +5,12 @@ process rules still apply beside it."""
 from __future__ import annotations
 
 import io
+import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+from flask_appbuilder.security.sqla.models import assoc_permissionview_role
 from sqlalchemy import func, select
 
 from app import create_app, permissions, roles
@@ -603,3 +606,28 @@ def test_an_upgrade_grants_the_new_actions_to_the_default_roles_and_to_lane_role
     assert actions_of(after["Legal"]) == {"can_decide Task"}
     assert actions_of(after[roles.AUDITOR]) == set()
     assert ("can_read", "Process") in after[roles.AUDITOR]
+
+
+def test_a_revocation_saved_by_another_web_process_applies_within_the_setting(
+    app, client, api_token, grants, people, monkeypatch
+):
+    """What roles may do is kept per process; an edit elsewhere (no event reaches this
+    process) is read again after ROLE_PERMISSIONS_TTL_SECONDS."""
+    reading = permissions.Action("can_read", "Task", "read tasks")
+    anna = api_token("anna")
+    assert client.get("/api/v1/tasks/mine", headers=anna).status_code == 200
+    with app.app_context():
+        sm = app.appbuilder.sm
+        role, pv = sm.find_role(roles.APPROVER), grants._pv(reading)
+        db.session.execute(  # as another process would: no ORM collection event here
+            assoc_permissionview_role.delete().where(
+                assoc_permissionview_role.c.role_id == role.id,
+                assoc_permissionview_role.c.permission_view_id == pv.id,
+            )
+        )
+        db.session.commit()
+        db.session.remove()
+    grants.revoked.append((roles.APPROVER, reading))  # granted back after the test
+    later = time.monotonic() + app.config["ROLE_PERMISSIONS_TTL_SECONDS"]
+    monkeypatch.setattr("app.permissions.time", SimpleNamespace(monotonic=lambda: later))
+    assert client.get("/api/v1/tasks/mine", headers=anna).status_code == 403

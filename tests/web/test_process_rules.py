@@ -24,8 +24,8 @@ from app.models import (
     ProcessVersion,
 )
 from app.models.base import utcnow
-from app.services.process_runtime import load_workflow
 from app.worker import work_once
+from app.workflow.store import load_workflow
 from tests.web.forms import PDF
 
 LEGAL_DIAGRAM = (

@@ -106,6 +106,11 @@ def test_an_admin_meets_only_russian_on_the_admin_screens(app, desk, login):
     user = re.search(r'href="(/users/edit/\d+)"', adam.get("/users/list/").get_data(True))
     pages = [*menu_pages(adam), f"/invoices/show/{invoice}", outbox[1], role[1], user[1]]
     pages += ["/users/add", "/roles/add", "/counterparties/add"]
+    with app.app_context():
+        version = db.session.query(ProcessVersion.id).filter_by(is_current=True).first()[0]
+        db.session.remove()
+    # Changing a running invoice's process: its approvers, the move to a version.
+    pages += [f"/running/invoices/{invoice}/approvers", f"/running/versions/{version}/move"]
     assert_russian(adam, pages)
 
 
@@ -135,3 +140,27 @@ def test_the_stage_reads_in_the_readers_language_from_the_diagrams_name_ru(app, 
     adam.get("/lang/ru")
     diagram = adam.get(f"/diagram/invoice/{invoice}").json["xml"]
     assert 'name="Согласование счёта"' in diagram and 'name="Финансовый директор"' in diagram
+
+
+def test_the_cards_history_names_the_decided_step_in_the_readers_language(
+    app, desk, login, client, api_token
+):
+    invoice = desk.submitted([desk.people["anna"]])
+    anna = api_token("anna")
+    [task] = client.get("/api/v1/tasks/mine", headers=anna).json["result"]
+    decided = client.post(
+        f"/api/v1/tasks/{task['id']}/decision",
+        headers=anna,
+        json={"decision": "return", "comment": "Wrong amount"},
+    )
+    assert decided.status_code == 200, decided.json
+    ivan = login("ivan")
+    for language, step, other in (
+        ("ru", "Согласование счёта", "Approve invoice"),
+        ("en", "Approve invoice", "Согласование счёта"),
+    ):
+        ivan.get(f"/lang/{language}")
+        page = ivan.get(f"/invoices/show/{invoice}").get_data(as_text=True)
+        history = page.split('data-test="timeline"', 1)[1].split("</ul>", 1)[0]
+        returned = history.split('data-action="returned"', 1)[1].split("</li>", 1)[0]
+        assert f"({step}," in returned and other not in returned, (language, returned)

@@ -55,14 +55,19 @@ def submitted(make, people, client, api_token):
 
 
 def statements_for(app, client, url, headers=None) -> int:
-    client.get(url, headers=headers)  # warm: the first request of a client fills caches
-    with counted(app) as sent:
-        response = client.get(url, headers=headers)
-    assert response.status_code == 200
-    return len(sent)
+    """The fewest statements of two requests after a warm one: the first request of a client
+    fills caches, and a process cache (role permissions) may expire in between."""
+    client.get(url, headers=headers)
+    counts = []
+    for _ in range(2):
+        with counted(app) as sent:
+            response = client.get(url, headers=headers)
+        assert response.status_code == 200
+        counts.append(len(sent))
+    return min(counts)
 
 
-def test_a_decision_over_the_api_takes_at_most_fifteen_statements(
+def test_a_decision_over_the_api_takes_at_most_seventeen_statements(
     app, client, api_token, submitted
 ):
     anna = api_token("anna")
@@ -75,7 +80,11 @@ def test_a_decision_over_the_api_takes_at_most_fifteen_statements(
     with counted(app) as sent:
         response = client.post(f"/api/v1/tasks/{second}/decision", headers=anna, json=body)
     assert response.status_code == 200
-    assert len(sent) <= 15, "\n".join(s[:100] for s in sent)
+    # Two lookups of the delegations in force (dated delegation): the actor's (acting for
+    # someone? away?) and the next holder's (does their deputy get the task?). What the roles
+    # may do is kept per process (app/security.py): no read of it here. One read of the active
+    # webhook subscriptions for the transaction's events (app/services/webhook_events.py).
+    assert len(sent) <= 17, "\n".join(s[:100] for s in sent)
     # The answer, built without reading the task again, is what the database holds.
     answer = response.json["result"]
     stored = client.get(f"/api/v1/tasks/{second}", headers=anna).json["result"]
@@ -107,7 +116,7 @@ def test_my_tasks_sends_the_same_few_statements_for_one_task_or_twelve(
         counts[who] = statements_for(app, client, url, headers)
     shown = client.get(url, headers=headers).get_data(as_text=True)
     assert f"Approval of invoice #{submitted[-1]}" in shown
-    assert counts["olga"] == counts["anna"] <= 10
+    assert counts["olga"] == counts["anna"] <= 7
 
 
 @pytest.mark.parametrize(
@@ -123,4 +132,22 @@ def test_the_invoice_list_sends_the_same_few_statements_for_one_row_or_a_hundred
         login("anna")
     one = statements_for(app, client, url.format(n=1), headers)
     hundred = statements_for(app, client, url.format(n=100), headers)
-    assert one == hundred <= 15
+    assert one == hundred <= 9
+
+
+def test_the_invoice_card_sends_the_same_few_statements_however_long_its_history(
+    app, client, login, api_token, submitted
+):
+    anna = api_token("anna")
+    tasks = client.get("/api/v1/tasks/mine?page_size=100", headers=anna).json["result"]
+    decided = next(t for t in tasks if t["invoice_id"] == submitted[1])
+    body = {"decision": "approve", "comment": "Checked."}
+    url = f"/api/v1/tasks/{decided['id']}/decision"
+    assert client.post(url, headers=anna, json=body).status_code == 200
+    login("anna")
+    just_submitted = statements_for(app, client, f"/invoices/show/{submitted[0]}")
+    with_a_decision = statements_for(app, client, f"/invoices/show/{submitted[1]}")
+    # The history names the next approver: read with the card, not while rendering it.
+    page = client.get(f"/invoices/show/{submitted[1]}").get_data(as_text=True)
+    assert "went to Boris Tester" in " ".join(page.split())
+    assert just_submitted == with_a_decision <= 13

@@ -23,9 +23,9 @@ from app.models import (
 )
 from app.services.acknowledge_task import acknowledge_task
 from app.services.complete_task import decide
-from app.services.process_runtime import ProcessFailedError
 from app.services.update_invoice import update_invoice
 from app.worker import work_once
+from app.workflow.failures import ProcessFailedError
 from app.workflow.lint import lint
 from app.workflow.problems import localized_message
 from tests.workflow import money_diagrams as diagrams

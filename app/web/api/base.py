@@ -15,7 +15,7 @@ from app.domain.ids import parse_id
 from app.errors import InvoiceFlowError, ValidationError
 from app.services.duplicates import warning_text
 from app.web.api import openapi
-from app.web.errors import RETRY_AFTER_SECONDS, busy_message, is_database_busy
+from app.web.outage import outage_answer
 
 READ_WRITE_API = {
     "get": "read",
@@ -63,11 +63,20 @@ def duplicate_json(warning) -> dict:
 
 
 def busy_response(api, exc: OperationalError):
-    """FAB's @safe turns any exception into a 500: answer a held lock with 503 first."""
-    if not is_database_busy(exc):
+    """FAB's @safe turns any exception into a 500: answer a database outage (unreachable,
+    restarting, locked) with 503 and Retry-After first (app/web/outage.py)."""
+    response = outage_answer(exc)
+    if response is None:
         raise exc
-    response = api.response(503, message=str(busy_message()))
-    response.headers["Retry-After"] = RETRY_AFTER_SECONDS
+    return response
+
+
+def error_response(api, exc: InvoiceFlowError):
+    """A service's refusal as JSON; a 503 (the file storage unreachable...) says when to retry."""
+    response = api.response(exc.status_code, message=str(exc.message))
+    retry = getattr(exc, "retry_after", None)
+    if retry:
+        response.headers["Retry-After"] = str(retry)
     return response
 
 
@@ -147,7 +156,7 @@ class ServiceModelRestApi(ModelRestApi):
                 message={k: [str(m) for m in v] for k, v in exc.errors.items()}
             )
         except InvoiceFlowError as exc:
-            return self.response(exc.status_code, message=str(exc.message))
+            return error_response(self, exc)
         except OperationalError as exc:
             return busy_response(self, exc)
         # A service may answer with the saved row and warnings (SavedInvoice) or the row.

@@ -23,18 +23,26 @@ from app.services.update_invoice import update_invoice
 from app.services.visibility import get_visible_invoice
 from app.web import context
 from app.web.api import openapi
-from app.web.api.base import ServiceModelRestApi, busy_response, duplicate_json, moment
+from app.web.api.base import (
+    ServiceModelRestApi,
+    busy_response,
+    duplicate_json,
+    error_response,
+    moment,
+)
 from app.web.datamodel import InvoiceFlowInterface
 from app.web.files import send_attachment
 from app.web.filters import VisibleInvoicesFilter
 
 WRITABLE = {*CARD_FIELDS, "approvers"}
+# Ids of related rows: written as given, shown as the relation's columns.
+RELATED_IDS = {"counterparty_id", "department_id", "cost_centre_id"}
 FIELDS = [
     "id",
     "number",
     "status",
     "stage",
-    *(name for name in CARD_FIELDS if name != "counterparty_id"),
+    *(name for name in CARD_FIELDS if name not in RELATED_IDS),
     "counterparty.id",
     # The counterparty as the invoice names it (app/services/counterparty_snapshot.py).
     *SNAPSHOT_COLUMNS.values(),
@@ -86,7 +94,7 @@ class InvoiceApi(ServiceModelRestApi):
         "initiator.id",
     ]
     show_columns = FIELDS
-    add_columns = edit_columns = sorted(WRITABLE - {"approvers", "counterparty_id"})
+    add_columns = edit_columns = sorted(WRITABLE - {"approvers", *RELATED_IDS})
     search_columns = [
         "number",
         "status",
@@ -185,7 +193,7 @@ class InvoiceApi(ServiceModelRestApi):
                 message={k: [str(m) for m in v] for k, v in exc.errors.items()}
             )
         except InvoiceFlowError as exc:
-            return self.response(exc.status_code, message=str(exc.message))
+            return error_response(self, exc)
         except OperationalError as exc:
             return busy_response(self, exc)
         return self.response(
@@ -213,7 +221,10 @@ class InvoiceApi(ServiceModelRestApi):
             return self.response_404()
         if attachment.invoice_id != pk:
             return self.response_404()
-        return send_attachment(attachment)
+        try:
+            return send_attachment(attachment)
+        except InvoiceFlowError as exc:  # the storage: bytes missing (404), unreachable (503)
+            return error_response(self, exc)
 
 
 def approvers_json(session, invoice_id) -> list[dict]:

@@ -109,6 +109,10 @@ TASK_ROW = json_object(
         "counterparty": NULLABLE_TEXT,
         "created_at": MOMENT,
         "due_at": NULLABLE_MOMENT,
+        "on_behalf_of": {
+            **NULLABLE_ID,
+            "description": "The absent person whose task this is, when I am their deputy",
+        },
     }
 )
 TASK_PAGE = json_object(
@@ -132,6 +136,8 @@ TASK_PAGE = json_object(
                             "bank_name",
                             "bank_bic",
                             "bank_account",
+                            "kpp",
+                            "bank_corr_account",
                         )
                     }
                 ),
@@ -188,6 +194,8 @@ INVOICE_INPUT = {
         "client_request_no": {**NULLABLE_TEXT, "maxLength": 64},
         "justification": {**NULLABLE_TEXT, "maxLength": 5000},
         "payment_order_required": {"type": "boolean"},
+        "department_id": {**ID, "nullable": True, "description": "A department (optional)"},
+        "cost_centre_id": {**ID, "nullable": True, "description": "A cost centre (optional)"},
         "approvers": {
             "type": "array",
             "items": ID,
@@ -218,6 +226,8 @@ COUNTERPARTY_INPUT = {
         "bank_name": {**NULLABLE_TEXT, "maxLength": 255},
         "bank_bic": {**NULLABLE_TEXT, "maxLength": 16},
         "bank_account": {**NULLABLE_TEXT, "maxLength": 34},
+        "kpp": {**NULLABLE_TEXT, "maxLength": 9, "description": "Russia: 9 characters"},
+        "bank_corr_account": {**NULLABLE_TEXT, "maxLength": 20},
     },
     "required": ["name", "tax_id"],
 }
@@ -298,7 +308,89 @@ PAYMENT_FORM = {
     "required": ["paid_on", "amount"],
 }
 
+# Out of office (dated delegation).
+PERSON = json_object({"id": ID, "name": TEXT})
+DELEGATION = json_object(
+    {
+        "id": ID,
+        "user": PERSON,
+        "deputy": PERSON,
+        "starts_on": {**DAY, "description": "First day away, in time_zone"},
+        "ends_on": {**DAY, "description": "Last day away (included), in time_zone"},
+        "time_zone": {**TEXT, "example": "Europe/Moscow"},
+        "note": NULLABLE_TEXT,
+        "in_force": {"type": "boolean", "description": "The deputy holds the tasks now"},
+        "cancelled_at": NULLABLE_MOMENT,
+        "created_by": ID,
+        "created_at": MOMENT,
+    }
+)
+DELEGATION_NEW = json_object(
+    {
+        "deputy_id": ID,
+        "starts_on": DAY,
+        "ends_on": DAY,
+        "note": {**NULLABLE_TEXT, "maxLength": 500},
+        "user_id": {**ID, "description": "Whose absence (administrators only); mine if left out"},
+    },
+    optional=("note", "user_id"),
+)
+
+# The audit search (app/services/audit_search.py): one event as its chain holds it.
+AUDIT_EVENT = json_object(
+    {
+        "id": ID,
+        "created_at": MOMENT,
+        "chain": TEXT,
+        "sequence": {"type": "integer", "minimum": 1},
+        "action": TEXT,
+        "details": {"type": "object"},
+        "hash": TEXT,
+        "invoice_id": NULLABLE_ID,
+        "invoice_number": {"type": "integer", "nullable": True},
+        "actor": {**json_object({"id": ID, "username": TEXT, "name": TEXT}), "nullable": True},
+    }
+)
+
+# Moving running invoices to a version (app/services/move_to_version.py).
+_MOVE_ROW = {"invoice_id": ID, "number": {"type": "integer", "nullable": True}}
+VERSION_MOVES = json_object(
+    {
+        "version": {"type": "integer", "minimum": 1},
+        "movable": {
+            "type": "array",
+            "items": json_object(
+                {
+                    **_MOVE_ROW,
+                    "from_version": {"type": "integer", "minimum": 1},
+                    "stage_after": {"type": "array", "items": TEXT},
+                }
+            ),
+        },
+        "refused": {
+            "type": "array",
+            "items": json_object(
+                {**_MOVE_ROW, "from_version": {"type": "integer", "minimum": 1}, "reason": TEXT}
+            ),
+        },
+    }
+)
+VERSION_MOVE_REQUEST = json_object(
+    {
+        "invoices": {"type": "array", "items": ID, "minItems": 1, "maxItems": 500},
+        "all": {"type": "boolean", "description": "Every invoice that can move"},
+    },
+    optional=("invoices", "all"),
+)
+VERSION_MOVE_RESULT = json_object({"moved": {"type": "array", "items": ID}})
+
 SCHEMAS = {
+    "VersionMoves": VERSION_MOVES,
+    "VersionMoveRequest": VERSION_MOVE_REQUEST,
+    "VersionMoveResult": VERSION_MOVE_RESULT,
+    "AuditEvent": AUDIT_EVENT,
+    "Delegation": DELEGATION,
+    "DelegationNew": DELEGATION_NEW,
     "Attachment": ATTACHMENT,
     "DuplicateWarning": DUPLICATE_WARNING,
     "InvoiceApprover": INVOICE_APPROVER,

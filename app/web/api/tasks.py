@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import g, request
 from flask_appbuilder.api import BaseApi, expose, protect, safe
 from sqlalchemy.exc import OperationalError
@@ -29,7 +27,7 @@ from app.services.submit_invoice import submit_invoice
 from app.services.task_page import load_task_page
 from app.services.withdraw_invoice import withdraw_invoice
 from app.web import context
-from app.web.api.base import busy_response, moment
+from app.web.api.base import busy_response, error_response, moment
 from app.web.api.openapi import (
     ID,
     REFUSED_ACTION,
@@ -43,6 +41,7 @@ from app.web.api.openapi import (
     ref,
 )
 from app.web.datamodel import LAST_PAGE
+from app.web.date_input import reader_today
 from app.web.templating import task_title
 
 INVOICE_PK = path_id("pk")
@@ -75,7 +74,7 @@ class ActionApi(DocumentedApi, BaseApi):
                 message={k: [str(m) for m in v] for k, v in exc.errors.items()}
             )
         except InvoiceFlowError as exc:
-            return self.response(exc.status_code, message=str(exc.message))
+            return error_response(self, exc)
         except OperationalError as exc:
             return busy_response(self, exc)
 
@@ -305,7 +304,7 @@ class InvoiceActionApi(ActionApi):
                 order,
                 context.file_storage(),
                 context.max_file_size(),
-                date.today(),
+                reader_today(),
             )
             return {
                 "id": payment.id,
@@ -329,6 +328,7 @@ def _row_json(row) -> dict:
         "counterparty": row.counterparty_name,
         "created_at": moment(row.created_at),
         "due_at": moment(row.due_at),
+        "on_behalf_of": row.on_behalf_of,
     }
 
 

@@ -7,7 +7,7 @@ from flask_appbuilder import ModelView
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.security.decorators import has_access
 
-from app.errors import InvoiceFlowError, ValidationError
+from app.errors import InvoiceFlowError, ServiceUnavailableError, ValidationError
 from app.i18n import _
 from app.web import context
 from app.web.context import say
@@ -94,6 +94,8 @@ class ServiceModelView(ModelView):
         except ValidationError as exc:
             self._show_field_errors(form, exc.errors)
             return False
+        except ServiceUnavailableError:
+            raise  # 503 with Retry-After (the file storage down...), not a 200 form
         except InvoiceFlowError as exc:
             say(str(exc.message), "danger")
             return False

@@ -13,6 +13,7 @@ from app.models.base import utcnow
 from app.services.dashboard import Dashboard, load_dashboard
 from app.services.stage_names import stage_glossary
 from app.web import context
+from app.web.date_input import reader_today
 from app.web.templating import stage_label
 
 # FAB's list filters in a URL: `_flt_<index>_<column>`, the index into the column type's
@@ -73,7 +74,11 @@ class DashboardView(IndexView):
         if user is None or not user.is_authenticated:
             return redirect(self.appbuilder.get_url_for_login)
         dashboard = load_dashboard(
-            context.session(), user, utcnow(), current_app.config["DASHBOARD_ROWS"]
+            context.session(),
+            user,
+            utcnow(),
+            current_app.config["DASHBOARD_ROWS"],
+            today=reader_today(),
         )
         stages = [stage for stage, _count in dashboard.invoices.by_stage]
         names = stage_glossary(context.session(), stages + [t.stage for t in dashboard.stage_times])

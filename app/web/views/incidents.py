@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import redirect, url_for
+from flask import redirect, request, url_for
 from flask_appbuilder import ModelView, expose
 from flask_appbuilder.security.decorators import has_access
 
@@ -14,10 +14,11 @@ from app.services.incidents import (
     move_to_current_version,
     retry_incident,
 )
-from app.services.process_runtime import ProcessFailedError
+from app.services.repair_process import rewind_choices, rewind_process
 from app.web import context
 from app.web.context import say
 from app.web.datamodel import InvoiceFlowInterface
+from app.workflow.failures import ProcessFailedError
 
 
 class IncidentView(ModelView):
@@ -26,6 +27,8 @@ class IncidentView(ModelView):
     datamodel = InvoiceFlowInterface(Incident)
     route_base = "/incidents"
     base_permissions = ["can_list", "can_show", "can_retry", "can_move"]
+    # Moving the process back is the same power as moving it to another version.
+    method_permission_name = {"rewind": "move"}
     list_title = _("Incidents")
     show_title = _("Incident")
     list_columns = [
@@ -79,6 +82,7 @@ class IncidentView(ModelView):
             widgets=self._show(pk),
             related_views=self._related_views,
             incident=incident,
+            rewind_to=rewind_choices(context.session(), context.actor(), pk),
         )
 
     @expose("/<int:pk>/retry", methods=["POST"])
@@ -103,4 +107,20 @@ class IncidentView(ModelView):
                     say(str(message), "danger")
             return redirect(url_for(".show", pk=pk))
         say(_("The invoice now runs on the current version; the incident is resolved."), "success")
+        return redirect(url_for(".list"))
+
+    @expose("/<int:pk>/rewind", methods=["POST"])
+    @has_access
+    def rewind(self, pk):
+        try:
+            rewind_process(context.session(), context.actor(), pk, request.form.get("task", ""))
+        except ValidationError as exc:
+            for messages in exc.errors.values():
+                for message in messages:
+                    say(str(message), "danger")
+            return redirect(url_for(".show", pk=pk))
+        except ProcessFailedError as exc:
+            say(_("It still fails: %(why)s", why=exc.message), "danger")
+            return redirect(url_for(".show", pk=pk))
+        say(_("The process went back to the chosen task; the incident is resolved."), "success")
         return redirect(url_for(".list"))

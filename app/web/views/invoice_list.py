@@ -40,6 +40,7 @@ from app.services.invoice_list import COLUMNS, SORTABLE, Order, list_invoices
 from app.services.stage_names import stage_glossary
 from app.web import context
 from app.web.datamodel import LAST_PAGE
+from app.web.date_input import reader_today
 from app.web.forms import describe_user
 from app.web.local_format import reader_language, reader_time_zone
 from app.web.templating import stage_label
@@ -118,7 +119,7 @@ class InvoiceListScreen:
             context.actor(),
             criteria or InvoiceFilter(),
             _order(order_column, order_direction),
-            now.date(),
+            reader_today(),
             page,
             page_size,
             narrow=filters.apply_all,
@@ -173,7 +174,7 @@ class InvoiceListScreen:
         search = self.datamodel.get_filters(self.search_columns)
         get_filter_args(search)
         column, direction = get_order_args().get(self.__class__.__name__, ("", ""))
-        today = utcnow().date()
+        today = reader_today()
         export = start_export(
             context.session(),
             context.actor(),

@@ -33,8 +33,10 @@ from app.web.views.base import READ_WRITE, ServiceModelView, choices_answer
 from app.web.views.invoice_list import InvoiceListScreen
 
 # The form shows the relation `counterparty` where the service takes `counterparty_id`.
+RELATIONS = {"counterparty_id": "counterparty", "department_id": "department"}
+RELATIONS["cost_centre_id"] = "cost_centre"
 CARD_COLUMNS = [
-    *("counterparty" if name == "counterparty_id" else name for name in CARD_FIELDS),
+    *(RELATIONS.get(name, name) for name in CARD_FIELDS),
     "approver_1",
     "approver_2",
     "approver_3",
@@ -55,6 +57,8 @@ LABELS = {
     "client_request_no": _("Client request no."),
     "justification": _("Justification"),
     "payment_order_required": _("Payment order required"),
+    "department": _("Department"),
+    "cost_centre": _("Cost centre"),
     "status": _("Status"),
     "stage": _("Stage"),
     "initiator": _("Initiator"),
@@ -97,6 +101,8 @@ class InvoiceView(InvoiceListScreen, ServiceModelView):
     edit_form_extra_fields = edit_extra_fields()
     error_fields = {
         "counterparty_id": "counterparty",
+        "department_id": "department",
+        "cost_centre_id": "cost_centre",
         "approvers": "approver_1",
         "kind": "file_kind",
     }
@@ -215,8 +221,11 @@ class InvoiceView(InvoiceListScreen, ServiceModelView):
 def _card_data(form) -> dict:
     counterparty = form.counterparty.data
     approvers = [getattr(form, f"approver_{n}").data for n in (1, 2, 3)]
-    data = {name: form[name].data for name in CARD_FIELDS if name != "counterparty_id"}
+    data = {name: form[name].data for name in CARD_FIELDS if name not in RELATIONS}
     data["counterparty_id"] = counterparty.id if counterparty is not None else None
+    for name in ("department_id", "cost_centre_id"):
+        entry = form[RELATIONS[name]].data
+        data[name] = entry.id if entry is not None else None
     data["approvers"] = [user.id for user in approvers if user is not None]
     return data
 

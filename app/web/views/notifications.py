@@ -102,6 +102,7 @@ class NotificationView(BaseView):
 
 STATUS_LABELS = {
     OutboxStatus.PENDING: _("waiting to be sent"),
+    OutboxStatus.SENDING: _("being sent"),
     OutboxStatus.SENT: _("sent"),
     OutboxStatus.FAILED: _("failed"),
 }

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
+
 from flask import current_app, jsonify, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 
 from app.errors import ValidationError
 from app.i18n import _, current_language
-from app.permissions import EDIT_PROCESSES, PUBLISH, allows
+from app.permissions import EDIT_PROCESSES, PUBLISH, READ_WAIT_REPORTS, allows
+from app.roles import ADMIN, has_role
 from app.services import process_catalog as catalog
 from app.services.process_history import process_history
 from app.services.process_view import invoice_diagram
@@ -84,6 +87,8 @@ class ProcessView(BaseView):
         return self.render_template(
             "process/version.html",
             version=version,
+            move_allowed=has_role(context.actor(), ADMIN),
+            can_see_waits=allows(context.actor(), READ_WAIT_REPORTS),
             title=_("Process version %(n)s", n=version.version),
         )
 
@@ -106,7 +111,7 @@ class ProcessView(BaseView):
         upload = request.files.get("diagram")
         if upload and upload.filename:
             xml = upload.read().decode("utf-8", "replace")
-            based_on = None
+            based_on, tables = None, None
         elif not request.form.get("version_id"):
             say(_("Choose a .bpmn file to import."), "warning")
             return redirect(url_for(".index"))
@@ -114,9 +119,11 @@ class ProcessView(BaseView):
             version = catalog.get_version(
                 context.session(), context.actor(), request.form.get("version_id")
             )
-            xml, based_on = version.bpmn_xml, version.version
+            xml, based_on, tables = version.bpmn_xml, version.version, version.decision_tables
         try:
-            draft = catalog.save_draft(context.session(), context.actor(), xml, based_on=based_on)
+            draft = catalog.save_draft(
+                context.session(), context.actor(), xml, based_on=based_on, decision_tables=tables
+            )
         except ValidationError as exc:
             say(str(exc.errors["diagram"][0]), "danger")
             return redirect(url_for(".index"))
@@ -130,6 +137,7 @@ class ProcessView(BaseView):
         return self.render_template(
             "process/editor.html",
             draft=draft,
+            decision_tables=catalog.draft_tables(context.session(), context.actor(), draft),
             roles=roles,
             forms=FORMS,
             statuses=END_STATUSES,  # how an end event may end the invoice
@@ -149,14 +157,19 @@ class ProcessView(BaseView):
         body = request.get_json(silent=True) or {}
         try:
             draft = catalog.save_draft(
-                context.session(), context.actor(), body.get("xml") or "", draft_id=draft_id
+                context.session(),
+                context.actor(),
+                body.get("xml") or "",
+                draft_id=draft_id,
+                decision_tables=body.get("decision_tables"),
             )
         except ValidationError as exc:
             return jsonify(
                 saved=False,
                 problems=[
                     {"severity": "error", "element_id": None, "line": None, "message": str(m)}
-                    for m in exc.errors["diagram"]
+                    for messages in exc.errors.values()
+                    for m in messages
                 ],
             ), 422
         return jsonify(saved=True, problems=localized(draft.problems))
@@ -166,7 +179,11 @@ class ProcessView(BaseView):
     def publish(self, draft_id):
         try:
             version = catalog.publish_draft(
-                context.session(), context.actor(), draft_id, request.form.get("note")
+                context.session(),
+                context.actor(),
+                draft_id,
+                request.form.get("note"),
+                _posted_tables(request.form.get("decision_tables")),
             )
         except DiagramRejectedError as exc:
             for problem in exc.problems:
@@ -180,6 +197,16 @@ class ProcessView(BaseView):
             _("Published as version %(n)s: new invoices start on it.", n=version.version), "success"
         )
         return redirect(url_for(".index"))
+
+
+def _posted_tables(text: str | None):
+    """The editor's decision tables ({file name: DMN XML}) as the publish form sends them."""
+    try:
+        return json.loads(text) if text else None
+    except ValueError as exc:
+        raise ValidationError(
+            {"decision_tables": [_("The decision tables were not sent whole.")]}
+        ) from exc
 
 
 def _bpmn_file(xml: str, name: str):

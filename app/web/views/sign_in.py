@@ -11,7 +11,7 @@ from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import no_cache
 from flask_appbuilder.security.forms import LoginForm_db
 from flask_appbuilder.utils.base import get_safe_redirect
-from flask_login import login_user
+from flask_login import current_user, login_user
 
 from app.errors import ServiceUnavailableError
 from app.i18n import _
@@ -26,7 +26,20 @@ from app.web.sessions import adopt_generation
 PENDING = "second_factor_pending"
 
 
-def password_step(view):
+def password_login(view, authenticate):
+    """A sign-in form with a password (the app's own, LDAP's, the break-glass one): refused
+    with 429 while the account or address is over its limits; `authenticate(name, password)`
+    counts its failures."""
+    if request.method == "POST":
+        wait = view.appbuilder.sm.login_retry_after(request.form.get("username", ""))
+        if wait:
+            say(too_many_failures(wait), "warning")
+            page = _login_page(view, LoginForm_db())
+            return page, 429, {"Retry-After": str(wait)}
+    return password_step(view, authenticate)
+
+
+def password_step(view, authenticate=None):
     """Flask-AppBuilder's login (AuthDBView.login), except that a user with a second factor is
     not signed in yet: the code page comes first."""
     if g.user is not None and g.user.is_authenticated:
@@ -34,19 +47,41 @@ def password_step(view):
     form = LoginForm_db()
     if form.validate_on_submit():
         next_url = get_safe_redirect(request.args.get("next", ""))
-        user = view.appbuilder.sm.auth_user_db(form.username.data, form.password.data)
+        authenticate = authenticate or view.appbuilder.sm.auth_user_db
+        user = authenticate(form.username.data, form.password.data)
         if not user:
             say(view.invalid_login_message, "warning")
-            return redirect(view.appbuilder.get_url_for_login_with(next_url))
-        if sign_in_rules.steps_for(context.session(), user).needs_code:
-            session[PENDING] = {
-                "user_id": user.id,
-                "until": time.time() + current_app.config["SECOND_FACTOR_PENDING_SECONDS"],
-                "next": next_url,
-            }
-            return redirect(url_for("SecondFactorSignInView.code"))
-        login_user(user, remember=False)
-        return redirect(next_url)
+            return redirect(url_for(request.endpoint, next=next_url))  # the same form again
+        return finish_sign_in(user, next_url)
+    return _login_page(view, form)
+
+
+def finish_sign_in(user, next_url: str):
+    """After the password, the directory or the identity provider said who it is: signed in,
+    or first the code page for a user with a second factor (app/web/sessions.py then starts
+    the session afresh, with the user's session generation)."""
+    if sign_in_rules.steps_for(context.session(), user).needs_code:
+        session[PENDING] = {
+            "user_id": user.id,
+            "until": time.time() + current_app.config["SECOND_FACTOR_PENDING_SECONDS"],
+            "next": next_url,
+        }
+        return redirect(url_for("SecondFactorSignInView.code"))
+    login_user(user, remember=False)
+    return redirect(next_url)
+
+
+def confirm_sign_out(view, sign_out):
+    """Signing out is a POST carrying the page's CSRF token (the menu's Sign out button): it
+    ends every session and API token of the user, on every device (app/web/sessions.py; a
+    copied cookie of this browser has to stop working, and only a raised generation can refuse
+    it). A GET, which a link on another site can make, only asks to confirm."""
+    if request.method == "GET" and current_user.is_authenticated:
+        return view.render_template("account/sign_out.html", title=_("Sign out"))
+    return sign_out()
+
+
+def _login_page(view, form):
     return view.render_template(
         view.login_template, title=view.title, form=form, appbuilder=view.appbuilder
     )

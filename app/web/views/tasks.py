@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
@@ -28,6 +26,7 @@ from app.services.task_page import load_task_page
 from app.web import context, payment_form
 from app.web.context import say
 from app.web.datamodel import LAST_PAGE
+from app.web.date_input import reader_today
 from app.web.templating import task_title
 from app.web.views.invoices import LABELS
 
@@ -174,7 +173,7 @@ class TaskView(BaseView):
                 order,
                 context.file_storage(),
                 context.max_file_size(),
-                date.today(),
+                reader_today(),
             )
         except (ValidationError, FileTooLargeError) as exc:
             held = payment_form.keep_after_refusal(
@@ -260,7 +259,7 @@ class TaskView(BaseView):
             card=page.card,
             labels=LABELS,
             users=users,
-            today=date.today(),
+            today=reader_today(),
             title=_("Task"),
             form=form,
             held=held,

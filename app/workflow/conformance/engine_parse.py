@@ -7,6 +7,7 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
 from app.i18n import _
 from app.workflow.conformance.diagram import Diagram, label
+from app.workflow.dmn import add_decision_tables
 from app.workflow.problems import Listing, Problem, diagram_error, error
 
 UNSUPPORTED = _(
@@ -43,9 +44,16 @@ SOMETHING_ELSE = _(
 )
 
 
-def engine_problems(diagram: Diagram, process_id: str | None) -> list[Problem]:
-    """Parse each executable process as publishing would; one problem per process at most."""
+def engine_problems(
+    diagram: Diagram, process_id: str | None, decision_tables: dict | None = None
+) -> list[Problem]:
+    """Parse each executable process as publishing would (with the version's decision tables);
+    one problem per process at most."""
     parser = SpiffBpmnParser()
+    try:
+        add_decision_tables(parser, decision_tables)
+    except Exception:  # noqa: BLE001 - the tables' own check says what is wrong with them
+        parser = SpiffBpmnParser()
     try:
         parser.add_bpmn_xml(diagram.root, filename="diagram.bpmn")
     except Exception as exc:  # noqa: BLE001 - any refusal becomes a problem, never a crash

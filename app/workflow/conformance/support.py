@@ -26,10 +26,6 @@ UNSUPPORTED_KINDS = {
         _("a service task"),
         _("Use a script task (Python) for a calculation, or a user task for a person."),
     ),
-    "businessRuleTask": (
-        _("a business rule task (a DMN decision)"),
-        _("Use an exclusive gateway with conditions, or a script task that sets the result."),
-    ),
     "dataStoreReference": (
         _("a data store"),
         _("Keep the value in the task data (a script task can set it)."),

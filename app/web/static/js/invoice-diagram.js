@@ -1,12 +1,15 @@
-// The invoice's own process version, with the path taken and the current task highlighted.
+// The invoice's own process version, with the path taken and the current task highlighted,
+// stage and task names in the reader's language (diagram-names.js).
 (function () {
   "use strict";
   function show(container) {
     fetch(container.dataset.source, { credentials: "same-origin" })
       .then(function (response) { return response.json(); })
       .then(function (data) {
-        var viewer = new BpmnJS({ container: container });
+        var names = window.InvoiceFlowDiagramNames;
+        var viewer = new BpmnJS({ container: container, moddleExtensions: { spiffworkflow: names.moddle } });
         return viewer.importXML(data.xml).then(function () {
+          names.showInLanguage(viewer, names.languageOf(container));
           var canvas = viewer.get("canvas");
           var overlays = viewer.get("overlays");
           var registry = viewer.get("elementRegistry");

@@ -1,29 +1,20 @@
 // The process editor: bpmn-js with a small side panel for InvoiceFlow's diagram contract
 // (lanes, task properties, end-event status, gateway conditions, timer delays); bpmnlint's
 // generic BPMN rules live while drawing, the app's check on save; unsaved edits are never lost
-// silently (publishing asks first, leaving the page asks the browser to confirm).
+// silently (publishing asks first, leaving the page asks the browser to confirm). The canvas
+// keeps the stored (English) `name` editable; a reader of another language sees each element's
+// name in their language (`name_ru`) as a note beside it, kept up to date while they edit.
 (function () {
   "use strict";
-  var SPIFF = {
-    name: "SpiffWorkflow", uri: "http://spiffworkflow.org/bpmn/schema/1.0/core",
-    prefix: "spiffworkflow", xml: { tagAlias: "lowerCase" },
-    types: [
-      { name: "Properties", superClass: ["Element"],
-        properties: [{ name: "properties", type: "Property", isMany: true }] },
-      { name: "Property", superClass: ["Element"],
-        properties: [{ name: "name", isAttr: true, type: "String" },
-                     { name: "value", isAttr: true, type: "String" }] },
-      { name: "PreScript", superClass: ["Element"],
-        properties: [{ name: "value", isBody: true, type: "String" }] },
-      { name: "PostScript", superClass: ["Element"],
-        properties: [{ name: "value", isBody: true, type: "String" }] }
-    ]
-  };
-  var TASK_PROPERTIES = ["name_ru", "form", "title", "title_ru", "assignee", "due"];
+  var NAMES = window.InvoiceFlowDiagramNames;
+  var SPIFF = NAMES.moddle;
+  var TASK_PROPERTIES = ["form", "title", "title_ru", "assignee", "due"];
+  var NAME_TRANSLATIONS = ["name_ru"]; // every named element: tasks, lanes, events, gateways
   var container = document.getElementById("editor");
   var panel = document.getElementById("properties");
   var body = document.getElementById("properties-body");
   var TEXT = JSON.parse(container.dataset.text);
+  var LANGUAGE = NAMES.languageOf(container);
   var LINT_MESSAGES = JSON.parse(container.dataset.lintMessages);
 
   // bpmn-js's texts (bpmnlint's messages and button among them) in the reader's language.
@@ -129,6 +120,10 @@
     title.lastChild.textContent = bo.id;
     body.appendChild(title);
     field("name", bo.name, function (v) { modeling.updateProperties(element, { name: v }); });
+    var translated = spiffProperties(bo);
+    NAME_TRANSLATIONS.forEach(function (name) {
+      field(name, translated[name], function (v) { setSpiffProperty(element, name, v); });
+    });
     if (bo.$type === "bpmn:Lane") {
       var hint = document.createElement("p");
       hint.className = "help-block";
@@ -262,7 +257,8 @@
   document.getElementById("problems").addEventListener("click", selectElement);
   document.getElementById("live-problems").addEventListener("click", selectElement);
 
-  function isDirty() { return changes !== savedChanges; }
+  var TABLES = window.InvoiceFlowDecisionTables; // the version's DMN tables, when the page has them
+  function isDirty() { return changes !== savedChanges || Boolean(TABLES && TABLES.isDirty()); }
 
   function showState(text, saved) {
     var state = document.getElementById("save-state");
@@ -272,17 +268,26 @@
 
   // Save the diagram and get the app's check; resolves to the server's answer.
   function save() {
-    var upTo = changes;
+    var upTo = changes, decisions = null;
     showState(TEXT.saving, "saving");
-    return modeler.saveXML({ format: true }).then(function (result) {
+    var tables = TABLES ? TABLES.collect() : Promise.resolve(null);
+    return tables.then(function (collected) {
+      decisions = collected;
+      return modeler.saveXML({ format: true });
+    }).then(function (result) {
+      var sent = { xml: result.xml };
+      if (decisions) { sent.decision_tables = decisions.tables; }
       return fetch(container.dataset.save, {
         method: "POST", credentials: "same-origin",
         headers: { "Content-Type": "application/json", "X-CSRFToken": container.dataset.csrf },
-        body: JSON.stringify({ xml: result.xml })
+        body: JSON.stringify(sent)
       });
     }).then(function (response) { return response.json(); })
       .then(function (data) {
-        if (data.saved) { savedChanges = upTo; }
+        if (data.saved) {
+          savedChanges = upTo;
+          if (decisions) { decisions.sent(); }
+        }
         showState(data.saved ? (isDirty() ? TEXT.unsaved : TEXT.saved) : TEXT.not_saved,
                   data.saved ? String(!isDirty()) : "false");
         showProblems(data.problems || []);
@@ -295,6 +300,39 @@
   }
 
   function ignore() { /* save() has shown "Not saved" */ }
+
+  // The reader's-language names beside the elements: under an external label (events,
+  // gateways, named flows), above a task, inside an expanded sub-process at its foot, inside a
+  // lane next to its own label, above a pool.
+  var READER_NAME = "if-reader-name";
+  function readerNamePlace(element) {
+    if (element.label) { return { on: element.label, position: { bottom: -2, left: 0 } }; }
+    if (element.type === "bpmn:Participant") { return { on: element, position: { top: -22, left: 30 } }; }
+    if (element.type === "bpmn:Lane") { return { on: element, position: { top: 4, left: 34 } }; }
+    if (element.type === "bpmn:SubProcess" && element.isExpanded !== false && element.width > 150) {
+      return { on: element, position: { bottom: 22, left: 6 } };
+    }
+    return { on: element, position: { top: -20, left: 0 } };
+  }
+
+  function showReaderNames() {
+    var overlays = modeler.get("overlays");
+    overlays.remove({ type: READER_NAME });
+    var hint = (TEXT.fields && TEXT.fields["name_" + LANGUAGE]) || "name_" + LANGUAGE;
+    modeler.get("elementRegistry").forEach(function (element) {
+      if (element.type === "label") { return; }
+      var name = NAMES.nameIn(element.businessObject, LANGUAGE);
+      if (!name) { return; }
+      var note = document.createElement("div");
+      note.className = READER_NAME;
+      note.lang = LANGUAGE;
+      note.title = hint + " (name_" + LANGUAGE + ")";
+      note.dataset.element = element.id;
+      note.textContent = name;
+      var place = readerNamePlace(element);
+      overlays.add(place.on, READER_NAME, { position: place.position, html: note });
+    });
+  }
 
   document.getElementById("save-draft").addEventListener("click", function () { save().catch(ignore); });
 
@@ -335,7 +373,9 @@
       modeler.on("commandStack.changed", function () {
         changes += 1;
         showState(TEXT.unsaved, "false");
+        showReaderNames();
       });
+      showReaderNames();
       modeler.on("element.changed", function (event) {
         // Refresh after undo/redo or canvas edits, not while the panel itself applies a change.
         if (selected && event.element === selected && !applying) { render(selected); }
