@@ -26,6 +26,7 @@ from app.web.api.openapi_schemas import (
     json_object,
     ref,
 )
+from app.web.api.oversight_schemas import SCHEMAS as OVERSIGHT_SCHEMAS
 
 
 class DocumentedApi:
@@ -38,7 +39,7 @@ class DocumentedApi:
 
 
 def register_components(api_spec) -> None:
-    for name, schema in SCHEMAS.items():
+    for name, schema in {**SCHEMAS, **OVERSIGHT_SCHEMAS}.items():
         _register(api_spec.components.schema, name, component=schema)
     for name, response in RESPONSES.items():
         _register(api_spec.components.response, name, component=response)
