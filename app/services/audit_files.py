@@ -39,10 +39,10 @@ class FileCheck:
     problems: list[FileProblem] = field(default_factory=list)
 
 
-def verify_files(session: Session, storage: FileStorage) -> FileCheck:
-    """Re-hash every stored file, removed ones included."""
-    check = FileCheck()
-    rows = session.execute(
+def stored_files(session: Session):
+    """Every attachment's invoice, number, name, key and digest (removed ones included), read
+    in batches: what the re-hash and the move to another storage go through."""
+    return session.execute(
         select(
             Attachment.invoice_id,
             Invoice.number,
@@ -54,6 +54,12 @@ def verify_files(session: Session, storage: FileStorage) -> FileCheck:
         .order_by(Attachment.id)
         .execution_options(yield_per=_ROWS)
     )
+
+
+def verify_files(session: Session, storage: FileStorage) -> FileCheck:
+    """Re-hash every stored file, removed ones included."""
+    check = FileCheck()
+    rows = stored_files(session)
     for row in rows:
         check.checked += 1
         problem = _file_problem(storage, row.storage_key, row.sha256)

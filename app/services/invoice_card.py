@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -67,11 +68,15 @@ class InvoiceCard:
     def step_translations(self, step: str | None) -> dict:
         """The other languages' names of a step the history names, from the events that
         assigned it (they carry the diagram's name_<lang>)."""
-        for event in self.events:
-            details = event.details or {}
-            if event.action == "task_assigned" and details.get("name") == step:
-                return details.get("name_translations") or {}
-        return {}
+        return self._step_names.get(step) or {}
+
+    @cached_property
+    def _step_names(self) -> dict:
+        return {
+            (event.details or {}).get("name"): (event.details or {}).get("name_translations")
+            for event in self.events
+            if event.action == "task_assigned"
+        }
 
     def names(self, user_ids) -> str:
         """ "First Last, First Last" of people the history names; "—" for none."""

@@ -11,15 +11,11 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.i18n import _
-from app.models import Attachment, Invoice
-from app.services.audit_files import FileProblem
+from app.services.audit_files import FileProblem, stored_files
 from app.storage import FileStorage, InvalidStorageKeyError, StoredFileMissingError
-
-_ROWS = 1000
 
 
 @dataclass
@@ -38,18 +34,7 @@ def migrate_file_storage(session: Session, source: FileStorage, target: FileStor
     """Copy every attachment's bytes (removed ones included) from `source` to `target` under the
     same key. Raises StorageUnavailableError when either cannot be reached."""
     move = FileMove()
-    rows = session.execute(
-        select(
-            Attachment.invoice_id,
-            Invoice.number,
-            Attachment.filename,
-            Attachment.storage_key,
-            Attachment.sha256,
-        )
-        .join(Invoice, Invoice.id == Attachment.invoice_id)
-        .order_by(Attachment.id)
-        .execution_options(yield_per=_ROWS)
-    )
+    rows = stored_files(session)
     for row in rows:
         move.checked += 1
         outcome = _move_one(source, target, row.storage_key, row.sha256)

@@ -45,6 +45,12 @@ def register_components(api_spec) -> None:
         _register(api_spec.components.response, name, component=response)
 
 
+def register_schemas(api_spec, schemas: dict) -> None:
+    """A feature's own components (payments, webhooks), beside the shared ones."""
+    for name, schema in schemas.items():
+        _register(api_spec.components.schema, name, component=schema)
+
+
 def _register(add, name: str, **kwargs) -> None:
     with suppress(DuplicateComponentNameError):  # every API registers the shared components
         add(name, **kwargs)

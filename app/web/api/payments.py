@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from contextlib import suppress
-
-from apispec.exceptions import DuplicateComponentNameError
 from flask import current_app, g, request
 from flask_appbuilder.api import expose, protect, safe
 
@@ -26,7 +23,15 @@ from app.services.payment_export import (
 from app.services.statement_matching import reason_text
 from app.web import context
 from app.web.api.base import error_response, moment
-from app.web.api.openapi import REFUSED_ACTION, REFUSED_READ, listing, operation, path_id, ref
+from app.web.api.openapi import (
+    REFUSED_ACTION,
+    REFUSED_READ,
+    listing,
+    operation,
+    path_id,
+    ref,
+    register_schemas,
+)
 from app.web.api.payments_schemas import SCHEMAS
 from app.web.api.tasks import ActionApi
 from app.web.date_input import reader_today
@@ -51,9 +56,7 @@ class PaymentsApi(ActionApi):
 
     def add_apispec_components(self, api_spec) -> None:
         super().add_apispec_components(api_spec)
-        for name, schema in SCHEMAS.items():
-            with suppress(DuplicateComponentNameError):
-                api_spec.components.schema(name, component=schema)
+        register_schemas(api_spec, SCHEMAS)
 
     @operation(
         "get",

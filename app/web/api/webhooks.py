@@ -3,9 +3,6 @@ services and errors as the screen (app/web/views/webhooks.py)."""
 
 from __future__ import annotations
 
-from contextlib import suppress
-
-from apispec.exceptions import DuplicateComponentNameError
 from flask import current_app, g
 from flask_appbuilder.api import expose, protect, safe
 
@@ -22,7 +19,15 @@ from app.services.webhooks import (
 )
 from app.web import context
 from app.web.api.base import moment
-from app.web.api.openapi import REFUSED_ACTION, REFUSED_READ, listing, operation, path_id, ref
+from app.web.api.openapi import (
+    REFUSED_ACTION,
+    REFUSED_READ,
+    listing,
+    operation,
+    path_id,
+    ref,
+    register_schemas,
+)
 from app.web.api.tasks import ActionApi
 from app.web.api.webhooks_schemas import SCHEMAS
 
@@ -48,9 +53,7 @@ class WebhookApi(ActionApi):
 
     def add_apispec_components(self, api_spec) -> None:
         super().add_apispec_components(api_spec)
-        for name, schema in SCHEMAS.items():
-            with suppress(DuplicateComponentNameError):
-                api_spec.components.schema(name, component=schema)
+        register_schemas(api_spec, SCHEMAS)
 
     @operation(
         "get",
