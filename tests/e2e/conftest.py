@@ -76,7 +76,7 @@ def served_app(tmp_path_factory, pytestconfig):
         pytestconfig.stash[SERVER_LOG] = log_file
         pytestconfig.stash[SERVER_DATABASE] = url
         command = [
-            sys.executable, "-m", "tests.e2e.server",
+            sys.executable, "-m", "tests.on_test_calendar", "tests.e2e.server",
             "--database-url", url,
             "--files-dir", str(workdir / "files"),
             "--ready-file", str(ready_file),

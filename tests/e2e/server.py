@@ -17,7 +17,6 @@ from app import create_app, roles
 from app.extensions import db
 from app.role_defaults import seed_roles
 from app.services.process_versions import seed_process_versions
-from tests import clock
 from tests.factories import Factories
 
 USERS = {
@@ -62,9 +61,6 @@ def main() -> None:
     parser.add_argument("--files-dir", required=True)
     parser.add_argument("--ready-file", required=True)
     args = parser.parse_args()
-    traveller = clock.shifted_clock()  # the server keeps the same calendar as the test run
-    if traveller is not None:
-        traveller.start()
     app = build_app(args.database_url, args.files_dir)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     ready = Path(args.ready_file)

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.databases import temporary_database
-from tests.e2e.conftest import _wait_for_server, fresh_page, log_in, screenshot
+from tests.e2e.conftest import REPO, _wait_for_server, fresh_page, log_in, screenshot
 from tests.e2e.test_my_tasks import Api, in_language, submitted, user_id
 from tests.webhooks.conftest import signature_is_valid
 from tests.webhooks.receiver import Receiver
@@ -30,13 +30,13 @@ def webhook_server(tmp_path_factory):
         workdir = tmp_path_factory.mktemp("wh-server")
         ready, log_file = workdir / "port", workdir / "server.log"
         command = [
-            sys.executable, "-m", "tests.e2e.webhook_server",
+            sys.executable, "-m", "tests.on_test_calendar", "tests.e2e.webhook_server",
             "--database-url", url,
             "--files-dir", str(workdir / "files"),
             "--ready-file", str(ready),
         ]  # fmt: skip
         with log_file.open("wb") as log:
-            process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+            process = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
         try:
             yield _wait_for_server(process, ready, log_file)
         finally:

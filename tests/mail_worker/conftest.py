@@ -76,6 +76,7 @@ def worker_process(database_url, smtp, tmp_path):
             [
                 sys.executable,
                 "-m",
+                "tests.on_test_calendar",
                 "tests.mail_worker.worker_process",
                 database_url,
                 str(smtp.port),

@@ -11,10 +11,12 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import requests
 
 START_SECONDS = 20
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _free_port() -> int:
@@ -31,7 +33,10 @@ class OidcProvider:
 
     def start(self) -> OidcProvider:
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "oidc_provider_mock", "-H", "127.0.0.1", "-p", str(self.port)],
+            # on the test run's calendar, or its tokens look expired to the app
+            [sys.executable, "-m", "tests.on_test_calendar", "oidc_provider_mock"]
+            + ["-H", "127.0.0.1", "-p", str(self.port)],
+            cwd=ROOT,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
