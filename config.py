@@ -158,6 +158,8 @@ class Config:
     WEBHOOK_TIMEOUT_SECONDS = _env_int("WEBHOOK_TIMEOUT_SECONDS", 5)
     WEBHOOK_BATCH_SIZE = _env_int("WEBHOOK_BATCH_SIZE", 10)
     WEBHOOK_LEASE_SECONDS = _env_int("WEBHOOK_LEASE_SECONDS", 30)
+    # After a secret's rotation the replaced one still signs deliveries (next to the new) this long.
+    WEBHOOK_SECRET_OVERLAP_HOURS = _env_int("WEBHOOK_SECRET_OVERLAP_HOURS", 24)
     # Operations (README "Deployment"). /readyz answers 503 when no worker has beaten for this long
     # (a few worker intervals: a pass that fires many timers may take a while).
     READY_WORKER_MAX_AGE_SECONDS = _env_int("READY_WORKER_MAX_AGE_SECONDS", 120)
@@ -204,7 +206,10 @@ class Config:
     # LDAP_UID_FIELD = the name typed (AD: sAMAccountName), then binds as the user found.
     AUTH_LDAP_SERVER = _env("LDAP_SERVER", "")  # ldap://host:389 or ldaps://host:636
     AUTH_LDAP_USE_TLS = _env_bool("LDAP_USE_TLS", False)  # StartTLS on ldap://
-    AUTH_LDAP_TLS_CACERTFILE = _env("LDAP_TLS_CACERTFILE", "")
+    AUTH_LDAP_TLS_CACERTFILE = _env("LDAP_TLS_CACERTFILE", "")  # the CA (PEM); empty: system's
+    # Refuse a directory whose certificate is not valid for its name under that CA. Off only
+    # for a lab: the passwords would go to whoever answers.
+    AUTH_LDAP_TLS_DEMAND = _env_bool("LDAP_TLS_DEMAND", True)
     AUTH_LDAP_BIND_USER = _env("LDAP_BIND_USER", "")
     AUTH_LDAP_BIND_PASSWORD = _env("LDAP_BIND_PASSWORD", "")
     AUTH_LDAP_SEARCH = _env("LDAP_SEARCH", "")  # e.g. ou=people,dc=example,dc=org
@@ -225,6 +230,9 @@ class Config:
     OIDC_SCOPES = _env("OIDC_SCOPES", "openid email profile")
     OIDC_USERNAME_CLAIM = _env("OIDC_USERNAME_CLAIM", "preferred_username")
     OIDC_GROUPS_CLAIM = _env("OIDC_GROUPS_CLAIM", "groups")
+    # Signing out here also signs out at the provider (its end_session_endpoint, when its
+    # discovery document has one), which then sends the browser back to /login/.
+    OIDC_PROVIDER_LOGOUT = _env_bool("OIDC_PROVIDER_LOGOUT", True)
     AUTH_ROLE_ADMIN = "Admin"
     AUTH_ROLE_PUBLIC = "Public"
     AUTH_RATE_LIMITED = False  # FAB's own limiter counts every attempt; ours counts failures

@@ -45,6 +45,7 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
             errors,
             icons,
             languages,
+            menu,
             registry,
             security_headers,
             sessions,
@@ -59,6 +60,7 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
         sessions.register(app)
         sign_in_gate.register(app)
         languages.register(app)
+        menu.register(app)
         templating.register(app)
     from app import cli
 

@@ -23,6 +23,26 @@ def _(string: str, **variables) -> LazyText:
 __all__ = ["_"]
 
 
+def portable(text) -> dict | str:
+    """A message as data that can be kept (JSON) and read later in any reader's language:
+    {"msgid", "params"} for translatable text (nested ones too), plain text as it is."""
+    if not isinstance(text, LazyString) or text._func is not gettext:
+        return str(text)
+    params = {name: portable(value) for name, value in text._kwargs.items()}
+    return {"msgid": text._args[0], "params": params}
+
+
+def from_portable(data) -> str:
+    """portable()'s message in the current language."""
+    if not isinstance(data, dict) or not isinstance(data.get("msgid"), str):
+        return "" if data is None else str(data)
+    params = data.get("params") if isinstance(data.get("params"), dict) else {}
+    try:
+        return gettext(data["msgid"], **{k: from_portable(v) for k, v in params.items()})
+    except (KeyError, TypeError, ValueError):  # a catalogue entry that lost a placeholder
+        return data["msgid"]
+
+
 def current_language() -> str | None:
     """The reader's language (`ru`), or None outside a request or a forced locale."""
     locale = get_locale()

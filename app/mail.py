@@ -22,6 +22,7 @@ from app.extensions import db, mail
 from app.i18n import _, localized_amount
 from app.models import HumanTask, Invoice, NotificationKind, OutboxMessage, TaskStatus
 from app.models.user import User
+from app.notice_lines import DEPUTY_KINDS, approvers_lines, deputy_lines, period_days
 from app.services.choose_time_zone import time_zone_of
 from app.services.counterparties import FIELD_LABELS
 from app.services.email_actions import offered_links
@@ -55,10 +56,20 @@ SUBJECTS = {
     NotificationKind.COUNTERPARTY_CHANGED: _("Bank details of %(name)s changed"),
     NotificationKind.COUNTERPARTY_ADDED: _("New counterparty: %(name)s"),
     NotificationKind.SECOND_FACTOR_FAILED: _("Someone failed the second factor of your account"),
+    NotificationKind.DEPUTY_NAMED: _("You stand in for %(absent)s from %(start)s to %(end)s"),
+    NotificationKind.DEPUTY_CHANGED: _(
+        "Changed: you stand in for %(absent)s from %(start)s to %(end)s"
+    ),
+    NotificationKind.DEPUTY_CANCELLED: _(
+        "You no longer stand in for %(absent)s (%(start)s to %(end)s)"
+    ),
+    NotificationKind.APPROVERS_CHANGED: _("Approvers of invoice #%(number)s changed"),
 }
 
 
-def link_for(base_url: str, invoice_id, task_guid, counterparty_id=None) -> str:
+def link_for(base_url: str, invoice_id, task_guid, counterparty_id=None, kind=None) -> str:
+    if kind in DEPUTY_KINDS:  # a period someone is away: where the periods are listed
+        return f"{base_url.rstrip('/')}/account/out-of-office/"
     if task_guid:
         return f"{base_url.rstrip('/')}/tasks/{task_guid}"
     if counterparty_id is not None:  # a counterparty's details changed
@@ -88,11 +99,13 @@ def message_context(message) -> dict:
         "params": params,
         "subject": subject_line(message.kind, params, number, title),
         "changes": counterparty_changes(params),
+        "lines": notice_lines(message.kind, params, number),
         "link": link_for(
             current_app.config["BASE_URL"],
             message.invoice_id,
             message.task_guid,
             params.get("counterparty_id"),
+            message.kind,
         ),
     }
 
@@ -125,11 +138,22 @@ def subject_line(kind: str, params: dict, number, title: str | None = None) -> s
     invoice's (the caller has read it)."""
     title = title_of(params) if title is None else title
     values = {"title": title, "number": number or "", "name": params.get("name", "")}
+    if kind in DEPUTY_KINDS:
+        values.update(absent=person_name(params.get("absent")), **period_days(params))
     subject = str(SUBJECTS.get(kind, "%(title)s")) % values
     if params.get("on_behalf_of"):  # a deputy's notice (dated delegation)
         name = person_name(params["on_behalf_of"])
         subject = str(_("%(subject)s, on behalf of %(name)s", subject=subject, name=name))
     return subject
+
+
+def notice_lines(kind: str, params: dict, number) -> list[str]:
+    """The lines of a deputy's notice or of a changed list of approvers (app/notice_lines.py)."""
+    if kind in DEPUTY_KINDS:
+        return deputy_lines(kind, params, person_name)
+    if kind == NotificationKind.APPROVERS_CHANGED:
+        return approvers_lines(params, number, person_name)
+    return []
 
 
 def person_name(user_id) -> str:

@@ -33,6 +33,7 @@ from app.services.user_sessions import FIRST_GENERATION
 from app.sso import oidc as sso_oidc
 from app.sso import settings as sso_settings
 from app.sso import views as sso_views
+from app.sso.directory import DirectoryTlsMixin
 from app.web import role_labels
 from app.web.api import sign_in as api_sign_in
 from app.web.datamodel import RowIdInterface
@@ -160,7 +161,12 @@ class InvoiceFlowSecurityApi(SecurityApi):
             response = self.response(429, message=str(_too_many_failures_text(wait)))
             response.headers["Retry-After"] = str(wait)
             return response
-        return api_sign_in.login(self)  # FAB's, with the second factor
+        try:
+            return api_sign_in.login(self)  # FAB's, with the second factor
+        except ServiceUnavailableError as exc:  # the directory unreachable or not trusted
+            response = self.response(503, message=str(exc.message))
+            response.headers["Retry-After"] = str(exc.retry_after)
+            return response
 
 
 # The OpenAPI document is read from the docstring: FAB's, with the refusal and the second
@@ -181,7 +187,7 @@ InvoiceFlowSecurityApi.login.__doc__ = (
 )
 
 
-class InvoiceFlowSecurityManager(SecurityManager):
+class InvoiceFlowSecurityManager(DirectoryTlsMixin, SecurityManager):
     userdbmodelview = InvoiceFlowUserView
     rolemodelview = InvoiceFlowRoleView
     # Roles, groups and FAB's permission registries in the reader's words.

@@ -12,8 +12,10 @@ API (real HTTP) while the drills run, one after another: racing identical decisi
 web workers at random moments, kill -9 of the mail worker (restarted), a database restart
 (default: the proxy cuts every connection and refuses new ones for --outage-seconds, which
 disturbs no other user of the cluster; `--pg-restart real`: `pg_ctlcluster <ver> main restart`),
-an SMTP outage of --smtp-outage seconds. Then the mail drains and the database is reconciled
-against what each client was told (bench/drill_reconcile.py).
+an SMTP outage of --smtp-outage seconds, begun once the outbox is empty (so what waits at the
+return is the outage's own mail), during which the --smtp-decisions tasks held back from the
+load are decided. Then the mail drains and the database is reconciled against what each
+client was told (bench/drill_reconcile.py).
 
 Figures: counts, not timings, except the time mail took after the SMTP server came back and
 the database's downtime; the machine is shared, so CPU seconds of this script are printed too.
@@ -78,7 +80,8 @@ class Approver:
     def __init__(self, base: str, username: str, tasks: list[str], ledger: Ledger):
         self.base, self.username, self.ledger = base, username, ledger
         self.tasks = list(tasks)
-        self.kept: set[str] = set()  # reserved for the racing drill
+        self.kept: set[str] = set()  # reserved for the racing drill and the SMTP outage
+        self.held: list[str] = []  # decided only once the SMTP server has gone away
         self.http = requests.Session()
         self.headers: dict = {}
 
@@ -180,6 +183,25 @@ def reserve(approvers: list[Approver], n: int) -> list[tuple[Approver, str]]:
     return reserved
 
 
+def hold_back(approvers: list[Approver], n: int) -> int:
+    """n tasks kept from the load until the SMTP outage, so that mail is queued during it."""
+    held = 0
+    for i in range(n):
+        approver = approvers[i % len(approvers)]
+        if approver.tasks:
+            approver.held.append(approver.tasks.pop(0))
+            approver.kept.add(approver.held[-1])
+            held += 1
+    return held
+
+
+def release(approvers: list[Approver]) -> None:
+    for approver in approvers:
+        approver.kept.difference_update(approver.held)
+        approver.tasks.extend(approver.held)
+        approver.held = []
+
+
 def kill_web_workers(servers: Servers, kills: int, seconds: float, rng: random.Random) -> None:
     for _ in range(kills):
         time.sleep(rng.uniform(0.2, 2 * seconds / max(1, kills)))
@@ -197,6 +219,16 @@ def kill_mail_worker(servers: Servers, kills: int, seconds: float, rng: random.R
     time.sleep(2 * seconds)  # started under load, it takes a while to be at work again
 
 
+def wait_until(hh_mm: str) -> None:
+    """Until that time of day (UTC): a restart of the shared cluster at the hour agreed on."""
+    hour, minute = (int(part) for part in hh_mm.split(":"))
+    now = datetime.now(UTC)
+    moment = now.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    if moment > now:
+        print(f"Waiting until {hh_mm} UTC to restart the cluster", flush=True)
+        time.sleep((moment - now).total_seconds())
+
+
 def restart_database(args, proxy: TcpProxy) -> float:
     """Seconds the database was away."""
     started = time.monotonic()
@@ -212,12 +244,38 @@ def restart_database(args, proxy: TcpProxy) -> float:
     return time.monotonic() - started
 
 
-def smtp_outage(sink: SmtpSink, seconds: float) -> datetime:
+def smtp_outage(sink: SmtpSink, seconds: float, approvers: list[Approver]) -> datetime:
     sink.stop()
+    release(approvers)
     time.sleep(seconds)
     sink.start()
     sink.back_at = time.monotonic()
     return datetime.now(UTC).replace(tzinfo=None)  # the outbox keeps naive UTC
+
+
+def backlog_at(app, back: datetime) -> tuple[int, int]:
+    """Mail queued before `back` and not sent yet; how much of it waits in backoff for the
+    server (the rest is due)."""
+    query = text(
+        "SELECT count(*), count(waiting_for_server) FROM outbox"
+        " WHERE status <> 'sent' AND created_at <= :back"
+    )
+    with app.app_context():
+        unsent, waiting = db.session.execute(query, {"back": back}).one()
+        db.session.remove()
+    return unsent, waiting
+
+
+def drain_profile(app, back: datetime) -> list[float]:
+    """Seconds after `back` at which the mail queued before it was sent, in order."""
+    query = text(
+        "SELECT extract(epoch FROM sent_at - :back) FROM outbox"
+        " WHERE status = 'sent' AND created_at <= :back AND sent_at >= :back ORDER BY sent_at"
+    )
+    with app.app_context():
+        seconds = [float(s) for s in db.session.execute(query, {"back": back}).scalars()]
+        db.session.remove()
+    return seconds
 
 
 def mail_drained_after(app, back: datetime, timeout: float) -> float | None:
@@ -234,8 +292,10 @@ def mail_drained_after(app, back: datetime, timeout: float) -> float | None:
     return None
 
 
-def wait_for_all_mail(app, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
+def wait_for_all_mail(app, timeout: float) -> float | None:
+    """Seconds until the outbox had nothing left to send (None: not within `timeout`)."""
+    started = time.monotonic()
+    deadline = started + timeout
     while time.monotonic() < deadline:
         with app.app_context():
             waiting = db.session.execute(
@@ -243,8 +303,9 @@ def wait_for_all_mail(app, timeout: float) -> None:
             ).scalar()
             db.session.remove()
         if not waiting:
-            return
+            return time.monotonic() - started
         time.sleep(0.5)
+    return None
 
 
 # --------------------------------------------------------------------------- main
@@ -262,8 +323,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--worker-kills", type=int, default=2)
     parser.add_argument("--restarts", type=int, default=1)
     parser.add_argument("--pg-restart", choices=("proxy", "real"), default="proxy")
+    parser.add_argument("--restart-after", default="", help="HH:MM UTC: a real restart waits")
     parser.add_argument("--outage-seconds", type=float, default=3, help="proxy cut length")
     parser.add_argument("--smtp-outage", type=float, default=10, help="seconds (e.g. 180)")
+    parser.add_argument(
+        "--smtp-decisions", type=int, default=60, help="tasks held back until SMTP goes away"
+    )
     parser.add_argument("--drain-seconds", type=float, default=120)
     parser.add_argument("--seed", type=int, default=14)
     parser.add_argument("--logs", default="", help="a folder to copy the servers' logs into")
@@ -306,6 +371,7 @@ def drive(app, args, servers: Servers, proxy: TcpProxy, sink: SmtpSink, tasks, p
     for approver in approvers:
         approver.sign_in()
     reserved = reserve(approvers, args.races)
+    held = hold_back(approvers, args.smtp_decisions)
     print(
         f"gunicorn {args.workers} workers, one `flask worker`, {len(approvers)} clients, "
         f"{sum(len(t) for t in tasks.values())} first-round tasks; database restart by "
@@ -325,17 +391,25 @@ def drive(app, args, servers: Servers, proxy: TcpProxy, sink: SmtpSink, tasks, p
     downtime = []
     for n in range(args.restarts):
         time.sleep(rng.uniform(0.5, 1.5))
+        if args.pg_restart == "real" and args.restart_after:
+            wait_until(args.restart_after)
         ledger.drill = f"database away {n + 1}"
         downtime.append(restart_database(args, proxy))
         ledger.drill = f"database back {n + 1}"
         time.sleep(max(seconds, 8))  # longer than the 503s' Retry-After: clients come back
+    # The mail the drills so far queued is out first: what waits at the return is the outage's.
+    mail = {"held": held, "caught_up": wait_for_all_mail(app, args.drain_seconds)}
     ledger.drill = "SMTP outage"
-    back = smtp_outage(sink, args.smtp_outage)
+    tries_before = servers.smtp_tries()
+    back = smtp_outage(sink, args.smtp_outage, approvers)
     ledger.drill = "after the SMTP outage"
+    mail |= {"tries": servers.smtp_tries() - tries_before, "backlog": backlog_at(app, back)}
     delivered = mail_drained_after(app, back, args.drain_seconds)
+    mail["profile"] = drain_profile(app, back)
     load.stop()
     wait_for_all_mail(app, args.drain_seconds)
     report(args, ledger, app, sink, [guid for _a, guid in reserved], downtime, delivered)
+    report_mail(args, mail)
     worker_log = (servers.tmp / "worker.log").read_text(errors="replace")
     went, back = worker_log.count("database is unavailable"), worker_log.count("database is back")
     outages = max(1, args.restarts)
@@ -375,6 +449,26 @@ def report(args, ledger: Ledger, app, sink: SmtpSink, races, downtime, delivered
         f"\nDatabase away: {', '.join(f'{d:.1f} s' for d in downtime)}; "
         f"SMTP away {args.smtp_outage:.0f} s; mail received {len(sink.received)}."
     )
+
+
+def report_mail(args, mail: dict) -> None:
+    unsent, waiting = mail["backlog"]
+    seconds = mail["profile"]
+    caught_up = mail["caught_up"]
+    shown = f"{caught_up:.1f} s" if caught_up is not None else "not within the drain time"
+    print(f"\nMail, {mail['held']} decisions held back for the SMTP outage:")
+    print(f"  {'outbox empty before the SMTP outage after':<62} {shown:>6}")
+    print(
+        f"  {'mail tries of the SMTP server while it was away':<62} {mail['tries']:>6}"
+        f"   <= {args.smtp_outage / 10 + 2:.0f} (one per 10 s, not one per message)"
+    )
+    print(f"  {'backlog when SMTP came back: unsent / in backoff for it':<62} {unsent} / {waiting}")
+    if seconds:
+        half = seconds[len(seconds) // 2]
+        print(
+            f"  {'backlog sent after the return: first / half / last':<62}"
+            f" {seconds[0]:.1f} / {half:.1f} / {seconds[-1]:.1f} s"
+        )
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import random
 import re
 import statistics
@@ -31,7 +32,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -57,7 +58,6 @@ from bench.common import (  # noqa: E402
     SqlRecorder,
     Statement,
     abbreviate,
-    analyze,
     bench_app,
     explain_statements,
     load_average,
@@ -68,6 +68,7 @@ from bench.common import (  # noqa: E402
     quiet,
     seed_users,
     shown_url,
+    vacuum_analyze,
 )
 
 SEED = 20240601
@@ -350,7 +351,7 @@ def seed(
         )
         db.session.commit()
         if run_analyze:
-            analyze()
+            vacuum_analyze()
         db.session.remove()
     return users
 
@@ -371,6 +372,10 @@ class Result:
     rows: str
     sql: list[Statement]
     error: str = ""
+    # Mean CPU ms per request of PostgreSQL's backends of this database (None on SQLite, where
+    # the database's work is in this process's CPU): with `cpu_ms`, what the request costs
+    # whatever else loads the machine.
+    server_cpu_ms: float | None = None
     # Median time of the n-th statement over the requests (same statements every time).
     statement_ms: list[list[float]] = field(default_factory=list)
 
@@ -402,10 +407,22 @@ class Result:
         return str(low) if low == high else f"{low}-{high}"
 
     @property
+    def total_cpu_ms(self) -> float:
+        return self.cpu_p50 + (self.server_cpu_ms or 0.0)
+
+    @property
     def meets_target(self) -> bool:
         if self.error:
             return False
         return self.p50 < TARGET_P50_MS and max(self.statements) <= TARGET_STATEMENTS
+
+    @property
+    def meets_target_by_cpu(self) -> bool:
+        """The target judged by the CPU the request costs (app + database), not by wall time,
+        which on a loaded machine mostly measures the wait for a core."""
+        if self.error:
+            return False
+        return self.total_cpu_ms < TARGET_P50_MS and max(self.statements) <= TARGET_STATEMENTS
 
 
 _RECORD_COUNT = re.compile(r"Record Count:\s*</strong>\s*(\d+)")
@@ -435,6 +452,37 @@ def _get(client, url: str, headers: dict):
     return response, ""
 
 
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def server_cpu(app) -> dict[int, float] | None:
+    """CPU seconds of each PostgreSQL backend of this database (it runs on this machine);
+    None on SQLite."""
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            return None
+        with db.engine.connect() as conn:
+            pids = conn.scalars(
+                text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+            ).all()
+    return {pid: _cpu_seconds(pid) for pid in pids}
+
+
+def server_cpu_ms_per_request(before, after, requests: int) -> float | None:
+    if before is None or after is None or not requests:
+        return None
+    spent = sum(after[pid] - before.get(pid, 0.0) for pid in after)
+    return spent * 1000 / requests
+
+
 def measure(app, recorder: SqlRecorder, username: str, requests: int, warmups: int) -> list[Result]:
     page_client = login_page_client(app, username)
     api_client = login_api_client(app, username)
@@ -445,26 +493,35 @@ def measure(app, recorder: SqlRecorder, username: str, requests: int, warmups: i
         results.append(result)
         for _ in range(warmups):
             _get(client, url, headers)
-        for _ in range(requests):
-            with recorder.recording() as statements:
-                started, cpu_started = time.perf_counter(), time.process_time()
-                response, result.error = _get(client, url, headers)
-                elapsed = (time.perf_counter() - started) * 1000
-                cpu = (time.process_time() - cpu_started) * 1000
-            result.sql = list(statements)
-            if response is None:
-                break
-            result.times_ms.append(elapsed)
-            result.cpu_ms.append(cpu)
-            result.db_ms.append(sum(s.ms for s in statements))
-            result.statements.append(len(statements))
-            if not result.statement_ms:
-                result.statement_ms = [[] for _ in statements]
-            if len(statements) == len(result.statement_ms):
-                for times, statement in zip(result.statement_ms, statements, strict=True):
-                    times.append(statement.ms)
-            result.rows = describe_rows(kind, response)
+        server_before = server_cpu(app)
+        measure_case(client, headers, recorder, result, requests)
+        result.server_cpu_ms = server_cpu_ms_per_request(
+            server_before, server_cpu(app), len(result.times_ms)
+        )
     return results
+
+
+def measure_case(client, headers, recorder: SqlRecorder, result: Result, requests: int) -> None:
+    kind, url = result.kind, result.url
+    for _ in range(requests):
+        with recorder.recording() as statements:
+            started, cpu_started = time.perf_counter(), time.process_time()
+            response, result.error = _get(client, url, headers)
+            elapsed = (time.perf_counter() - started) * 1000
+            cpu = (time.process_time() - cpu_started) * 1000
+        result.sql = list(statements)
+        if response is None:
+            break
+        result.times_ms.append(elapsed)
+        result.cpu_ms.append(cpu)
+        result.db_ms.append(sum(s.ms for s in statements))
+        result.statements.append(len(statements))
+        if not result.statement_ms:
+            result.statement_ms = [[] for _ in statements]
+        if len(statements) == len(result.statement_ms):
+            for times, statement in zip(result.statement_ms, statements, strict=True):
+                times.append(statement.ms)
+        result.rows = describe_rows(kind, response)
 
 
 # --------------------------------------------------------------------------- reporting
@@ -473,7 +530,7 @@ def measure(app, recorder: SqlRecorder, username: str, requests: int, warmups: i
 def print_table(results: list[Result]) -> None:
     header = (
         f"{'user':<10} {'request':<30} {'p50 ms':>8} {'p95 ms':>8} {'cpu p50':>8} {'db p50':>8} "
-        f"{'SQL':>6} {'rows':>13}  target"
+        f"{'db cpu':>7} {'SQL':>6} {'rows':>13}  target  by CPU"
     )
     print(header)
     print("-" * len(header))
@@ -482,9 +539,12 @@ def print_table(results: list[Result]) -> None:
             print(f"{r.user:<10} {r.label:<30} FAILED: {r.error[:90]}")
             continue
         verdict = "ok" if r.meets_target else "MISSED"
+        by_cpu = "ok" if r.meets_target_by_cpu else "MISSED"
+        server = "-" if r.server_cpu_ms is None else f"{r.server_cpu_ms:.1f}"
         print(
             f"{r.user:<10} {r.label:<30} {r.p50:8.1f} {r.p95:8.1f} {r.cpu_p50:8.1f} "
-            f"{r.db_p50:8.1f} {r.statement_text:>6} {r.rows:>13}  {verdict}"
+            f"{r.db_p50:8.1f} {server:>7} {r.statement_text:>6} {r.rows:>13}  {verdict:<7} "
+            f"{by_cpu}"
         )
     print(
         f"\nTarget: list p50 < {TARGET_P50_MS:.0f} ms and <= {TARGET_STATEMENTS} SQL "
@@ -492,6 +552,10 @@ def print_table(results: list[Result]) -> None:
     )
     print("cpu p50 = median CPU time of this process (Python + SQLite, not the PostgreSQL server);")
     print("db p50 = median wall time spent in cursor.execute within the request.")
+    print(
+        "db cpu = mean CPU ms per request of PostgreSQL's backends of this database; by CPU = "
+        "the target judged by cpu p50 + db cpu (what a quiet machine's wall time approaches)."
+    )
     print("rows = rows on the page / total rows matching (FAB's Record Count, API count).")
 
 
@@ -559,7 +623,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         "--no-analyze",
         dest="analyze",
         action="store_false",
-        help="skip ANALYZE after seeding (autovacuum does it on PostgreSQL)",
+        help="skip VACUUM ANALYZE after seeding (autovacuum does it on PostgreSQL)",
     )
     return parser.parse_args(argv)
 
@@ -581,7 +645,8 @@ def run(app, url: str, args: argparse.Namespace) -> int:
     print(
         f"Seeded {args.invoices:,} invoices, {args.counterparties:,} counterparties, "
         f"{n_tasks:,} human tasks in "
-        f"{time.perf_counter() - started:.1f} s (ANALYZE: {'yes' if args.analyze else 'no'}); "
+        f"{time.perf_counter() - started:.1f} s "
+        f"(VACUUM ANALYZE: {'yes' if args.analyze else 'no'}); "
         f"{args.warmups} warm-ups + {args.requests} timed requests per case.\n"
     )
     recorder = SqlRecorder()
@@ -611,8 +676,10 @@ def report(app, results: list[Result], args: argparse.Namespace) -> None:
             if not r.meets_target and not r.error:
                 explain(app, r, args.explain)
     missed = sum(not r.meets_target for r in results)
+    missed_by_cpu = sum(not r.meets_target_by_cpu for r in results)
     print(
-        f"\n{len(results) - missed}/{len(results)} cases meet the target "
+        f"\n{len(results) - missed}/{len(results)} cases meet the target by wall time, "
+        f"{len(results) - missed_by_cpu}/{len(results)} by CPU "
         f"(load average now {load_average()}: wall times grow with other work on the machine)."
     )
 

@@ -20,6 +20,11 @@ database (the primary figure on a shared machine; wall times are noisy):
 Then the web workers' RSS (before, after each phase) and the bare engine step (restore +
 complete + save, in this process, between phases) with the ratio.
 
+`--rss N` measures memory instead: one gunicorn worker (no --max-requests, so nothing
+recycles it) serves N requests of the mix; its RSS is printed before and every N/5 requests.
+`--gunicorn-config python:app.gunicorn_conf` runs the documented production configuration
+(preload + gc.freeze) for either mode.
+
 Load generator: a bounded thread pool (one thread per user, `requests` sessions) in this
 process, on the same cores: its CPU is printed too. Not a test (the file is not named test_*).
 """
@@ -289,6 +294,9 @@ def start_servers(args, env: dict, port: int, tmp: Path) -> list[subprocess.Pope
     venv = Path(sys.executable).parent
     command = [str(venv / "gunicorn"), "-w", str(args.workers), "-b", f"127.0.0.1:{port}"]
     command += ["--threads", str(args.threads)] if args.threads > 1 else []
+    command += ["--config", args.gunicorn_config] if args.gunicorn_config else []
+    if args.gunicorn_config and args.rss:  # the config recycles workers: not while measuring
+        command += ["--max-requests", "0"]
     log = open(tmp / "gunicorn.log", "w")  # noqa: SIM115 - closed with the process
     web = subprocess.Popen([*command, "run:app"], cwd=ROOT, env=env, stdout=log, stderr=log)
     worker_log = open(tmp / "worker.log", "w")  # noqa: SIM115
@@ -377,9 +385,24 @@ def print_phase(phase: Phase) -> None:
     )
 
 
+def private_mib(pid: int) -> float:
+    """The pages only this process holds (not shared with the gunicorn master or the other
+    workers): what each more worker costs."""
+    try:
+        lines = Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()
+    except OSError:
+        return float("nan")
+    private = [line for line in lines if line.startswith(("Private_Clean:", "Private_Dirty:"))]
+    return sum(int(line.split()[1]) for line in private) / 1024
+
+
 def print_rss(label: str, pids: list[int], served: int) -> None:
     sizes = ", ".join(f"{rss_mib(pid):.0f}" for pid in pids)
-    print(f"  web worker RSS {label} ({served} requests answered in all): {sizes} MiB")
+    private = ", ".join(f"{private_mib(pid):.0f}" for pid in pids)
+    print(
+        f"  web worker RSS {label} ({served} requests answered in all): {sizes} MiB "
+        f"(of which private: {private} MiB)"
+    )
 
 
 def engine_step(timer: EngineTimer, runs: int) -> tuple[float, float]:
@@ -404,7 +427,20 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--decisions", type=int, default=80, help="phase 1: decisions per user")
     parser.add_argument("--mix-requests", type=int, default=10_000, help="phase 2: requests")
     parser.add_argument("--engine-runs", type=int, default=200)
-    return parser.parse_args(argv)
+    parser.add_argument(
+        "--rss",
+        type=int,
+        default=0,
+        metavar="N",
+        help="only measure one web worker's RSS over N requests of the mix (sets --workers 1)",
+    )
+    parser.add_argument(
+        "--gunicorn-config", default="", help="gunicorn --config, e.g. python:app.gunicorn_conf"
+    )
+    args = parser.parse_args(argv)
+    if args.rss:
+        args.workers = 1
+    return args
 
 
 def main(argv=None) -> int:
@@ -429,6 +465,8 @@ def run(app, url: str, args, tmp: Path) -> int:
     port = free_port()
     servers = start_servers(args, server_env(url, tmp, smtp_port), port, tmp)
     try:
+        if args.rss:
+            return drive_rss(args, servers, port, tasks, invoices)
         return drive(app, url, args, servers, port, tasks, invoices, engine, sink)
     finally:
         for process in reversed(servers):
@@ -488,6 +526,27 @@ def drive(app, url, args, servers, port, tasks, invoices, engine, sink) -> int:
         "requests/s with p95 < 250 ms; 0 errors but 409; web worker RSS <= 150 MiB after "
         "10,000 requests."
     )
+    return 0
+
+
+def drive_rss(args, servers, port, tasks, invoices) -> int:
+    """One worker's RSS before and while it serves --rss requests of the mix."""
+    base = f"http://127.0.0.1:{port}"
+    (worker,) = children(servers[0].pid)
+    print(f"gunicorn: 1 worker (pid {worker}) on {base}, config {args.gunicorn_config or '-'}")
+    users = [User(base, name, tasks[name], invoices[name]) for name in sorted(tasks)]
+    for user in users:
+        user.sign_in()
+    print_rss("after sign-in", [worker], len(users) * 3)
+    step = max(1, args.rss // 5)
+    served, statuses = 0, Counter()
+    while served < args.rss:
+        phase = Phase("rss")
+        mix(users, min(step, args.rss - served), seed=served)(phase)
+        served += len(phase.answers)
+        statuses.update(a.status for a in phase.answers if a.status >= 400)
+        print_rss("after", [worker], served)
+    print(f"  errors by status: {dict(statuses) or 'none'}; target: at most 150 MiB")
     return 0
 
 

@@ -16,12 +16,13 @@ import time_machine
 from config import TestConfig
 
 SHIFT_SETTING = "TEST_CLOCK_SHIFT_DAYS"
+READERS_ZONE = ZoneInfo(TestConfig.DEFAULT_TIME_ZONE)
 
 
 def today() -> date:
     """Today as the app's users read it (DEFAULT_TIME_ZONE, Europe/Moscow), not the server's
     date: the app judges "future" and "overdue" by the reader's calendar."""
-    return datetime.now(ZoneInfo(TestConfig.DEFAULT_TIME_ZONE)).date()
+    return datetime.now(READERS_ZONE).date()
 
 
 def late_evening_utc() -> datetime:

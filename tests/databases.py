@@ -22,7 +22,8 @@ def temporary_database(folder: Path, prefix: str, base_url: str | None = None) -
         return
     url = make_url(base)
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    # Pinged at checkout: the drop still works after the server restarted (bench/drills.py).
+    admin = create_engine(url, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:

@@ -48,6 +48,8 @@ class Invoice(Model):
         Index("ix_invoice_counterparty_vendor_no", "counterparty_id", "vendor_invoice_no"),
         # The list's stage choices: a loose index scan (app/services/invoice_filter.py).
         Index("ix_invoice_stage", "stage"),
+        # The visibility rule's "invoices I started", read from the index alone.
+        Index("ix_invoice_initiator_id_id", "initiator_id", "id"),
         # "Counterparty contains ..." searches use a trigram index on PostgreSQL.
         Index(
             "ix_invoice_counterparty_name_trgm",
@@ -130,6 +132,8 @@ class InvoiceApprover(Model):
     __table_args__ = (
         UniqueConstraint("invoice_id", "position", name="uq_invoice_approver_position"),
         UniqueConstraint("invoice_id", "user_id", name="uq_invoice_approver_user"),
+        # The visibility rule's "invoices I approve", read from the index alone.
+        Index("ix_invoice_approver_user_invoice", "user_id", "invoice_id"),
     )
 
     id = Column(Integer, primary_key=True)

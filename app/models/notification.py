@@ -27,6 +27,12 @@ class NotificationKind:
     SECOND_FACTOR_CHANGED = "second_factor_changed"
     # Someone with the password failed the second factor until it locked.
     SECOND_FACTOR_FAILED = "second_factor_failed"
+    # Always mailed too: someone named the user deputy for a period, changed or ended it.
+    DEPUTY_NAMED = "deputy_named"
+    DEPUTY_CHANGED = "deputy_changed"
+    DEPUTY_CANCELLED = "deputy_cancelled"
+    # The approvers of an invoice whose turn the user holds were changed around them.
+    APPROVERS_CHANGED = "approvers_changed"
     # The kinds a user may choose to get in the app only.
     ALL = (
         TASK_ASSIGNED,
@@ -39,6 +45,7 @@ class NotificationKind:
         REMINDER,
         ESCALATION,
         CLOSING_DOCUMENT,
+        APPROVERS_CHANGED,
     )
 
 

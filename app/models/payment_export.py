@@ -2,7 +2,9 @@
 
 An export batch is the file handed to the bank client (1C Client-Bank format, or CSV): who made
 it, when, its SHA-256, and the file itself, so the same bytes can be downloaded again. Each
-invoice is in at most one batch (the unique constraint): none is exported twice.
+invoice is in at most one batch that is not cancelled (the partial unique index): none is
+exported twice. Cancelling a batch (before any of its invoices is paid) frees its invoices for
+another; the cancelled batch and its file are kept.
 
 A bank statement is a file imported from the bank; each of its documents is a line, matched to
 an invoice awaiting payment (a proposal a finance director confirms) or left for a person to
@@ -20,11 +22,13 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import relationship
 
@@ -57,22 +61,42 @@ class PaymentExport(Model):
     currency = Column(String(3))  # None: several currencies (a CSV batch)
     created_by_id = Column(ForeignKey("ab_user.id"), nullable=False)
     created_at = Column(DateTime, nullable=False, default=utcnow, index=True)
+    cancelled_at = Column(DateTime)
+    cancelled_by_id = Column(ForeignKey("ab_user.id"))
+    cancel_reason = Column(Text)
 
-    created_by = relationship(User, lazy="joined", innerjoin=True)
+    created_by = relationship(User, lazy="joined", innerjoin=True, foreign_keys=[created_by_id])
+    cancelled_by = relationship(User, lazy="joined", foreign_keys=[cancelled_by_id])
     items = relationship(
         "PaymentExportItem", order_by="PaymentExportItem.id", lazy="selectin", viewonly=True
     )
 
+    @property
+    def cancelled(self) -> bool:
+        return self.cancelled_at is not None
+
 
 class PaymentExportItem(Model):
     __tablename__ = "payment_export_item"
-    __table_args__ = (UniqueConstraint("invoice_id", name="uq_payment_export_item_invoice_id"),)
+    __table_args__ = (
+        # An invoice is in one batch that is not cancelled; cancelled ones may hold it too.
+        Index(
+            "uq_payment_export_item_open_invoice",
+            "invoice_id",
+            unique=True,
+            postgresql_where=text("cancelled_at IS NULL"),
+            sqlite_where=text("cancelled_at IS NULL"),
+        ),
+        Index("ix_payment_export_item_invoice_id", "invoice_id"),
+    )
 
     id = Column(Integer, primary_key=True)
     export_id = Column(ForeignKey("payment_export.id"), nullable=False, index=True)
     invoice_id = Column(ForeignKey("invoice.id"), nullable=False)
     amount = Column(Money, nullable=False)
     currency = Column(String(3), nullable=False)
+    # The batch's cancellation copied here: the unique index can only read this table.
+    cancelled_at = Column(DateTime)
 
     invoice = relationship("Invoice", lazy="joined", innerjoin=True)
 

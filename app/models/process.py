@@ -82,6 +82,8 @@ class ProcessDraft(Model):
     id = Column(Integer, primary_key=True)
     process_id = Column(String(100), nullable=False, index=True)
     bpmn_xml = Column(Text, nullable=False)
+    # The draft's decision tables ({file name: DMN XML}), saved and published with the diagram.
+    decision_tables = deferred(Column(JSON))
     based_on_version = Column(Integer)
     saved_by_id = Column(ForeignKey("ab_user.id"), nullable=False)
     saved_at = Column(DateTime, nullable=False, default=utcnow)

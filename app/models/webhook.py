@@ -42,11 +42,24 @@ class WebhookSubscription(Model):
     events = Column(JSON, nullable=False, default=list)
     # Sealed at rest (app/models/sealed.py): shown once at creation, read back to sign.
     secret = Column(SealedString(), nullable=False)
+    # After a rotation the replaced secret still signs (next to the new one) until
+    # previous_secret_until, so a receiver can switch without losing events.
+    previous_secret = Column(SealedString())
+    previous_secret_until = Column(DateTime)
+    secret_rotated_at = Column(DateTime)
     active = Column(Boolean, nullable=False, default=True)
     created_by_id = Column(ForeignKey("ab_user.id"), nullable=False)
     created_at = Column(DateTime, nullable=False, default=utcnow)
+    updated_at = Column(DateTime)
 
     created_by = relationship(User, lazy="joined")
+
+    def signing_secrets(self, now) -> list[str]:
+        """The secrets a delivery sent at `now` is signed with: the current one first."""
+        secrets = [self.secret]
+        if self.previous_secret and self.previous_secret_until and now < self.previous_secret_until:
+            secrets.append(self.previous_secret)
+        return secrets
 
 
 class WebhookDeliveryStatus:

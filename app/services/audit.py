@@ -6,12 +6,14 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Text, cast, select
+from sqlalchemy import String, Text, cast, literal, select
 from sqlalchemy import event as orm_events
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, scoped_session
+from sqlalchemy.orm import Session, make_transient_to_detached, scoped_session
+from sqlalchemy.orm.util import identity_key
 
 from app.errors import ConcurrentEditError
 from app.i18n import _
@@ -43,7 +45,9 @@ def record(
     heads = _known_heads(session)
     for _attempt in range(APPEND_ATTEMPTS):
         # A chain this transaction appended to needs no read: its uncommitted event holds the
-        # next sequence number, so no other writer can take the one after it.
+        # next sequence number, so no other writer can take the one after it. A head the
+        # caller read with its own query (expect_head) needs none either: should another writer
+        # have appended since, the insert finds the number taken and the loop reads the head.
         head = heads.get(chain) or _head(session, chain)
         event = _insert_unless_taken(session, _event_after(head, body))
         if event is not None:
@@ -59,32 +63,61 @@ _COLUMNS = [column.key for column in AuditEvent.__table__.columns if column.key 
 
 
 def _event_after(head, body: dict) -> dict:
-    event = AuditEvent(
-        **body,
+    """The row of the event after `head` (no ORM object: only its hash is computed here)."""
+    values = dict.fromkeys(_COLUMNS)
+    values.update(
+        body,
         sequence=(head.sequence + 1) if head else 1,
         created_at=utcnow(),
         prev_hash=head.hash if head else GENESIS,
     )
-    event.hash = event_hash(event)
-    return {key: getattr(event, key) for key in _COLUMNS}
+    content = _canonical(*(values[key] for key in _HASHED))
+    values["hash"] = _hash(values["prev_hash"], content)
+    return values
+
+
+# What canonical() hashes, in _canonical()'s order.
+_HASHED = ("chain", "sequence", "invoice_id", "actor_id", "action", "details", "created_at")
 
 
 def _insert_unless_taken(session: Session, values: dict) -> AuditEvent | None:
     """INSERT ... ON CONFLICT DO NOTHING: a sequence number taken meanwhile gives None and
-    leaves the transaction usable (no savepoint needed)."""
-    dialect = session.get_bind().dialect.name
-    insert = _INSERTS.get(dialect)
-    if insert is None:
-        raise NotImplementedError(f"the audit trail supports SQLite and PostgreSQL, not {dialect}")
-    statement = (
-        insert(AuditEvent)
-        .on_conflict_do_nothing(index_elements=["chain", "sequence"])
-        .returning(AuditEvent)
-    )
-    return session.scalars(statement, [values]).first()
+    leaves the transaction usable (no savepoint needed).
+
+    A plain Core insert on the session's connection (the ORM's insert would build and load an
+    object through its bulk path): the event returned is made from the row written, and is
+    added to the session as already stored, so it is no second INSERT and lazy-loads its actor
+    like one read back."""
+    if session.autoflush:  # as the ORM's statements do: the invoice or user may be pending
+        session.flush()
+    connection = session.connection()
+    event_id = connection.execute(_insert_statement(connection.dialect.name), values).scalar()
+    if event_id is None:
+        return None
+    stale = session.identity_map.get(identity_key(AuditEvent, event_id))
+    if stale is not None:  # an event of a rolled-back transaction whose id was given again
+        session.expunge(stale)
+    event = AuditEvent(id=event_id, **values)
+    make_transient_to_detached(event)
+    session.add(event)
+    return event
 
 
 _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+@cache
+def _insert_statement(dialect: str):
+    """Built once per dialect (building it costs more than running it)."""
+    insert = _INSERTS.get(dialect)
+    if insert is None:
+        raise NotImplementedError(f"the audit trail supports SQLite and PostgreSQL, not {dialect}")
+    table = AuditEvent.__table__
+    return (
+        insert(table)
+        .on_conflict_do_nothing(index_elements=["chain", "sequence"])
+        .returning(table.c.id)
+    )
 
 
 @dataclass(frozen=True)
@@ -106,6 +139,30 @@ def _known_heads(session: Session) -> dict[str, Head]:
         known = (transaction, {})
         plain.info["audit_heads"] = known
     return known[1]
+
+
+def invoice_head_columns(invoice_id) -> tuple:
+    """(sequence, hash) of the last event of the invoice's chain, as scalar subqueries on the
+    SQL expression `invoice_id`: a caller's query reads the head with what it reads anyway,
+    and hands it to expect_head()."""
+    chain = literal(invoice_chain(""), String) + cast(invoice_id, String)
+    last = (
+        select(AuditEvent.sequence)
+        .where(AuditEvent.chain == chain)
+        .order_by(AuditEvent.sequence.desc())
+        .limit(1)
+    )
+    return (
+        last.scalar_subquery().label("audit_sequence"),
+        last.with_only_columns(AuditEvent.hash).scalar_subquery().label("audit_hash"),
+    )
+
+
+def expect_head(session: Session, invoice_id: int, sequence: int | None, hash_: str | None):
+    """The head of the invoice's chain as the caller's query read it in this transaction: the
+    next record() builds on it without reading it again (see invoice_head_columns)."""
+    if sequence is not None and hash_ is not None:
+        _known_heads(session).setdefault(invoice_chain(invoice_id), Head(sequence, hash_))
 
 
 @orm_events.listens_for(Session, "after_soft_rollback")

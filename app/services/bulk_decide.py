@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session, aliased
 
 from app.errors import (
@@ -171,8 +172,15 @@ def _described(
 
 
 def _task_rows(session: Session, refs: Iterable[str]):
+    return session.execute(_task_rows_query(), {"guids": list(refs)})
+
+
+@cache
+def _task_rows_query() -> Select:
+    """The tasks of :guids with who decided them (built once: building costs more than
+    running it)."""
     decider = aliased(User)
-    return session.execute(
+    return (
         select(
             HumanTask.task_guid,
             HumanTask.invoice_id,
@@ -185,7 +193,7 @@ def _task_rows(session: Session, refs: Iterable[str]):
         )
         .join(Invoice, Invoice.id == HumanTask.invoice_id)
         .outerjoin(decider, decider.id == HumanTask.completed_by_id)
-        .where(HumanTask.task_guid.in_(list(refs)))
+        .where(HumanTask.task_guid.in_(bindparam("guids", expanding=True)))
     )
 
 

@@ -23,7 +23,7 @@ from app.models.user import User, holds_role
 from app.roles import ADMIN, APPROVER, has_role
 from app.services import audit, use_case
 from app.services.approvers import replace_approvers
-from app.services.notify import notify
+from app.services.notify import notify, notify_holders
 from app.services.process_runtime import advance
 from app.services.rules_of_money import TURN_WITHDRAWN
 from app.services.visibility import get_visible_invoice
@@ -153,6 +153,8 @@ def _change_running_chain(session, actor, invoice, chain: list[int], confirm_rem
             utcnow(),
         )
     advance(session, actor, instance, invoice, workflow)
+    if pending[0] == holder and chain != old:
+        _tell_the_turn_it_stays(session, actor, invoice, turn, chain, event.id)
     if pending[0] != holder:
         notify(
             session,
@@ -168,6 +170,19 @@ def _change_running_chain(session, actor, invoice, chain: list[int], confirm_rem
                 "by": actor.id,
             },
         )
+
+
+def _tell_the_turn_it_stays(session, actor, invoice, turn, chain: list[int], event_id) -> None:
+    """The holder of the turn keeps it, with others added, removed or moved around them: they
+    (or their deputy) get the new list, in order, and who changed it."""
+    notify_holders(
+        session,
+        NotificationKind.APPROVERS_CHANGED,
+        turn,
+        event=str(event_id),
+        params={**task_params(turn), "approvers": chain, "by": actor.id},
+        invoice=invoice,
+    )
 
 
 def _open_turn(session, instance, workflow):

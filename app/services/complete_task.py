@@ -14,7 +14,7 @@ from app.services.notify import notify
 from app.services.process_runtime import advance
 from app.services.revision import invoice_revision
 from app.services.rules_of_money import Act
-from app.services.task_access import task_to_act_on
+from app.services.task_access import task_at_hand
 from app.workflow.failures import run_step
 from app.workflow.store import load_workflow
 from app.workflow.sync import close_task, process_assignee
@@ -58,7 +58,8 @@ def decide(
     NotFoundError, TaskAlreadyHandledError, PermissionDeniedError, ValidationError,
     ConcurrentEditError."""
     require(actor, DECIDE)
-    task, invoice, instance, for_id = task_to_act_on(session, actor, task_ref)
+    found = task_at_hand(session, actor, task_ref)
+    task, invoice, instance, for_id = found.task, found.invoice, found.instance, found.for_id
     if task.form != FormKind.APPROVAL:
         raise NotAnApprovalError()
     decision, comment = clean_decision(decision, comment)
@@ -75,7 +76,7 @@ def decide(
         "step": task.name,
         "comment": comment,
         "round": task.round,
-        "revision": invoice_revision(session, invoice),
+        "revision": invoice_revision(session, invoice, found.file_digests),
         **on_behalf_of(for_id),
         **({"channel": channel} if channel else {}),
     }

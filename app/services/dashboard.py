@@ -24,6 +24,7 @@ from app.models import (
     OutboxStatus,
     TaskStatus,
 )
+from app.models.incident import reason_text
 from app.models.user import User
 from app.services.dashboard_charts import (
     StageTime,
@@ -31,11 +32,13 @@ from app.services.dashboard_charts import (
     approvals_per_week,
     stage_times,
 )
+from app.services.incidents import action_text
 from app.services.my_tasks import TaskRow, count_my_open_and_overdue, my_open_tasks_due_first
 from app.services.overdue import overdue_clause
 from app.services.task_holder import holder_name
 from app.services.visibility import sees_all_invoices, visible_invoice_ids
 
+REASON_SHOWN = 200  # characters of an incident's error the panel shows
 # The order statuses are shown in; a process stage holds invoices in the running ones.
 STATUS_ORDER = tuple(InvoiceStatus)
 RUNNING_STATUSES = (
@@ -101,10 +104,21 @@ class OpenIncident:
     id: int
     invoice_id: int
     invoice_number: int | None
-    action: str
-    error: str
+    action: str  # the failed use case's code
+    error: str  # the stored text, as the person whose action failed read it
+    reason: dict | str | None  # the same failure as data (app.i18n.portable)
     last_seen_at: datetime
     occurrences: int
+
+    @property
+    def action_shown(self) -> str:
+        return action_text(self.action)
+
+    @property
+    def reason_shown(self) -> str:
+        """What failed, in the reader's language, cut to the panel's width."""
+        shown = reason_text(self.reason, self.error)
+        return shown if len(shown) <= REASON_SHOWN else shown[: REASON_SHOWN - 1] + "…"
 
 
 @dataclass(frozen=True)
@@ -238,7 +252,8 @@ def operations(session: Session, rows: int) -> Operations:
             Incident.invoice_id,
             Invoice.number,
             Incident.action,
-            func.substr(Incident.error, 1, 200),
+            func.substr(Incident.error, 1, REASON_SHOWN),
+            Incident.reason,
             Incident.last_seen_at,
             Incident.occurrences,
         )

@@ -19,12 +19,13 @@ from app.domain.dates import DateError, parse_date
 from app.domain.ids import parse_id
 from app.errors import NotFoundError, PermissionDeniedError, ValidationError
 from app.i18n import _
-from app.models import Delegation
+from app.models import Delegation, NotificationKind
 from app.models.base import utcnow
 from app.models.user import User
 from app.roles import ADMIN, has_role
 from app.services import audit, use_case
 from app.services.choose_time_zone import time_zone_of
+from app.services.deputy_notices import tell_deputy
 
 LONGEST_DAYS = 366
 NOTE_LIMIT = 500
@@ -46,12 +47,15 @@ class DeputyRequest:
 def set_deputy(session: Session, actor, request: DeputyRequest, default_zone: str) -> Delegation:
     """Name a deputy for a period. Raises PermissionDeniedError (someone else's absence, not an
     admin), NotFoundError (no such person), ValidationError (dates, deputy, note, overlaps)."""
-    absent = _absent_person(session, actor, request.user_id)
+    absent = absent_person(session, actor, request.user_id)
     zone = time_zone_of(session, absent.id, default_zone)
-    starts_on, ends_on, note = _checked_fields(request, _local_today(zone))
-    deputy = _checked_deputy(session, absent, request.deputy_id)
-    starts_at, ends_at = _instant(starts_on, zone), _instant(ends_on + timedelta(days=1), zone)
-    _refuse_overlaps(session, absent, deputy, starts_at, ends_at)
+    starts_on, ends_on, note = checked_fields(request, local_today(zone))
+    deputy = checked_deputy(session, absent, request.deputy_id)
+    starts_at, ends_at = (
+        local_midnight(starts_on, zone),
+        local_midnight(ends_on + timedelta(days=1), zone),
+    )
+    refuse_overlaps(session, absent, deputy, starts_at, ends_at)
     delegation = Delegation(
         user_id=absent.id,
         deputy_id=deputy.id,
@@ -66,7 +70,8 @@ def set_deputy(session: Session, actor, request: DeputyRequest, default_zone: st
     )
     session.add(delegation)
     session.flush()
-    audit.record(session, "deputy_named", actor.id, _details(delegation))
+    event = audit.record(session, "deputy_named", actor.id, audit_details(delegation))
+    tell_deputy(session, NotificationKind.DEPUTY_NAMED, delegation, actor, event.id)
     return delegation
 
 
@@ -74,18 +79,25 @@ def set_deputy(session: Session, actor, request: DeputyRequest, default_zone: st
 def cancel_delegation(session: Session, actor, delegation_id: object) -> Delegation:
     """End a delegation now (or drop one not begun). Raises NotFoundError, PermissionDeniedError,
     ValidationError (already over or cancelled)."""
+    delegation = period_not_over(session, actor, delegation_id)
+    delegation.cancelled_at = utcnow()
+    delegation.cancelled_by_id = actor.id
+    event = audit.record(session, "deputy_cancelled", actor.id, audit_details(delegation))
+    tell_deputy(session, NotificationKind.DEPUTY_CANCELLED, delegation, actor, event.id)
+    return delegation
+
+
+def period_not_over(session: Session, actor, delegation_id: object) -> Delegation:
+    """A period the actor may end or change: theirs (or anyone's for an admin), running or to
+    come. Raises NotFoundError, PermissionDeniedError, ValidationError (over or cancelled)."""
     pk = parse_id(delegation_id)
     delegation = session.get(Delegation, pk) if pk else None
     if delegation is None:
         raise NotFoundError(_("No such out-of-office period."))
     if delegation.user_id != actor.id and not has_role(actor, ADMIN):
         raise PermissionDeniedError(_("Only the person away or an administrator may end it."))
-    now = utcnow()
-    if delegation.cancelled_at is not None or delegation.ends_at <= now:
+    if delegation.cancelled_at is not None or delegation.ends_at <= utcnow():
         raise ValidationError({"delegation": [_("This out-of-office period is already over.")]})
-    delegation.cancelled_at = now
-    delegation.cancelled_by_id = actor.id
-    audit.record(session, "deputy_cancelled", actor.id, _details(delegation))
     return delegation
 
 
@@ -116,7 +128,7 @@ def may_name_for_others(actor) -> bool:
     return has_role(actor, ADMIN)
 
 
-def _absent_person(session: Session, actor, user_id: object) -> User:
+def absent_person(session: Session, actor, user_id: object) -> User:
     if user_id in (None, ""):
         return actor
     pk = parse_id(user_id)
@@ -128,7 +140,7 @@ def _absent_person(session: Session, actor, user_id: object) -> User:
     return user
 
 
-def _checked_fields(request: DeputyRequest, today: date) -> tuple[date, date, str | None]:
+def checked_fields(request: DeputyRequest, today: date) -> tuple[date, date, str | None]:
     errors: dict[str, list] = {}
     starts_on = _date(request.starts_on, "starts_on", errors)
     ends_on = _date(request.ends_on, "ends_on", errors)
@@ -161,7 +173,7 @@ def _date(value: object, name: str, errors: dict) -> date | None:
     return day
 
 
-def _checked_deputy(session: Session, absent: User, deputy_id: object) -> User:
+def checked_deputy(session: Session, absent: User, deputy_id: object) -> User:
     pk = parse_id(deputy_id)
     deputy = session.get(User, pk) if pk else None
     if deputy is None or not deputy.active:
@@ -171,12 +183,18 @@ def _checked_deputy(session: Session, absent: User, deputy_id: object) -> User:
     return deputy
 
 
-def _refuse_overlaps(session: Session, absent: User, deputy: User, starts_at, ends_at) -> None:
+def refuse_overlaps(
+    session: Session, absent: User, deputy: User, starts_at, ends_at, changing: int | None = None
+) -> None:
+    """Refuse a second period at once, a deputy away, a person away who stands in; the period
+    being changed (its id) does not count."""
+
     def overlapping(*conditions):
         return session.scalars(
             select(Delegation)
             .where(
                 *conditions,
+                Delegation.id != (changing or 0),
                 Delegation.cancelled_at.is_(None),
                 Delegation.starts_at < ends_at,
                 Delegation.ends_at > max(starts_at, utcnow()),
@@ -218,17 +236,17 @@ def _names_and_days(user: User, delegation: Delegation) -> dict:
     }
 
 
-def _local_today(zone: str) -> date:
+def local_today(zone: str) -> date:
     return datetime.now(ZoneInfo(zone)).date()
 
 
-def _instant(day: date, zone: str) -> datetime:
+def local_midnight(day: date, zone: str) -> datetime:
     """The local midnight starting `day`, as naive UTC."""
     local = datetime.combine(day, time(0), tzinfo=ZoneInfo(zone))
     return local.astimezone(UTC).replace(tzinfo=None)
 
 
-def _details(delegation: Delegation) -> dict:
+def audit_details(delegation: Delegation) -> dict:
     return {
         "delegation": delegation.id,
         "user": delegation.user_id,

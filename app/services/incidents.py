@@ -6,12 +6,14 @@ in a transaction of its own, with an audit event on the invoice's chain.
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain.ids import parse_id
 from app.errors import InvoiceFlowError, NotFoundError, PermissionDeniedError
-from app.i18n import _
+from app.i18n import _, portable
 from app.models import Incident, IncidentStatus, InstanceStatus, ProcessInstance
 from app.models.base import utcnow
 from app.roles import ADMIN, has_role
@@ -19,6 +21,27 @@ from app.services import audit, use_case
 from app.workflow.failures import ProcessFailedError
 
 ERROR_LIMIT = 4000
+# The use case whose run failed (app/services' @use_case name), as admins read it.
+ACTION_LABELS = {
+    "decide": _("A decision on a task"),
+    "acknowledge_task": _("Acknowledging a task"),
+    "submit_invoice": _("Submitting the invoice"),
+    "resubmit_invoice": _("Resubmitting the corrected invoice"),
+    "pay_invoice": _("Recording the payment"),
+    "withdraw_invoice": _("Withdrawing the invoice"),
+    "change_approvers": _("Changing the approvers"),
+    "fire_timers_of": _("Reminders and deadlines (timers)"),
+    "retry_incident": _("A retry by an administrator"),
+    "move_to_current_version": _("Moving to the current version"),
+    "move_to_version": _("Moving to another version"),
+    "rewind_process": _("Going back to an earlier task"),
+    "confirm_payments": _("A payment from a bank statement"),
+}
+
+
+def action_text(action: str) -> str:
+    """The failed action in the reader's language (an unknown code as it is)."""
+    return str(ACTION_LABELS.get(action, action))
 
 
 def record_incident(session: Session, failure, action: str, actor_id: int | None) -> Incident:
@@ -49,6 +72,7 @@ def record_incident(session: Session, failure, action: str, actor_id: int | None
         session.add(incident)
     incident.occurrences += 1
     incident.error = error
+    incident.reason = portable(getattr(failure, "reason", failure.message))
     incident.actor_id = actor_id
     incident.last_seen_at = now
     incident.process_version_id = instance.process_version_id if instance else None
@@ -80,7 +104,7 @@ def retry_incident(session: Session, actor, incident_id) -> Incident:
         except ProcessFailedError as exc:
             exc.action = incident.action  # the same incident, seen once more
             raise
-    _resolve(session, actor, incident, _("retried: the process runs"))
+    _resolve(session, actor, incident, RETRIED)
     return incident
 
 
@@ -92,8 +116,36 @@ def move_to_current_version(session: Session, actor, incident_id) -> Incident:
 
     incident = _open_incident(session, actor, incident_id)
     version = migrate_instance(session, actor, incident.invoice_id)
-    _resolve(session, actor, incident, _("moved to version %(v)s", v=version.version))
+    _resolve(session, actor, incident, f"{MOVED}:{version.version}")
     return incident
+
+
+# How an incident was resolved, kept as a code and worded for each reader (resolution_text).
+RETRIED, MOVED, REWOUND = "retried", "moved", "rewound"
+# Incidents resolved before the codes were kept hold these English words.
+_WORDED = (
+    (re.compile(r"retried: the process runs"), RETRIED),
+    (re.compile(r"moved to version (\d+)"), MOVED),
+    (re.compile(r"moved back to (.+)"), REWOUND),
+)
+
+
+def resolution_text(resolution: str | None, stage_label=str) -> str:
+    """How the incident was resolved, in the reader's language; `stage_label` words a task's
+    name from the diagram."""
+    if not resolution:
+        return ""
+    how, _sep, detail = resolution.partition(":")
+    for worded, code in _WORDED:
+        if found := worded.fullmatch(resolution):
+            how, detail = code, (found.groups() or ("",))[0]
+    if how == RETRIED:
+        return str(_("retried: the process runs"))
+    if how == MOVED:
+        return str(_("moved to version %(v)s", v=detail))
+    if how == REWOUND:
+        return str(_("moved back to %(task)s", task=stage_label(detail)))
+    return resolution
 
 
 def incident_for_admin(session: Session, actor, incident_id) -> Incident:
@@ -113,16 +165,17 @@ def _open_incident(session: Session, actor, incident_id) -> Incident:
     return incident
 
 
-def resolve_incident(session: Session, actor, incident: Incident, how) -> None:
-    """Part of a repair (the caller commits): the incident is resolved, audited."""
+def resolve_incident(session: Session, actor, incident: Incident, how: str) -> None:
+    """Part of a repair (the caller commits): the incident is resolved, audited. `how` is a
+    resolution code (RETRIED, MOVED or REWOUND, with its detail after a colon)."""
     _resolve(session, actor, incident, how)
 
 
-def _resolve(session: Session, actor, incident: Incident, how) -> None:
+def _resolve(session: Session, actor, incident: Incident, how: str) -> None:
     incident.status = IncidentStatus.RESOLVED
     incident.resolved_at = utcnow()
     incident.resolved_by_id = actor.id
-    incident.resolution = str(how)[:500]
+    incident.resolution = how[:500]
     audit.record(
         session,
         "incident_resolved",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,9 +15,13 @@ from app.models import AuditEvent
 from app.models.audit import invoice_chain
 from app.models.discussion import DiscussionMessage
 from app.services.audit import GENESIS, event_hash
-from app.services.dossier_pdf import Wording, render_dossier
 from app.services.invoice_card import InvoiceCard, load_card
 from app.services.invoice_export import Reader
+
+if (
+    TYPE_CHECKING
+):  # the PDF library weighs ~29 MiB: loaded by the first dossier, not by every worker
+    from app.services.dossier_pdf import Wording
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,8 @@ def invoice_dossier(
 ) -> tuple[str, bytes]:
     """(file name, PDF bytes) of the invoice's dossier in the reader's language and time zone.
     Raises NotFoundError when the invoice does not exist or the actor may not see it."""
+    from app.services.dossier_pdf import render_dossier  # see TYPE_CHECKING above
+
     dossier = load_dossier(session, actor, invoice_id, now)
     return dossier_file_name(dossier.card.invoice.number), render_dossier(dossier, reader, wording)
 

@@ -9,8 +9,8 @@ worker died between the server's acceptance and that commit. Its outcome is then
 is sent again once the lease is over, with the same Message-ID (delivery is at-least-once).
 
 A server that cannot be reached stops the batch (the rest of it waits, due, without an attempt
-counted) and the messages it refused wait for it; the first message it accepts again pulls them
-forward, and while it is quiet one of them probes it every minute.
+counted) and the messages it refused wait for it: it is tried again once every PROBE_EVERY, and
+the first message it accepts pulls them all forward (app/services/mail_waiting.py).
 """
 
 from __future__ import annotations
@@ -21,24 +21,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import func, literal_column, select, update
+from sqlalchemy import literal_column, select, update
 from sqlalchemy.orm import Session
 
 from app.domain.ids import parse_id
 from app.models import OutboxMessage, OutboxStatus
 from app.permissions import RETRY_MAIL, require
 from app.services import audit, use_case
+from app.services.mail_waiting import PENDING, Probe, claim_probe, last_try, pull_forward, resting
 
 LEASE = timedelta(seconds=30)
 BATCH_SIZE = 10
 MAX_ATTEMPTS = 8
-# While messages wait for an unreachable server and nothing else is due, one of them tries it
-# this often: a recovered server gets its backlog within about this long.
-PROBE_EVERY = timedelta(minutes=1)
 # Literals, not bound parameters: only then may the database use the partial indexes.
 CLAIMABLE = OutboxMessage.status.in_([literal_column("'pending'"), literal_column("'sending'")])
-PENDING = OutboxMessage.status == literal_column("'pending'")
-WAITING = OutboxMessage.waiting_for_server.is_not(None)
 
 
 class Mailer(Protocol):
@@ -118,8 +114,15 @@ def claim_due(
 class _Batch:
     """The rows one claim leased, and the application's clock as it runs on during the batch."""
 
-    def __init__(self, ids: list[int], token: str, now: datetime, settings: DeliverySettings):
-        self.ids, self.token, self.settings = ids, token, settings
+    def __init__(
+        self,
+        ids: list[int],
+        token: str,
+        now: datetime,
+        settings: DeliverySettings,
+        probe: Probe | None = None,
+    ):
+        self.ids, self.token, self.settings, self.probe = ids, token, settings, probe
         self.started_at, self._started = now, time.monotonic()
         self.lease_until = now + settings.lease
         self.pulled_forward = False
@@ -145,16 +148,24 @@ class _Batch:
 def deliver_due(
     session: Session, mailer: Mailer, now: datetime, settings: DeliverySettings | None = None
 ) -> dict:
-    """Send one claimed batch over one connection. Returns counts; `server_down` is 1 when the
-    server could not be reached (the caller then pauses)."""
+    """Send one claimed batch over one connection, or the probe of a server messages wait for.
+    Returns counts; `server_down` is 1 when the server could not be reached (the caller then
+    pauses); nothing is tried while that server rests (mail_waiting.PROBE_EVERY)."""
     settings = settings or DeliverySettings()
     counts = {"sent": 0, "retry": 0, "failed": 0, "server_down": 0}
-    token = new_claim_token()
-    ids = claim_due(session, now, token, settings.batch_size, settings.lease)
-    if not ids:
-        counts["probed"] = probe_waiting_server(session, settings.server, now)
+    last = last_try(session, settings.server)
+    if resting(last, now):
+        session.rollback()
         return counts
-    batch = _Batch(ids, token, now, settings)
+    token = new_claim_token()
+    ids, probe = claim_due(session, now, token, settings.batch_size, settings.lease), None
+    if not ids and last is not None:
+        probe = claim_probe(session, settings.server, now, token, settings.lease)
+        ids = [probe.message_id] if probe else []
+        counts["probed"] = len(ids)
+    if not ids:
+        return counts
+    batch = _Batch(ids, token, now, settings, probe)
     messages = _detached(session, ids)
     with mailer.connection():
         for position, message_id in enumerate(ids):
@@ -239,6 +250,8 @@ def _accepted(session: Session, batch: _Batch, message_id: int) -> str:
 
 
 def _retry(session, batch: _Batch, message: OutboxMessage, exc: Exception, waiting: bool) -> str:
+    if waiting and batch.probe is not None:
+        return _still_away(session, batch, message.id, exc)
     attempts = message.attempts  # reloaded after the mark: this attempt included
     if attempts >= MAX_ATTEMPTS:
         outcome = "server_down" if waiting else "failed"
@@ -255,6 +268,23 @@ def _retry(session, batch: _Batch, message: OutboxMessage, exc: Exception, waiti
         error=exc,
         next_attempt_at=now + backoff(attempts),
         waiting_for_server=batch.settings.server if waiting else None,
+        claimed_by=None,
+    )
+
+
+def _still_away(session: Session, batch: _Batch, message_id: int, exc: Exception) -> str:
+    """A probe found the server still away: its message waits as before, the attempt given
+    back, at its own backoff's time."""
+    batch.unreachable = _describe(exc)
+    return _record(
+        session,
+        message_id,
+        "server_down",
+        status=OutboxStatus.PENDING,
+        error=exc,
+        attempts=OutboxMessage.attempts - 1,
+        next_attempt_at=batch.probe.due_at,
+        waiting_for_server=batch.settings.server,
         claimed_by=None,
     )
 
@@ -290,45 +320,6 @@ def _describe(error: Exception) -> str:
 
 def _update(*conditions):
     return update(OutboxMessage).where(*conditions).execution_options(synchronize_session=False)
-
-
-def pull_forward(session: Session, server: str, now: datetime) -> int:
-    """Messages in backoff because `server` was unreachable are due now (it answered again).
-    Rows another worker is pulling forward meanwhile are skipped. Does not commit."""
-    waiting = (
-        select(OutboxMessage.id)
-        .where(WAITING, OutboxMessage.waiting_for_server == server, PENDING)
-        .with_for_update(skip_locked=True)
-    )
-    return session.execute(
-        _update(
-            OutboxMessage.id.in_(waiting.scalar_subquery()),
-            OutboxMessage.waiting_for_server == server,
-            PENDING,
-        ).values(next_attempt_at=now, waiting_for_server=None)
-    ).rowcount
-
-
-def probe_waiting_server(session: Session, server: str, now: datetime) -> int:
-    """Nothing was due: when messages wait for `server` and none has tried it for a minute, the
-    one waiting longest is due now (it probes the server). Returns 1 then, else 0."""
-    waiting = (WAITING, OutboxMessage.waiting_for_server == server, PENDING)
-    last_try = session.scalar(select(func.max(OutboxMessage.attempt_started_at)).where(*waiting))
-    if last_try is None or now - last_try < PROBE_EVERY:
-        session.rollback()
-        return 0
-    first = (
-        select(OutboxMessage.id)
-        .where(*waiting)
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-        .limit(1)
-        .with_for_update(skip_locked=True)
-    )
-    probed = session.execute(
-        _update(OutboxMessage.id.in_(first.scalar_subquery()), *waiting).values(next_attempt_at=now)
-    ).rowcount
-    session.commit()
-    return probed
 
 
 @use_case

@@ -6,9 +6,10 @@ Written in the caller's transaction: they exist exactly when the change they rep
 from __future__ import annotations
 
 import uuid
+from functools import cache, lru_cache
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from app.models import (
@@ -30,16 +31,17 @@ def holders_of(session: Session, task: HumanTask) -> list[int]:
 
 def notify_holders(
     session: Session, kind: str, task: HumanTask, event: str, params: dict, invoice=None
-) -> int:
-    """Tell everyone who may act on the task; a deputy's notice says on whose behalf."""
+) -> dict[int, int]:
+    """Tell everyone who may act on the task; a deputy's notice says on whose behalf. Returns
+    whom it told, each with whose task it is for them (task_holders.holders_of())."""
     card = task_holders.Card.of(invoice) if invoice is not None else None
+    held = task_holders.holders_of(session, task, card=card)
     by_principal: dict[int | None, list[int]] = {}
-    for holder, principal in task_holders.holders_of(session, task, card=card).items():
+    for holder, principal in held.items():
         by_principal.setdefault(None if principal == holder else principal, []).append(holder)
-    told = 0
     for principal, holders in by_principal.items():
         extra = {} if principal is None else {"on_behalf_of": principal}
-        told += notify(
+        notify(
             session,
             kind,
             holders,
@@ -48,7 +50,7 @@ def notify_holders(
             task_guid=task.task_guid,
             params={**params, **extra},
         )
-    return told
+    return held
 
 
 def notify(
@@ -64,11 +66,7 @@ def notify(
     ids = sorted({int(pk) for pk in user_ids if pk is not None})
     if not ids:
         return 0
-    recipients = session.execute(
-        select(User.id, User.email, UserPreference)
-        .outerjoin(UserPreference, UserPreference.user_id == User.id)
-        .where(User.id.in_(ids), User.active.is_(True))
-    ).all()
+    recipients = session.execute(_recipients_query(), {"ids": ids}).all()
     for user in recipients:  # rows with .id, .email and .UserPreference (None when unset)
         preference = user.UserPreference
         session.add(
@@ -84,6 +82,16 @@ def notify(
             session.add(_outbox_row(user, preference, kind, event, invoice_id, task_guid, params))
     session.flush()
     return len(recipients)
+
+
+@cache
+def _recipients_query() -> Select:
+    """The active users of :ids with their preferences (built once, run with the ids)."""
+    return (
+        select(User.id, User.email, UserPreference)
+        .outerjoin(UserPreference, UserPreference.user_id == User.id)
+        .where(User.id.in_(bindparam("ids", expanding=True)), User.active.is_(True))
+    )
 
 
 def _outbox_row(user, preference, kind, event, invoice_id, task_guid, params) -> OutboxMessage:
@@ -104,6 +112,7 @@ def _outbox_row(user, preference, kind, event, invoice_id, task_guid, params) ->
     )
 
 
+@lru_cache(maxsize=4096)  # the same few addresses again and again: checked once per process
 def _invalid_address(address: str) -> str | None:
     try:
         validate_email(address, check_deliverability=False)

@@ -3,8 +3,9 @@
 The file is the 1C Client-Bank exchange format (one payment order per invoice, our company's
 details from the settings, the counterparty's from the invoice's copy of its card) or CSV. Each
 export is a batch kept with who made it, when, the file and its SHA-256; an invoice is in at most
-one batch, so none is exported twice. Downloading a batch's file again is the explicit re-export
-(audited); it gives the same bytes.
+one batch that is not cancelled, so none is exported twice (app/services/cancel_payment_export.py
+frees a batch's invoices). Downloading a batch's file again is the explicit re-export (audited);
+it gives the same bytes, under a name marked as cancelled once the batch is.
 """
 
 from __future__ import annotations
@@ -53,6 +54,10 @@ class InvoiceAlreadyExportedError(InvoiceNotEditableError):
     """The invoice is in a batch already (409): download that batch again to re-export."""
 
 
+# The item of a batch that is not cancelled: the one an invoice may have.
+OPEN_ITEM = PaymentExportItem.cancelled_at.is_(None)
+
+
 @dataclass(frozen=True)
 class AwaitingInvoice:
     invoice: Invoice
@@ -80,7 +85,7 @@ def awaiting_payment(session: Session, actor) -> AwaitingPayment:
     require(actor, PAY)
     query = (
         select(Invoice, PaymentExportItem.export_id)
-        .outerjoin(PaymentExportItem, PaymentExportItem.invoice_id == Invoice.id)
+        .outerjoin(PaymentExportItem, (PaymentExportItem.invoice_id == Invoice.id) & OPEN_ITEM)
         .where(Invoice.status == InvoiceStatus.AWAITING_PAYMENT)
         .order_by(Invoice.due_date.is_(None), Invoice.due_date, Invoice.number)
     )
@@ -162,7 +167,7 @@ def _invoices_to_export(session: Session, actor, invoice_ids) -> list[Invoice]:
     exported = dict(
         session.execute(
             select(PaymentExportItem.invoice_id, PaymentExportItem.export_id).where(
-                PaymentExportItem.invoice_id.in_([i.id for i in invoices])
+                PaymentExportItem.invoice_id.in_([i.id for i in invoices]), OPEN_ITEM
             )
         ).all()
     )
@@ -331,9 +336,14 @@ def download_export(session: Session, actor, export_id) -> PaymentExport:
     """The batch's file again (the explicit re-export), audited. Raises PermissionDeniedError,
     NotFoundError."""
     batch = get_export(session, actor, export_id)
-    details = {"export_id": batch.id, "file_name": batch.file_name, "sha256": batch.sha256}
+    details = {"export_id": batch.id, "file_name": download_name(batch), "sha256": batch.sha256}
     audit.record(session, "payment_export_downloaded", actor.id, details)
     return batch
+
+
+def download_name(batch: PaymentExport) -> str:
+    """The file's name for a download: a cancelled batch's says so, so nobody pays from it."""
+    return f"CANCELLED-{batch.file_name}" if batch.cancelled else batch.file_name
 
 
 def get_export(session: Session, actor, export_id) -> PaymentExport:

@@ -11,11 +11,12 @@ from app.domain.ids import parse_id
 from app.errors import NotFoundError, ValidationError
 from app.i18n import _
 from app.models import ProcessInstance, ProcessVersion
+from app.models.base import utcnow
 from app.models.process import ProcessDraft
 from app.permissions import EDIT_PROCESSES, READ_PROCESSES, allows, require
 from app.services import use_case
 from app.services.process_versions import INVOICE_PROCESS
-from app.services.publish_process import check_diagram, checked_tables, publish_process
+from app.services.publish_process import check_diagram, checked_tables, publish_version
 from app.workflow.xml import MAX_BPMN_BYTES
 
 
@@ -83,58 +84,51 @@ def save_draft(
     process_id: str = INVOICE_PROCESS,
     decision_tables: dict[str, str] | None = None,
 ) -> ProcessDraft:
-    """Store the analyst's diagram with its lint result, the decision tables the editor holds
-    checked with it (a draft row has no place for the tables: the editor sends them again when
-    publishing). Raises PermissionDeniedError, NotFoundError, ValidationError."""
+    """Store the analyst's diagram and decision tables ({file name: DMN XML}; None keeps the
+    draft's own) with the check's result on both. Raises PermissionDeniedError, NotFoundError,
+    ValidationError (nothing stored)."""
     require(actor, EDIT_PROCESSES)
-    if not xml or len(xml.encode()) > MAX_BPMN_BYTES:
-        raise ValidationError({"diagram": [_("The diagram is empty or larger than 1 MB.")]})
-    if "\x00" in xml:  # never valid XML, and PostgreSQL cannot store it
-        message = _("The diagram contains a NUL character, which is not allowed.")
-        raise ValidationError({"diagram": [message]})
+    _refuse_unreadable_diagram(xml)
     draft = _get(session, ProcessDraft, draft_id) if draft_id else None
     if draft_id and draft is None:
         raise NotFoundError(_("Draft not found."))
     draft = draft or ProcessDraft(process_id=process_id, based_on_version=based_on)
+    if decision_tables is not None or draft.id is None:
+        draft.decision_tables = checked_tables(decision_tables)
     draft.bpmn_xml = xml
     draft.saved_by_id = actor.id
-    tables = checked_tables(decision_tables)
-    draft.problems = [asdict(p) for p in check_diagram(session, xml, process_id, tables)]
+    draft.saved_at = utcnow()
+    problems = check_diagram(session, xml, process_id, draft.decision_tables)
+    draft.problems = [asdict(p) for p in problems]
     session.add(draft)
     session.flush()
     return draft
 
 
-def publish_draft(
-    session: Session, actor, draft_id, note: str, decision_tables: dict[str, str] | None = None
-) -> ProcessVersion:
-    """Publish a saved draft with the decision tables the editor holds, as one version.
-    Raises what publish_process raises, and NotFoundError."""
-    draft = get_draft(session, actor, draft_id)
-    version = publish_process(
-        session, actor, draft.bpmn_xml, note, draft.process_id, decision_tables
-    )
-    _mark_published(session, draft.id, version.id)
-    return version
+def _refuse_unreadable_diagram(xml) -> None:
+    if not isinstance(xml, str) or not xml or len(xml.encode()) > MAX_BPMN_BYTES:
+        raise ValidationError({"diagram": [_("The diagram is empty or larger than 1 MB.")]})
+    if "\x00" in xml:  # never valid XML, and PostgreSQL cannot store it
+        message = _("The diagram contains a NUL character, which is not allowed.")
+        raise ValidationError({"diagram": [message]})
 
 
 @use_case
-def _mark_published(session: Session, draft_id: int, version_id: int) -> None:
-    session.get(ProcessDraft, draft_id).published_version_id = version_id
+def publish_draft(session: Session, actor, draft_id, note: str) -> ProcessVersion:
+    """Publish a saved draft, its diagram and its decision tables, as one version (one
+    transaction). Raises what publish_process raises, and NotFoundError."""
+    draft = get_draft(session, actor, draft_id)
+    version = publish_version(
+        session, actor, draft.bpmn_xml, note, draft.process_id, draft.decision_tables
+    )
+    draft.published_version_id = version.id
+    return version
 
 
 def draft_tables(session: Session, actor, draft: ProcessDraft) -> dict[str, str]:
-    """The decision tables the editor opens with a draft: those of the version it came from."""
+    """The decision tables the editor opens with a draft: those last saved with it."""
     require(actor, EDIT_PROCESSES)
-    if draft.based_on_version is None:
-        return {}
-    version = session.scalars(
-        select(ProcessVersion).where(
-            ProcessVersion.process_id == draft.process_id,
-            ProcessVersion.version == draft.based_on_version,
-        )
-    ).first()
-    return dict(version.decision_tables or {}) if version else {}
+    return dict(draft.decision_tables or {})
 
 
 def _get(session: Session, model, raw_id):

@@ -50,7 +50,9 @@ def _hold_rules_of_money(act, invoice, workflow, open_tasks, every_task) -> None
     try:
         check_rules_of_money(act, outcome)
     except RuleOfMoneyBroken as exc:
-        raise process_failed(str(exc), invoice.id, exc.element_id) from exc
+        # The rule's own message, still translatable: the incident shows it in each reader's
+        # language.
+        raise process_failed(exc.args[0], invoice.id, exc.element_id) from exc
 
 
 def _task_details(task: HumanTask) -> dict:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -33,13 +34,24 @@ def invoice_diagram(
     ).first()
     if instance is None:  # a draft: the version it would start on
         version = current_version(session)
-        return InvoiceDiagram(labels_in_language(version.bpmn_xml, language), version.version)
+        return InvoiceDiagram(_labelled(version, language), version.version)
     done, waiting = load_workflow(instance).path_taken()
     xml = instance.process_version.bpmn_xml
     done |= flows_passed(xml, done, waiting)
     return InvoiceDiagram(
-        labels_in_language(xml, language),
+        _labelled(instance.process_version, language),
         instance.process_version.version,
         sorted(done),
         sorted(waiting),
     )
+
+
+def _labelled(version, language: str | None) -> str:
+    """The version's diagram in `language`: parsed and rewritten once per version and language
+    in a web process, not on every card view (a version's XML never changes)."""
+    return _labelled_xml(version.bpmn_xml, language)
+
+
+@lru_cache(maxsize=64)  # versions x languages in use; the bound keeps memory flat
+def _labelled_xml(xml: str, language: str | None) -> str:
+    return labels_in_language(xml, language)

@@ -13,7 +13,7 @@ from app.models.user import Role
 from app.permissions import PUBLISH, require
 from app.services import audit, use_case
 from app.services.process_versions import INVOICE_PROCESS
-from app.workflow.dmn import MAX_DECISION_FILES, version_sha256
+from app.workflow.dmn import MAX_DECISION_FILES, unreadable_table, version_sha256
 from app.workflow.lint import Problem, has_errors, lint, task_ids
 from app.workflow.xml import MAX_BPMN_BYTES, UnsafeXmlError, content_digest
 
@@ -58,6 +58,18 @@ def publish_process(
     """Make a diagram, with its decision tables ({file name: DMN XML}), the current version
     for new invoices: one version, checked together. `actor` None: the command line.
     Raises PermissionDeniedError, ValidationError, DiagramRejectedError."""
+    return publish_version(session, actor, xml, note, process_id, decision_tables)
+
+
+def publish_version(
+    session: Session,
+    actor,
+    xml: str,
+    note: str,
+    process_id: str = INVOICE_PROCESS,
+    decision_tables: dict[str, str] | None = None,
+) -> ProcessVersion:
+    """publish_process inside the caller's transaction (publishing a draft marks it too)."""
     _require_publisher(actor)
     decision_tables = checked_tables(decision_tables)
     note = (note or "").strip()
@@ -149,6 +161,9 @@ def checked_tables(tables: dict[str, str] | None) -> dict[str, str] | None:
     if any(len(t.encode()) > MAX_BPMN_BYTES or "\x00" in t for t in tables.values()):
         message = _("A decision table is empty, larger than 1 MB or holds a NUL character.")
         raise ValidationError({"decision_tables": [message]})
+    unreadable = [unreadable_table(name, text) for name, text in sorted(tables.items())]
+    if any(unreadable):
+        raise ValidationError({"decision_tables": [m for m in unreadable if m]})
     return dict(sorted(tables.items()))
 
 

@@ -4,10 +4,12 @@ told). Retrying as it stands is `incidents.retry_incident`."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.errors import NotFoundError, ValidationError
+from app.errors import InvoiceFlowError, NotFoundError, ValidationError
 from app.i18n import _
 from app.models import (
     HumanTask,
@@ -22,7 +24,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.services import audit, use_case
-from app.services.incidents import incident_for_admin, resolve_incident
+from app.services.incidents import REWOUND, incident_for_admin, resolve_incident
 from app.services.notify import notify_holders
 from app.services.process_runtime import advance
 from app.services.rules_of_money import TURN_WITHDRAWN
@@ -43,23 +45,47 @@ def rewind_choices(session: Session, actor, incident_id) -> list[HumanTask]:
     return _choices(session, instance, completed_user_tasks(load_workflow(instance)))
 
 
+@dataclass
+class RewindPlan:
+    """What going back to a task does, for the admin to confirm before anything changes."""
+
+    incident: Incident
+    invoice: Invoice
+    target: HumanTask
+    undone: list[HumanTask]  # the decisions of this round that stop counting, oldest first
+    waiting: list[HumanTask]  # the tasks open now, withdrawn by going back
+
+
+def rewind_plan(session: Session, actor, incident_id, task_guid) -> RewindPlan:
+    """What going back to `task_guid` would undo; changes nothing. Raises
+    PermissionDeniedError, NotFoundError, ValidationError (not a task to go back to)."""
+    return _plan(session, actor, incident_id, task_guid)[0]
+
+
+class RewindPlanChangedError(InvoiceFlowError):
+    """The process moved on since the admin was asked: what they confirmed is not what
+    going back would undo now."""
+
+    status_code = 409
+
+
 @use_case
-def rewind_process(session: Session, actor, incident_id, task_guid) -> Incident:
-    """Raises PermissionDeniedError, NotFoundError, ValidationError (not a task to go back
-    to), ConcurrentEditError, ProcessFailedError."""
-    incident = incident_for_admin(session, actor, incident_id)
-    instance = _running_instance(session, incident)
-    if incident.status != IncidentStatus.OPEN or instance is None:
-        raise NotFoundError(_("This incident is resolved already."))
-    workflow = load_workflow(instance)
-    choices = _choices(session, instance, completed_user_tasks(workflow))
-    target = next((t for t in choices if t.task_guid == str(task_guid)), None)
-    if target is None:
-        raise ValidationError(
-            {"task": [_("Choose a completed task of the current round to go back to.")]}
+def rewind_process(
+    session: Session, actor, incident_id, task_guid, reason, confirmed_undone=None
+) -> Incident:
+    """Go back to a completed task, with the admin's reason (audited); `confirmed_undone`, the
+    guids of the decisions the admin was shown as undone, must still be those. Raises
+    PermissionDeniedError, NotFoundError, ValidationError (not a task to go back to, no
+    reason), RewindPlanChangedError, ConcurrentEditError, ProcessFailedError."""
+    plan, instance, workflow = _plan(session, actor, incident_id, task_guid)
+    reason = _reason(reason)
+    if confirmed_undone is not None and list(confirmed_undone) != [
+        t.task_guid for t in plan.undone
+    ]:
+        raise RewindPlanChangedError(
+            _("The process changed since you were asked: look at what going back undoes now.")
         )
-    invoice = session.get(Invoice, instance.invoice_id)
-    undone = [t for t in choices if t.id >= target.id]
+    incident, invoice, target, undone = plan.incident, plan.invoice, plan.target, plan.undone
     run_step(lambda: rewind_to(workflow, target.task_guid), invoice.id)
     event = audit.record(
         session,
@@ -67,6 +93,7 @@ def rewind_process(session: Session, actor, incident_id, task_guid) -> Incident:
         actor.id,
         {
             "incident": incident.id,
+            "reason": reason,
             "to_task": target.task_guid,
             "bpmn_id": target.bpmn_id,
             "name": target.name,
@@ -94,8 +121,49 @@ def rewind_process(session: Session, actor, incident_id, task_guid) -> Incident:
             task_params(task),
             invoice,
         )
-    resolve_incident(session, actor, incident, _("moved back to %(task)s", task=target.name))
+    resolve_incident(session, actor, incident, f"{REWOUND}:{target.name}")
     return incident
+
+
+def _plan(session: Session, actor, incident_id, task_guid):
+    incident = incident_for_admin(session, actor, incident_id)
+    instance = _running_instance(session, incident)
+    if incident.status != IncidentStatus.OPEN or instance is None:
+        raise NotFoundError(_("This incident is resolved already."))
+    workflow = load_workflow(instance)
+    choices = _choices(session, instance, completed_user_tasks(workflow))
+    target = next((t for t in choices if t.task_guid == str(task_guid)), None)
+    if target is None:
+        raise ValidationError(
+            {"task": [_("Choose a completed task of the current round to go back to.")]}
+        )
+    waiting = session.scalars(
+        select(HumanTask)
+        .where(HumanTask.instance_id == instance.id, HumanTask.status == TaskStatus.OPEN)
+        .order_by(HumanTask.id)
+    ).all()
+    plan = RewindPlan(
+        incident=incident,
+        invoice=session.get(Invoice, instance.invoice_id),
+        target=target,
+        undone=[t for t in choices if t.id >= target.id],
+        waiting=list(waiting),
+    )
+    return plan, instance, workflow
+
+
+MAX_REASON = 1000
+
+
+def _reason(reason) -> str:
+    reason = reason.strip() if isinstance(reason, str) else ""
+    if not reason or len(reason) > MAX_REASON:
+        message = _(
+            "Say why the process goes back (up to %(n)s characters): it goes into the audit.",
+            n=MAX_REASON,
+        )
+        raise ValidationError({"reason": [message]})
+    return reason
 
 
 def _undo(session, invoice, undone: list[HumanTask], workflow) -> list[HumanTask]:

@@ -4,6 +4,7 @@ Who may act is app/services/task_holders.py's rule."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from functools import cache
 
 from sqlalchemy import Select, bindparam, select
@@ -20,6 +21,8 @@ from app.models import (
     ProcessVersion,
     TaskStatus,
 )
+from app.services import audit
+from app.services.revision import digests_of, file_digests_column
 from app.services.task_holders import (
     Card,
     Standing,
@@ -62,9 +65,15 @@ def _task_query(with_process: bool, restricted: bool) -> Select:
     viewer may see the invoice. Built once per shape; the guid and viewer are parameters."""
     lean = [lazyload(HumanTask.assignee), lazyload(HumanTask.completed_by)]
     if with_process:
-        query = select(HumanTask, Invoice, ProcessInstance).join(
-            ProcessInstance, ProcessInstance.id == HumanTask.instance_id
-        )
+        # What acting records comes with it: the files' digests (the revision the decision
+        # was made on) and the head of the invoice's audit chain (the next event's link).
+        query = select(
+            HumanTask,
+            Invoice,
+            ProcessInstance,
+            file_digests_column(Invoice.id),
+            *audit.invoice_head_columns(Invoice.id),
+        ).join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
         # Acting needs ids, amounts and the approvers' ids; not names, nor the diagram's XML.
         lean += [
             lazyload(Invoice.counterparty),
@@ -115,12 +124,35 @@ def task_to_act_on(
     session: Session, actor, task_ref: object
 ) -> tuple[HumanTask, Invoice, ProcessInstance, int | None]:
     """As task_for_action, with whose task it is when the actor acts as a deputy (else None)."""
+    found = task_at_hand(session, actor, task_ref)
+    return found.task, found.invoice, found.instance, found.for_id
+
+
+@dataclass(frozen=True)
+class TaskAtHand:
+    """A task the actor may act on now, with what acting on it needs, read in one query."""
+
+    task: HumanTask
+    invoice: Invoice
+    instance: ProcessInstance
+    for_id: int | None  # whose task it is when the actor acts as their deputy
+    file_digests: list[str]  # of the invoice's files: its revision (services/revision.py)
+
+
+def task_at_hand(session: Session, actor, task_ref: object) -> TaskAtHand:
+    """As task_to_act_on, with the files' digests; the next audit event of the invoice builds
+    on the chain's head read with them (audit.expect_head)."""
     standing = standing_of(session, actor)
-    task, invoice, instance = _load(session, actor, task_ref, True, standing)
+    task, invoice, instance, digests, sequence, hash_ = _load(
+        session, actor, task_ref, True, standing
+    )
     if task.status != TaskStatus.OPEN:
         raise TaskAlreadyHandledError(_("This task was already handled."))
     reason = refusal(standing, task, invoice)
     if reason is not None:
         raise PermissionDeniedError(reason)
+    audit.expect_head(session, invoice.id, sequence, hash_)
     for_id = acting_for(standing, task, Card.of(invoice))
-    return task, invoice, instance, (None if for_id == actor.id else for_id)
+    return TaskAtHand(
+        task, invoice, instance, None if for_id == actor.id else for_id, digests_of(digests)
+    )

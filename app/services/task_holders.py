@@ -15,8 +15,9 @@ tests/delegation/test_one_rule.py checks them against each other.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 
-from sqlalchemy import and_, event, exists, or_, select, union
+from sqlalchemy import Select, and_, bindparam, event, exists, or_, select, union
 from sqlalchemy.orm import Session, aliased, object_session, selectinload
 
 from app.models import Delegation, FormKind, HumanTask, Invoice, InvoiceApprover
@@ -78,15 +79,7 @@ def _forget_standings(session, *_args):
 
 
 def _standing_now(session: Session, user, now) -> Standing:
-    rows = session.execute(
-        select(Delegation.user_id, Delegation.deputy_id).where(
-            or_(Delegation.user_id == user.id, Delegation.deputy_id == user.id),
-            Delegation.cancelled_at.is_(None),
-            Delegation.starts_at <= now,
-            Delegation.ends_at > now,
-            _active_deputy(),
-        )
-    ).all()
+    rows = session.execute(_delegations_of_query(), {"user_id": user.id, "now": now}).all()
     deputy_id = next((deputy for absent, deputy in rows if absent == user.id), None)
     absent_ids = sorted({absent for absent, deputy in rows if deputy == user.id})
     return Standing(person(user), deputy_id, tuple(_people(session, absent_ids)))
@@ -95,6 +88,21 @@ def _standing_now(session: Session, user, now) -> Standing:
 def _active_deputy():
     """A deactivated deputy holds nothing: the absent person keeps their tasks."""
     return exists().where(User.id == Delegation.deputy_id, User.active.is_(True))
+
+
+# The statements of the hot paths are built once (building one costs more than running it);
+# the person and the moment are parameters.
+@cache
+def _delegations_of_query() -> Select:
+    """The delegations in force at :now by or to :user_id (with an active deputy)."""
+    user_id, now = bindparam("user_id"), bindparam("now")
+    return select(Delegation.user_id, Delegation.deputy_id).where(
+        or_(Delegation.user_id == user_id, Delegation.deputy_id == user_id),
+        Delegation.cancelled_at.is_(None),
+        Delegation.starts_at <= now,
+        Delegation.ends_at > now,
+        _active_deputy(),
+    )
 
 
 def _people(session: Session, ids: list[int]) -> list[Person]:
@@ -301,11 +309,22 @@ def _candidates(session: Session, task: HumanTask, now) -> list[tuple[Person, in
     """The active people holding the task (by assignment or role, duties aside), each with the
     deputy in force while they are away."""
     if task.assignee_user_id is not None:
-        condition, roles = User.id == task.assignee_user_id, frozenset()
+        query, holder, roles = _candidates_query(True), task.assignee_user_id, frozenset()
     else:
-        condition, roles = holds_role(task.candidate_role), frozenset({task.candidate_role})
+        query, holder = _candidates_query(False), task.candidate_role
+        roles = frozenset({task.candidate_role})
+    rows = session.execute(query, {"holder": holder, "now": now})
+    return [(Person(pk, roles), deputy_id) for pk, deputy_id in rows]
+
+
+@cache
+def _candidates_query(by_assignee: bool) -> Select:
+    """Active users with the deputy in force at :now: the user :holder (by_assignee), or the
+    holders of the role :holder."""
+    holder, now = bindparam("holder"), bindparam("now")
+    condition = User.id == holder if by_assignee else holds_role(holder)
     deputy = aliased(User)
-    rows = session.execute(
+    return (
         select(User.id, Delegation.deputy_id)
         .outerjoin(
             Delegation,
@@ -320,4 +339,3 @@ def _candidates(session: Session, task: HumanTask, now) -> list[tuple[Person, in
         .where(condition, User.active.is_(True))
         .order_by(User.id)
     )
-    return [(Person(pk, roles), deputy_id) for pk, deputy_id in rows]

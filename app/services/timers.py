@@ -16,7 +16,7 @@ from app.models import HumanTask, InstanceStatus, Invoice, NotificationKind, Pro
 from app.models.user import User, holds_role
 from app.roles import ADMIN
 from app.services import audit, use_case
-from app.services.notify import holders_of, notify
+from app.services.notify import notify, notify_holders
 from app.services.process_runtime import advance
 from app.services.worker_heartbeat import this_worker
 from app.workflow.failures import run_step
@@ -145,18 +145,11 @@ def _tell_people(session: Session, invoice: Invoice, timer) -> None:
     task = session.scalars(select(HumanTask).where(HumanTask.task_guid == timer.task_guid)).first()
     if task is None:
         return
-    holders = holders_of(session, task)
     params = task_params(task)
     event = f"{timer.timer_id}:{timer.firing_id}"
-    notify(
-        session,
-        NotificationKind.REMINDER,
-        holders,
-        event=event,
-        invoice_id=invoice.id,
-        task_guid=task.task_guid,
-        params=params,
-    )
+    # Whoever holds the task now: a deputy's reminder says on whose behalf, as a new task's.
+    held = notify_holders(session, NotificationKind.REMINDER, task, event, params, invoice)
+    holders = list(held)
     action = "reminder_sent"
     if timer.notify == ESCALATION:
         action = "escalated"

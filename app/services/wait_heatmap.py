@@ -9,6 +9,9 @@ once per pair, not per invoice. An invoice's first task counts the way from the 
 last task (on a closed invoice) the way to the end event of its status. Deserializing every
 workflow for its completed path would be exact for parallel branches too, but costs a workflow
 load per invoice; parallel tasks of one invoice are paired in the order they were created.
+Each task counts on the diagram of the version it came from (human_task.process_version_id,
+written by the mirror): an invoice moved to a newer version shows its earlier tasks on the
+older diagram and its later ones on the newer.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, func, literal, null, or_, select, union_all
+from sqlalchemy import and_, any_, func, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from app.models import HumanTask, Invoice, ProcessInstance, TaskStatus
@@ -27,6 +30,7 @@ from app.services.report_period import Period
 from app.services.wait_percentiles import Spread, seconds_between, spreads
 from app.workflow.flow_paths import START, flows_between, flows_to_end, user_task_names
 
+CLOSED = sorted(CLOSED_STATUSES)  # the statuses an invoice ends with, each a column
 BANDS = 5  # colours on the diagram, from quick to slow (and flow widths, from few to many)
 Task = aliased(HumanTask, name="waited_task")
 
@@ -90,12 +94,6 @@ def wait_heatmap(
     )
 
 
-def _of_version(version_id: int):
-    return Task.instance_id.in_(
-        select(ProcessInstance.id).where(ProcessInstance.process_version_id == version_id)
-    )
-
-
 def _done_in(period: Period) -> list:
     return [
         Task.status == TaskStatus.DONE,
@@ -106,8 +104,10 @@ def _done_in(period: Period) -> list:
 
 def _task_spreads(session: Session, version_id: int, period: Period) -> dict[tuple, Spread]:
     seconds = seconds_between(session, Task.created_at, Task.completed_at)
-    where = [_of_version(version_id), *_done_in(period)]
-    return spreads(session, [Task.bpmn_id], seconds, where, distinct=Task.invoice_id)
+    where = [Task.process_version_id == version_id, *_done_in(period)]
+    return spreads(
+        session, [Task.bpmn_id], seconds, where, distinct=Task.invoice_id, in_key_order=True
+    )
 
 
 def _band(spread: Spread, slowest: float) -> int:
@@ -124,10 +124,13 @@ def _scaled(value: float, top: float) -> int:
 
 
 def _steps(version_id: int, period: Period):
-    """The version's tasks alive in the period, each beside the bpmn ids of the tasks before
-    and after it on its invoice (cancelled tasks led nowhere: left out). A task completed in
-    the period has its successor here too (created after it was completed); an invoice first
-    submitted in the period has every task here, so its first one has none before it."""
+    """Every task alive in the period, each beside the bpmn ids of the tasks before and after
+    it on its invoice (cancelled tasks led nowhere: left out) and whether it was done in the
+    period. A task completed in the period has its successor here too (created after it was
+    completed); an invoice first submitted in the period has every task here, so its first one
+    has none before it. The tasks are read in the window's order from
+    ix_human_task_version_steps: no sort, no table rows, no join for the version (a task keeps
+    the version it came from)."""
     order = (Task.created_at, Task.id)
     alive = or_(
         Task.created_at >= period.starts,
@@ -136,75 +139,90 @@ def _steps(version_id: int, period: Period):
     window = {"partition_by": Task.instance_id, "order_by": order}
     return (
         select(
-            Task.bpmn_id,
-            Task.status,
-            Task.completed_at,
+            Task.instance_id,
             Task.invoice_id,
-            ProcessInstance.created_at.label("submitted_at"),
+            Task.bpmn_id,
+            and_(*_done_in(period)).label("done"),
             func.lag(Task.bpmn_id).over(**window).label("before"),
             func.lead(Task.bpmn_id).over(**window).label("after"),
         )
-        .join(ProcessInstance, ProcessInstance.id == Task.instance_id)
         .where(
-            ProcessInstance.process_version_id == version_id,
+            Task.process_version_id == version_id,
             Task.status != TaskStatus.CANCELLED,
             Task.created_at < period.ends,
             alive,
         )
-        .cte("steps")
+        .subquery("steps")
     )
 
 
 def _flow_counts(session: Session, version, period: Period) -> dict[str, int]:
     xml = version.bpmn_xml
     counts: Counter[str] = Counter()
-    for kind, bpmn_id, other, times in _moves(session, version.id, period):
-        if kind == "next":  # `other` is the next task
-            _add(counts, flows_between(xml, bpmn_id, other), times)
-        elif kind == "end":  # `other` is the status the invoice ended with
-            _add(counts, flows_to_end(xml, bpmn_id, other), times)
-        else:  # the invoice's first task, on an invoice first submitted in the period
-            _add(counts, flows_between(xml, START, bpmn_id), times)
+    for move in _moves(session, version.id, period):
+        if move.after is not None and move.done:  # from the task to the next one
+            _add(counts, flows_between(xml, move.bpmn_id, move.after), move.done)
+        for status in CLOSED:  # the task was the last: to the end event of the status
+            if ended := move._mapping[f"ended_{status}"]:
+                _add(counts, flows_to_end(xml, move.bpmn_id, status), ended)
+        if move.entered:  # the invoice's first task, on an invoice first submitted in the period
+            _add(counts, flows_between(xml, START, move.bpmn_id), move.entered)
     return dict(counts)
 
 
 def _moves(session: Session, version_id: int, period: Period):
-    """("next", task, next task, invoices) for each pair of consecutive tasks whose first was
-    completed in the period; ("end", last task, invoice status, invoices) for closed invoices
-    whose last task was: they went from it to the end event of their status; ("start", first
-    task, None, invoices) for invoices first submitted in the period. One statement: the window
-    runs once."""
+    """Per task of the version and the task after it (None after the last): how many of them
+    were done in the period (moves to that next task), how many were the first task of an
+    invoice first submitted in the period (moves from the start), and per closed status how
+    many were the last task, done in the period, of an invoice that ended so (moves to that end
+    event). One statement, one pass over the tasks, a few rows back. The instances first
+    submitted in the period are looked up once (a hashed set), only for first tasks."""
     steps = _steps(version_id, period)
-    done_in_period = and_(
-        steps.c.status == TaskStatus.DONE,
-        steps.c.completed_at >= period.starts,
-        steps.c.completed_at < period.ends,
+    submitted_in = select(ProcessInstance.id).where(
+        ProcessInstance.created_at >= period.starts,
+        ProcessInstance.created_at < period.ends,
     )
-    pairs = (
-        select(literal("next").label("kind"), steps.c.bpmn_id, steps.c.after, func.count())
-        .where(done_in_period, steps.c.after.is_not(None))
-        .group_by(steps.c.bpmn_id, steps.c.after)
+    entered = and_(steps.c.before.is_(None), steps.c.instance_id.in_(submitted_in))
+    last_done = and_(steps.c.done, steps.c.after.is_(None))
+    query = select(
+        steps.c.bpmn_id,
+        steps.c.after,
+        func.count().filter(steps.c.done).label("done"),
+        func.count().filter(entered).label("entered"),
+    ).group_by(steps.c.bpmn_id, steps.c.after)
+    if session.get_bind().dialect.name == "postgresql":
+        query = _ended_looked_up(query, steps.c.invoice_id, last_done)
+    else:
+        query = _ended_joined(query, steps.c.invoice_id, last_done)
+    return session.execute(query).all()
+
+
+def _ended_counts(ended):
+    return [
+        func.count().filter(ended, Invoice.status == status).label(f"ended_{status}")
+        for status in CLOSED
+    ]
+
+
+def _ended_joined(query, invoice_id, last_done):
+    """Per closed status, the last tasks done whose invoice ended so: the invoices joined."""
+    closed = and_(Invoice.id == invoice_id, Invoice.status.in_(CLOSED))
+    return query.outerjoin(Invoice, closed).add_columns(*_ended_counts(last_done))
+
+
+def _ended_looked_up(query, invoice_id, last_done):
+    """The same on PostgreSQL: each group gathers its last tasks' invoices (one last task per
+    invoice) in an array, looked up by primary key once per group; only those invoices are
+    read, and the plan's estimate stays small (a join or a lookup per task would price in
+    every task, and past jit_above_cost compiling the plan costs more than running it)."""
+    groups = query.add_columns(
+        func.array_agg(invoice_id).filter(last_done).label("last_done")
+    ).subquery("moves")
+    ends = (
+        select(*_ended_counts(true())).where(Invoice.id == any_(groups.c.last_done)).lateral("ends")
     )
-    endings = (
-        select(literal("end").label("kind"), steps.c.bpmn_id, Invoice.status, func.count())
-        .join(Invoice, Invoice.id == steps.c.invoice_id)
-        .where(
-            done_in_period,
-            steps.c.after.is_(None),
-            Invoice.status.in_(sorted(CLOSED_STATUSES)),
-        )
-        .group_by(steps.c.bpmn_id, Invoice.status)
-    )
-    entries = (
-        select(literal("start").label("kind"), steps.c.bpmn_id, null(), func.count())
-        .where(
-            steps.c.before.is_(None),
-            steps.c.submitted_at >= period.starts,
-            steps.c.submitted_at < period.ends,
-        )
-        .group_by(steps.c.bpmn_id)
-    )
-    return session.execute(union_all(pairs, endings, entries)).all()
+    shown = [groups.c.bpmn_id, groups.c.after, groups.c.done, groups.c.entered]
+    return select(*shown, *ends.c).select_from(groups.outerjoin(ends, true()))
 
 
 def _add(counts: Counter, flows: tuple[str, ...], times: int) -> None:

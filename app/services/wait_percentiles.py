@@ -1,16 +1,19 @@
 """Median and 90th percentile of durations per group, computed by the database.
 
-PostgreSQL has `percentile_cont`. SQLite has none: there the rows of each group are ranked by
-window functions and only the (at most four) rows around each percentile come back, which are
-interpolated the way `percentile_cont` does. Either way a few rows per group leave the database,
-never the durations themselves.
+PostgreSQL has `percentile_cont`: one call with both fractions sorts each group once, text keys
+group in the "C" collation (byte order: the same groups, a cheaper sort) and durations are
+`date_part` doubles (`extract` gives numerics, slower to sort). SQLite has none: there the rows
+of each group are ranked by window functions and only the (at most four) rows around each
+percentile come back, which are interpolated the way `percentile_cont` does. Either way a few
+rows per group leave the database, never the durations themselves.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from sqlalchemy import Integer, cast, func, literal, or_, select
+from sqlalchemy import Float, Integer, String, cast, func, literal, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY, array
 from sqlalchemy.orm import Session
 
 MEDIAN, P90 = 0.5, 0.9
@@ -28,17 +31,26 @@ class Spread:
 
 def seconds_between(session: Session, start, end):
     if session.get_bind().dialect.name == "postgresql":
-        return func.extract("epoch", end - start)
+        return func.date_part("epoch", end - start, type_=Float)
     return (func.julianday(end) - func.julianday(start)) * 86400.0
 
 
 def spreads(
-    session: Session, keys: list, seconds, where: list, join=None, distinct=None
+    session: Session,
+    keys: list,
+    seconds,
+    where: list,
+    join=None,
+    distinct=None,
+    in_key_order: bool = False,
 ) -> dict[tuple, Spread]:
     """{group key values: Spread} of `seconds` over the rows `where` selects, grouped by `keys`
     (columns); `join` is an optional (target, on clause) for the FROM; `distinct` a column
-    whose distinct values each group counts."""
+    whose distinct values each group counts; `in_key_order` when an index gives the rows in
+    the keys' order (grouped as they come: no sort, so no "C" collation either)."""
     if session.get_bind().dialect.name == "postgresql":
+        if not in_key_order:
+            keys = [_bytewise(key) for key in keys]
         return _spreads_postgresql(session, keys, seconds, where, join, distinct)
     found = _spreads_portable(session, keys, seconds, where, join)
     if distinct is None:
@@ -58,21 +70,29 @@ def _joined(query, join):
 
 
 def _spreads_postgresql(session, keys, seconds, where, join, distinct) -> dict[tuple, Spread]:
+    fractions = array([literal(MEDIAN, Float), literal(P90, Float)])
     query = select(
         *keys,
         func.count(),
-        func.percentile_cont(MEDIAN).within_group(seconds),
-        func.percentile_cont(P90).within_group(seconds),
+        func.percentile_cont(fractions, type_=ARRAY(Float)).within_group(seconds),
         func.count(func.distinct(distinct)) if distinct is not None else literal(None),
     )
     rows = session.execute(_joined(query, join).where(*where).group_by(*keys)).all()
     width = len(keys)
     return {
-        tuple(row[:width]): Spread(
-            int(row[width]), _float(row[width + 1]), _float(row[width + 2]), row[width + 3]
-        )
+        tuple(row[:width]): Spread(int(row[width]), *_pair(row[width + 1]), row[width + 2])
         for row in rows
     }
+
+
+def _bytewise(key):
+    """A text key in the "C" collation: grouping by it finds the same groups, sorting is cheaper."""
+    return key.collate("C") if isinstance(key.type, String) else key
+
+
+def _pair(values) -> tuple[float | None, float | None]:
+    median, p90 = values if values is not None else (None, None)
+    return _float(median), _float(p90)
 
 
 def _position(size, fraction: float):

@@ -150,14 +150,15 @@ def _deliver_one(session, sender: Sender, batch: _Batch, delivery_id: int, rest)
         session.rollback()
         return None  # its lease ran out and another worker took it
     subscription = delivery.subscription
-    url, secret, uid = subscription.url, subscription.secret, delivery.delivery_uid
+    url, uid = subscription.url, delivery.delivery_uid
+    secrets = subscription.signing_secrets(batch.now())
     event, body = delivery.event, _body(delivery.payload)
     if not subscription.active:
         return _record(session, delivery_id, "failed", error="the subscription is switched off")
     if delivery.status == WebhookDeliveryStatus.SENDING and delivery.attempts >= MAX_ATTEMPTS:
         error = "outcome unknown: the worker stopped at every attempt"
         return _record(session, delivery_id, "failed", error=error)
-    if secret is None:
+    if secrets[0] is None:
         return _record(session, delivery_id, "failed", error="the secret cannot be opened")
     batch.renew_lease(session, rest)
     attempts = _mark_attempt(session, batch, delivery_id)
@@ -165,7 +166,7 @@ def _deliver_one(session, sender: Sender, batch: _Batch, delivery_id: int, rest)
         return None
     stamp = calendar.timegm(batch.now().utctimetuple())
     try:
-        answer = sender.send(url, body, signed_headers(secret, stamp, body, event, uid))
+        answer = sender.send(url, body, signed_headers(secrets, stamp, body, event, uid))
     except AddressRefusedError as exc:
         if exc.reason == "the host name does not resolve":
             return _retry(session, batch, delivery_id, attempts, error=_refusal(exc))

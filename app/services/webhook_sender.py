@@ -35,14 +35,16 @@ def signature(secret: str, timestamp: int, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
 
 
-def signed_headers(secret: str, timestamp: int, body: bytes, event: str, uid: str) -> dict:
+def signed_headers(secrets: list[str], timestamp: int, body: bytes, event: str, uid: str) -> dict:
+    """The request's headers; during a secret's rotation overlap the signature header holds one
+    signature per secret, the new one first, comma-separated."""
     return {
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
         "X-InvoiceFlow-Event": event,
         "X-InvoiceFlow-Delivery": uid,
         "X-InvoiceFlow-Timestamp": str(timestamp),
-        "X-InvoiceFlow-Signature": signature(secret, timestamp, body),
+        "X-InvoiceFlow-Signature": ",".join(signature(s, timestamp, body) for s in secrets),
     }
 
 

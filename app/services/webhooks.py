@@ -54,28 +54,61 @@ def _refusal_text(exc: AddressRefusedError) -> str:
     return str(texts.get(exc.reason, exc.reason))
 
 
-def _require_admin(actor) -> None:
+def require_admin(actor) -> None:
     if not has_role(actor, ADMIN):
         raise PermissionDeniedError(_("Only administrators manage webhooks."))
 
 
 def _checked(request: SubscriptionRequest, allowlist: Allowlist, resolver: Resolver) -> dict:
     errors: dict[str, list] = {}
-    url = (request.url or "").strip() if isinstance(request.url, str) else ""
+    fields = {
+        "url": checked_field(errors, "url", checked_url, request.url, allowlist, resolver),
+        "events": checked_field(errors, "events", checked_events, request.events),
+        "description": checked_field(
+            errors, "description", checked_description, request.description
+        ),
+    }
+    if errors:
+        raise ValidationError(errors)
+    return fields
+
+
+def checked_field(errors: dict, name: str, check, *args):
+    """The value `check` makes of the input, or None with its message added to `errors`."""
+    try:
+        return check(*args)
+    except ValueError as exc:
+        errors[name] = [str(exc.args[0])]
+        return None
+
+
+def checked_url(raw, allowlist: Allowlist, resolver: Resolver) -> str:
+    """The URL as stored; raises ValueError with the reason a receiver there is refused."""
+    url = raw.strip() if isinstance(raw, str) else ""
     try:
         checked_addresses(parse_url(url), allowlist, resolver)
     except AddressRefusedError as exc:
-        errors["url"] = [_refusal_text(exc)]
-    events = request.events if isinstance(request.events, list | tuple) else []
+        raise ValueError(_refusal_text(exc)) from exc
+    return url[:URL_LIMIT]
+
+
+def checked_events(raw) -> list[str]:
+    events = raw if isinstance(raw, list | tuple) else []
     chosen = [e for e in WebhookEvent.ALL if e in events]
     if not chosen or len(chosen) != len(set(events)):
-        errors["events"] = [_("Choose one or more of the events listed.")]
-    description = request.description if isinstance(request.description, str) else ""
-    if len(description.strip()) > DESCRIPTION_LIMIT:
-        errors["description"] = [_("At most %(n)s characters.", n=DESCRIPTION_LIMIT)]
-    if errors:
-        raise ValidationError(errors)
-    return {"url": url[:URL_LIMIT], "events": chosen, "description": description.strip()}
+        raise ValueError(_("Choose one or more of the events listed."))
+    return chosen
+
+
+def checked_description(raw) -> str:
+    description = raw.strip() if isinstance(raw, str) else ""
+    if len(description) > DESCRIPTION_LIMIT:
+        raise ValueError(_("At most %(n)s characters.", n=DESCRIPTION_LIMIT))
+    return description
+
+
+def new_secret() -> str:
+    return "whsec_" + secrets.token_urlsafe(32)
 
 
 @use_case
@@ -88,9 +121,9 @@ def create_subscription(
 ) -> tuple[WebhookSubscription, str]:
     """Register a receiver; returns it and its secret (shown this once).
     Raises PermissionDeniedError, ValidationError."""
-    _require_admin(actor)
+    require_admin(actor)
     fields = _checked(request, allowlist, resolver)
-    secret = "whsec_" + secrets.token_urlsafe(32)
+    secret = new_secret()
     subscription = WebhookSubscription(**fields, secret=secret, created_by_id=actor.id)
     session.add(subscription)
     session.flush()
@@ -113,13 +146,13 @@ def switch_subscription(session: Session, actor, subscription_id, active: bool):
 
 def subscriptions(session: Session, actor) -> list[WebhookSubscription]:
     """Raises PermissionDeniedError."""
-    _require_admin(actor)
+    require_admin(actor)
     return list(session.scalars(select(WebhookSubscription).order_by(WebhookSubscription.id)))
 
 
 def subscription_for_admin(session: Session, actor, subscription_id) -> WebhookSubscription:
     """Raises PermissionDeniedError, NotFoundError."""
-    _require_admin(actor)
+    require_admin(actor)
     pk = parse_id(subscription_id)
     subscription = session.get(WebhookSubscription, pk) if pk else None
     if subscription is None:
@@ -144,7 +177,7 @@ def delivery_log(session: Session, actor, subscription_id, limit: int = LOG_LIMI
 def redeliver(session: Session, actor, delivery_id, now: datetime) -> WebhookDelivery:
     """Queue an event again, as a new delivery with the same body and event id (its delivery
     id says it is a redelivery). Raises PermissionDeniedError, NotFoundError."""
-    _require_admin(actor)
+    require_admin(actor)
     pk = parse_id(delivery_id)
     original = session.get(WebhookDelivery, pk) if pk else None
     if original is None:

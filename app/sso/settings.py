@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import current_app
 from flask_appbuilder.const import AUTH_DB, AUTH_LDAP, AUTH_OAUTH
 from flask_babel import gettext
@@ -26,6 +28,8 @@ def configure(config) -> None:
         raise SsoSettingError("AUTH_TYPE=ldap needs LDAP_SERVER (ldap://host:389).")
     if method == AUTH_LDAP and config["AUTH_LDAP_BIND_USER"] and not config["AUTH_LDAP_SEARCH"]:
         raise SsoSettingError("LDAP_BIND_USER needs LDAP_SEARCH (the base DN of the users).")
+    if method == AUTH_LDAP:
+        _check_ldap_tls(config)
     if method == AUTH_OAUTH and not config.get("OAUTH_PROVIDERS"):
         config["OAUTH_PROVIDERS"] = [oidc_provider(config)]
 
@@ -57,9 +61,18 @@ def oidc_provider(config) -> dict:
             "client_id": config["OIDC_CLIENT_ID"],
             "client_secret": config["OIDC_CLIENT_SECRET"],
             "server_metadata_url": config["OIDC_METADATA_URL"],
-            "client_kwargs": {"scope": config["OIDC_SCOPES"]},
+            # PKCE (RFC 7636): a code stolen on its way back is useless without our verifier.
+            "client_kwargs": {"scope": config["OIDC_SCOPES"], "code_challenge_method": "S256"},
         },
     }
+
+
+def _check_ldap_tls(config) -> None:
+    if config["AUTH_LDAP_USE_TLS"] and config["AUTH_LDAP_SERVER"].lower().startswith("ldaps://"):
+        raise SsoSettingError("LDAP_USE_TLS (StartTLS) needs an ldap:// LDAP_SERVER, not ldaps://.")
+    ca_file = config["AUTH_LDAP_TLS_CACERTFILE"]
+    if ca_file and not Path(ca_file).is_file():
+        raise SsoSettingError(f"LDAP_TLS_CACERTFILE: no such file {ca_file!r}.")
 
 
 def is_single_sign_on(config) -> bool:

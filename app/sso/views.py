@@ -8,9 +8,10 @@ from __future__ import annotations
 import logging
 import secrets
 
-from flask import abort, g, redirect, request, session, url_for
+from flask import abort, current_app, g, redirect, request, session, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import no_cache
+from flask_appbuilder.security.forms import LoginForm_db
 from flask_appbuilder.security.views import AuthLDAPView, AuthOAuthView
 from flask_appbuilder.utils.base import get_safe_redirect
 from jwt import InvalidTokenError
@@ -18,6 +19,8 @@ from jwt import decode as decode_state
 from jwt import encode as encode_state
 
 from app.i18n import _
+from app.sso import oidc as sso_oidc
+from app.sso.directory import DirectoryUnavailableError
 from app.web.context import say
 from app.web.views import sign_in
 
@@ -37,7 +40,17 @@ class InvoiceFlowAuthLDAPView(AuthLDAPView):
     @expose("/login/", methods=["GET", "POST"])
     @no_cache
     def login(self):
-        return sign_in.password_login(self, self.appbuilder.sm.auth_user_ldap)
+        try:
+            return sign_in.password_login(self, self.appbuilder.sm.auth_user_ldap)
+        except DirectoryUnavailableError as exc:
+            say(exc.message, "warning")
+            page = self.render_template(
+                self.login_template,
+                title=self.title,
+                form=LoginForm_db(),
+                appbuilder=self.appbuilder,
+            )
+            return page, 503, {"Retry-After": str(exc.retry_after)}
 
     @expose("/logout/", methods=["GET", "POST"])
     def logout(self):
@@ -97,11 +110,26 @@ class InvoiceFlowAuthOAuthView(AuthOAuthView):
         if user is None:
             return self._back_to_login(self.invalid_login_message)
         next_url = (state.get("next") or [""])[0]
-        return sign_in.finish_sign_in(user, get_safe_redirect(next_url))
+        keep = sso_oidc.signed_in_at(provider, response)
+        return sign_in.finish_sign_in(user, get_safe_redirect(next_url), keep=keep)
 
     @expose("/logout/", methods=["GET", "POST"])
     def logout(self):
-        return sign_in.confirm_sign_out(self, super().logout)
+        return sign_in.confirm_sign_out(self, self._sign_out)
+
+    def _sign_out(self):
+        """Signed out here (every session, as always); then, for someone who signed in at the
+        provider, at the provider too, which sends the browser back to the login page."""
+        signed_in_at = session.get(sso_oidc.SIGNED_IN_AT)
+        local = super().logout()
+        if not current_app.config["OIDC_PROVIDER_LOGOUT"] or not isinstance(signed_in_at, dict):
+            return local
+        remote = self.appbuilder.sm.oauth_remotes.get(signed_in_at.get("provider"))
+        if remote is None:
+            return local
+        back_to = url_for(".login", _external=True)
+        at_provider = sso_oidc.end_session_url(remote, signed_in_at.get("id_token"), back_to)
+        return redirect(at_provider) if at_provider else local
 
     def _back_to_login(self, message):
         say(message, "warning")

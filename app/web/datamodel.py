@@ -7,6 +7,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from sqlalchemy.orm import lazyload
 
 from app.domain.ids import parse_id
+from app.web.filters import visibility_apart
 
 # Far past any real list's end, and its OFFSET still fits the databases' BIGINT.
 LAST_PAGE = 10**9
@@ -41,6 +42,16 @@ class InvoiceFlowInterface(RowIdInterface):
         # FAB types filter values for Float columns only; a NUMERIC amount compared with the
         # raw text fails on PostgreSQL. The Money column type keeps the comparison NUMERIC.
         return super().is_float(col_name) or self.is_numeric(col_name)
+
+    def query_count(self, query, filters=None, select_columns=None) -> int:
+        apart = visibility_apart(filters)
+        if apart is None:
+            return super().query_count(query, filters, select_columns)
+        parts, rest = apart
+        return sum(
+            super(InvoiceFlowInterface, self).query_count(query.filter(part), rest, select_columns)
+            for part in (parts.own, parts.others)
+        )
 
     def query(
         self,

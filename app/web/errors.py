@@ -25,7 +25,8 @@ BARE_PAGE = "<!doctype html><title>{{ status }}</title><p>{{ status }} {{ messag
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/")
+    # The APIs, and a page's script that asks for JSON (the process editor's save).
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
 def _answer(status: int, message, headers: dict | None = None):

@@ -61,6 +61,8 @@ ACTION_LABELS = {
     "exported_for_payment": _("exported the invoice for payment"),
     "payment_export_created": _("made an export for payment"),
     "payment_export_downloaded": _("downloaded an export for payment"),
+    "export_for_payment_cancelled": _("cancelled the invoice's export for payment"),
+    "payment_export_cancelled": _("cancelled an export for payment"),
     "bank_statement_imported": _("imported a bank statement"),
     "paid_from_statement": _("confirmed the payment from the bank statement"),
     "statement_line_matched": _("matched a bank statement line to the invoice"),
@@ -72,6 +74,7 @@ ACTION_LABELS = {
     "escalated": _("reported an overdue task to the initiator and the administrators"),
     "deputy_named": _("named a deputy for a period away"),
     "deputy_cancelled": _("ended a period away"),
+    "deputy_changed": _("changed a period away"),
     "process_moved": _("moved the process to another version"),
     "process_rewound": _("moved the process back to an earlier task"),
 }

@@ -10,9 +10,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
@@ -35,8 +37,35 @@ def _registry():
     return registry
 
 
+class StateConverter(BpmnWorkflowConverter):
+    """The workflow converter, plus an instance's state alone: the spec is stored once per
+    version and parsed once per process, so a save leaves it out and a restore reuses the
+    parsed spec (the same objects `start` runs on) instead of rebuilding it from JSON."""
+
+    def state_to_dict(self, workflow: BpmnWorkflow) -> dict:
+        dct = WorkflowConverter.to_dict(self, workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        dct["typename"] = self.typename
+        return dct
+
+    def state_from_dict(self, dct: dict, spec, subprocess_specs: dict) -> BpmnWorkflow:
+        """from_dict() without its first step, restoring the specs (`dct` is consumed)."""
+        dct.pop("typename", None)
+        workflow = self.target_class(spec, subprocess_specs, deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
 SERIALIZER = BpmnWorkflowSerializer(_registry())
 SERIALIZER_VERSION = SERIALIZER.VERSION
+# Replaces the registry's own converter of workflows (same class, same output) with one that
+# also converts the state alone.
+STATE_CONVERTER = StateConverter(BpmnWorkflow, SERIALIZER.registry)
 
 
 class WorkflowError(Exception):
@@ -50,6 +79,11 @@ class ProcessDefinition:
     spec_json: str  # the serialized spec and subprocess specs, stored once per version
     _spec: object = field(repr=False, default=None)
     _subprocess_specs: dict = field(repr=False, default_factory=dict)
+    # The same specs restored once from spec_json, as a restore from a full JSON state would
+    # build them (the converter wires the multi-instance callbacks the parser leaves to the
+    # first run): every restored instance of this version runs on these.
+    _restored_spec: object = field(repr=False, default=None)
+    _restored_subprocess_specs: dict = field(repr=False, default_factory=dict)
 
 
 def sha256_of(bpmn_xml: str) -> str:
@@ -118,7 +152,16 @@ def _parse_definition(
         )
     blank = SERIALIZER.to_dict(BpmnWorkflow(spec, subprocess_specs))
     spec_json = json.dumps({"spec": blank["spec"], "subprocess_specs": blank["subprocess_specs"]})
-    return ProcessDefinition(process_id, sha256, spec_json, spec, subprocess_specs)
+    restored = json.loads(spec_json)
+    return ProcessDefinition(
+        process_id,
+        sha256,
+        spec_json,
+        spec,
+        subprocess_specs,
+        SERIALIZER.registry.restore(restored["spec"]),
+        STATE_CONVERTER.mapping_from_dict(restored["subprocess_specs"]),
+    )
 
 
 def _first_line(exc: Exception) -> str:

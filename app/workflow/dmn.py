@@ -10,9 +10,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
+from html import escape
 from pathlib import Path
 
-from app.workflow.xml import parse_bpmn
+from lxml import etree
+
+from app.i18n import _
+from app.workflow.xml import UnsafeXmlError, parse_bpmn
 
 DMN_NAMESPACES = (
     "https://www.omg.org/spec/DMN/20191111/MODEL/",
@@ -40,3 +44,59 @@ def decision_files_beside(bpmn_path: Path) -> dict[str, str]:
     folder, stem = bpmn_path.parent, bpmn_path.stem
     found = sorted(folder.glob(f"{stem}.*.dmn")) + sorted(folder.glob(f"{stem}.dmn"))
     return {path.name: path.read_text(encoding="utf-8") for path in found}
+
+
+def unreadable_table(name: str, xml: str):
+    """Why a table is no DMN file at all (a message naming it), or None. What the check finds
+    in a readable table (overlaps, types, expressions) is for the analyst to fix, not this."""
+    try:
+        root = parse_bpmn(xml)
+    except UnsafeXmlError as exc:
+        if exc.line:
+            return _(
+                "The decision table %(file)s cannot be read at line %(line)s: %(reason)s",
+                file=name,
+                line=exc.line,
+                reason=exc.message,
+            )
+        return _(
+            "The decision table %(file)s cannot be read: %(reason)s", file=name, reason=exc.message
+        )
+    if etree.QName(root).namespace not in DMN_NAMESPACES:
+        return _("The file %(file)s is not a DMN decision table.", file=name)
+    return None
+
+
+# A new table in the editor: one input, one output, UNIQUE, and one rule answering every case,
+# so it passes the check until the analyst writes real rules. The values come XML-escaped.
+NEW_TABLE = """<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="{id}_definitions" \
+name="{name}" namespace="http://invoiceflow.example/dmn">
+  <decision id="{id}" name="{name}">
+    <decisionTable id="{id}_table" hitPolicy="UNIQUE">
+      <input id="{id}_input" label="{input_label}">
+        <inputExpression id="{id}_input_expression" typeRef="number">
+          <text>amount</text>
+        </inputExpression>
+      </input>
+      <output id="{id}_output" label="{output_label}" name="outcome" typeRef="string" />
+      <rule id="{id}_rule_1">
+        <inputEntry id="{id}_rule_1_input"><text>-</text></inputEntry>
+        <outputEntry id="{id}_rule_1_output"><text>"approve"</text></outputEntry>
+      </rule>
+    </decisionTable>
+  </decision>
+</definitions>
+"""
+DECISION_ID = r"^[A-Za-z][A-Za-z0-9_-]{0,62}$"  # an XML id a business-rule task can name
+
+
+def new_decision_table(
+    decision_id: str, name: str, input_label: str = "Amount", output_label: str = "Outcome"
+) -> tuple[str, str]:
+    """The file name and XML of a new table (what the editor's New decision table makes); the
+    columns' labels in the analyst's language."""
+    values = {"id": decision_id, "name": name, "input_label": input_label}
+    values["output_label"] = output_label
+    escaped = {key: escape(value, quote=True) for key, value in values.items()}
+    return f"{decision_id}.dmn", NEW_TABLE.format(**escaped)

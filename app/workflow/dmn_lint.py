@@ -1,7 +1,8 @@
 """Checking a version's decision tables (DMN) with its diagram: each business-rule task names a
 table the version has; each table uses a hit policy the engine runs (UNIQUE or COLLECT), input
 expressions and entries the sandbox's language parses, values of the input's type, and rules
-that neither overlap (UNIQUE) nor leave values without a rule. Problems name the table, the rule
+that neither overlap (UNIQUE) nor leave values without a rule; a table has rules, each with one
+entry per input and per output column. Problems name the table, the rule
 number (as dmn-js shows it) and the column.
 """
 
@@ -99,12 +100,22 @@ def _table_problems(name: str, decision) -> list[Problem]:
         return [error(table, message, "dmn-hit-policy")]
     columns, problems = _columns(table, ns, where)
     rules = table.findall("dmn:rule", ns)
+    if not rules:
+        message = _(
+            "Table “%(table)s” (%(file)s) has no rules, so no invoice gets an answer from it; "
+            "add at least one rule.",
+            **where,
+        )
+        return [*problems, error(table, message, "dmn-no-rules")]
     read_rules = []
     for number, rule in enumerate(rules, 1):
         entries = rule.findall("dmn:inputEntry", ns)
         outputs = rule.findall("dmn:outputEntry", ns)
-        problems += _rule_problems(rule, number, entries, outputs, columns, table, ns, where)
-        read_rules.append(_read(entries, columns))
+        shape = _shape_problems(rule, number, len(entries), len(outputs), columns, table, ns, where)
+        problems += shape or _rule_problems(
+            rule, number, entries, outputs, columns, table, ns, where
+        )
+        read_rules.append(None if shape else _read(entries, columns))
     if all(r is not None for r in read_rules) and rules:
         problems += _coverage(table, policy, columns, read_rules, where)
     return problems
@@ -129,6 +140,32 @@ def _columns(table, ns, where) -> tuple[list[tuple[Column, str]], list[Problem]]
             continue
         problems += _expression(column, text, where, _("input “%(column)s”", column=label))
     return columns, problems
+
+
+def _shape_problems(rule, number, inputs, outputs, columns, table, ns, where) -> list[Problem]:
+    """A rule has one entry per input and per output column; otherwise the engine misreads it."""
+    problems, output_columns = [], len(table.findall("dmn:output", ns))
+    if inputs != len(columns):
+        message = _(
+            "Table “%(table)s” (%(file)s), rule %(n)s: %(found)s input entries, but the table "
+            "has %(expected)s inputs; give the rule one entry per input (- for any value).",
+            n=number,
+            found=inputs,
+            expected=len(columns),
+            **where,
+        )
+        problems.append(error(rule, message, "dmn-rule-entries"))
+    if outputs != output_columns:
+        message = _(
+            "Table “%(table)s” (%(file)s), rule %(n)s: %(found)s output entries, but the table "
+            "has %(expected)s outputs; give the rule one entry per output.",
+            n=number,
+            found=outputs,
+            expected=output_columns,
+            **where,
+        )
+        problems.append(error(rule, message, "dmn-rule-entries"))
+    return problems
 
 
 def _rule_problems(rule, number, entries, outputs, columns, table, ns, where) -> list[Problem]:

@@ -19,6 +19,7 @@ from SpiffWorkflow.util.task import TaskState
 from app.workflow.definitions import (
     SERIALIZER,
     SERIALIZER_VERSION,
+    STATE_CONVERTER,
     ProcessDefinition,
     WorkflowError,
 )
@@ -114,23 +115,25 @@ class InvoiceWorkflow:
     @classmethod
     def restore(cls, definition: ProcessDefinition, state: str) -> InvoiceWorkflow:
         dct = json.loads(_unpack(state))
-        dct.update(json.loads(definition.spec_json))
-        version = dct.get(SERIALIZER.VERSION_KEY)
-        if version != SERIALIZER_VERSION:
-            SERIALIZER.migrate(dct)
-        else:
+        if dct.get(SERIALIZER.VERSION_KEY) == SERIALIZER_VERSION:
             dct.pop(SERIALIZER.VERSION_KEY)
+            return cls(
+                STATE_CONVERTER.state_from_dict(
+                    dct, definition._restored_spec, definition._restored_subprocess_specs
+                )
+            )
+        # An older serializer's state: its migrations may rewrite the spec part too.
+        dct.update(json.loads(definition.spec_json))
+        SERIALIZER.migrate(dct)
         return cls(SERIALIZER.from_dict(dct))
 
     def save(self) -> str:
         """The state without the spec (the version row holds it)."""
         SERIALIZER.registry._encoder_mode = True
         try:
-            dct = SERIALIZER.to_dict(self._wf)
+            dct = STATE_CONVERTER.state_to_dict(self._wf)
         finally:
             SERIALIZER.registry._encoder_mode = False
-        dct.pop("spec")
-        dct.pop("subprocess_specs")
         dct[SERIALIZER.VERSION_KEY] = SERIALIZER_VERSION
         try:
             state = json.dumps(dct, cls=SERIALIZER._encoder_cls, separators=(",", ":"))

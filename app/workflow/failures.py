@@ -13,20 +13,25 @@ class ProcessFailedError(InvoiceFlowError):
 
     status_code = 422
 
-    def __init__(self, message, invoice_id: int | None = None, element_id: str | None = None):
+    def __init__(
+        self, message, invoice_id: int | None = None, element_id: str | None = None, reason=None
+    ):
         super().__init__(message)
         self.invoice_id = invoice_id
         self.element_id = element_id
+        # What went wrong, for the incident admins read (in their language when translatable).
+        self.reason = message if reason is None else reason
 
 
-def process_failed(why: str, invoice_id: int | None, element_id: str | None):
-    """The error for a process that cannot go on, in words for the person acting."""
+def process_failed(why, invoice_id: int | None, element_id: str | None):
+    """The error for a process that cannot go on, in words for the person acting; `why` is
+    the engine's words or a translatable message (app.i18n._)."""
     message = _(
         "The process could not continue: %(why)s. Nothing was saved; the administrators see it "
         "among the incidents.",
-        why=why.rstrip("."),
+        why=str(why).rstrip("."),
     )
-    return ProcessFailedError(message, invoice_id, element_id)
+    return ProcessFailedError(message, invoice_id, element_id, reason=why)
 
 
 def run_step(step, invoice_id: int | None = None) -> None:

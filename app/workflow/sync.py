@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from functools import cache
+
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session, lazyload
 
 from app.domain.titles import placeholders
@@ -22,14 +24,7 @@ def sync_tasks(
 ) -> tuple[list[HumanTask], list[HumanTask], list[HumanTask]]:
     """Mirror READY user tasks into human_task; return (created, open, all) from one read."""
     ready = {task.guid: task for task in workflow.ready_tasks()}
-    rows = list(
-        session.scalars(
-            select(HumanTask)
-            .where(HumanTask.instance_id == instance.id)
-            .order_by(HumanTask.id)
-            .options(lazyload(HumanTask.assignee), lazyload(HumanTask.completed_by))
-        )
-    )
+    rows = list(session.scalars(_tasks_of_instance_query(), {"instance_id": instance.id}))
     still_open = []
     for row in rows:
         if row.status != TaskStatus.OPEN:
@@ -51,6 +46,17 @@ def sync_tasks(
     session.add_all(created)
     session.flush()
     return created, still_open + created, rows + created
+
+
+@cache
+def _tasks_of_instance_query() -> Select:
+    """Every human task of :instance_id (built once: building costs more than running it)."""
+    return (
+        select(HumanTask)
+        .where(HumanTask.instance_id == bindparam("instance_id"))
+        .order_by(HumanTask.id)
+        .options(lazyload(HumanTask.assignee), lazyload(HumanTask.completed_by))
+    )
 
 
 def open_tasks_of(session: Session, instance_id: int) -> list[HumanTask]:
@@ -95,6 +101,7 @@ def _new_task(instance, invoice, ready: ReadyTask, round_no: int) -> HumanTask:
     return HumanTask(
         task_guid=ready.guid,
         instance_id=instance.id,
+        process_version_id=instance.process_version_id,
         invoice_id=invoice.id,
         bpmn_id=ready.bpmn_id,
         name=ready.name[:255],

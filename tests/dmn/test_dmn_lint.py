@@ -133,3 +133,38 @@ def test_problems_read_in_the_readers_language(app):
             message = localized_message(found[0])
     assert message.startswith("Таблица «Legal review?»") and "FIRST" in message
     assert "политику срабатывания" in message
+
+
+def test_a_rule_with_fewer_input_entries_than_the_table_has_inputs_is_an_error():
+    short = '<rule id="r9"><inputEntry id="r9a"><text>-</text></inputEntry><outputEntry id="r9o"><text>True</text></outputEntry></rule>'  # noqa: E501
+    (found,) = problems(table(*SOUND, short))
+    assert found.rule == "dmn-rule-entries" and found.severity == "error"
+    assert "rule 4" in found.message and "1 input entries" in found.message
+    assert "2 inputs" in found.message and found.element_id == "r9"
+
+
+def test_a_rule_with_more_output_entries_than_the_table_has_outputs_is_an_error():
+    extra = rule(1, "&gt; 100000", "-").replace(
+        "</rule>", '<outputEntry id="r1x"><text>False</text></outputEntry></rule>'
+    )
+    (found,) = problems(table(extra, *SOUND[1:]))
+    assert found.rule == "dmn-rule-entries" and "rule 1" in found.message
+    assert "2 output entries" in found.message and "1 outputs" in found.message
+
+
+def test_a_table_without_rules_is_an_error_naming_the_table():
+    (found,) = problems(table())
+    assert found.rule == "dmn-no-rules" and found.severity == "error"
+    assert "Legal review?" in found.message and TABLE_NAME in found.message
+
+
+def test_rule_shape_and_empty_table_problems_read_in_russian(app):
+    short = '<rule id="r9"><inputEntry id="r9a"><text>-</text></inputEntry><outputEntry id="r9o"><text>True</text></outputEntry></rule>'  # noqa: E501
+    with app.app_context():
+        (shape,) = problems(table(*SOUND, short))
+        (empty,) = problems(table())
+        with force_locale("ru"):
+            shape_text, empty_text = localized_message(shape), localized_message(empty)
+    assert shape_text.startswith("Таблица «Legal review?»") and "правило 4" in shape_text
+    assert "входов" in shape_text
+    assert "«Legal review?»" in empty_text and "нет правил" in empty_text

@@ -118,3 +118,99 @@ def test_the_table_editor_reads_in_russian(analyst):
     # The draft was checked with the version's table: the task finds its table.
     expect(page.locator("#problems")).not_to_contain_text("approval_rules")
     screenshot(page, "dmn-editor-ru")
+
+
+EDITED = {"en": "> 120000", "ru": "> 130000"}
+PUBLISHED = re.compile(r"(?:Published as version|Опубликовано как версия) (\d+)")
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_an_edited_table_is_there_after_saving_and_reloading_and_gets_published(analyst, language):
+    page = analyst
+    if language == "ru":
+        page.goto("/lang/ru")
+    open_draft(page, 1)
+    edit_cell(page, "r1_amount", EDITED[language])
+    save_and_check(page)
+    expect(page.locator('#save-state[data-saved="true"]')).to_be_attached()
+
+    page.reload()  # the draft holds the table now, not only the page
+    expect(page.locator('#decision-tables[data-rendered="true"]')).to_be_attached()
+    cell = page.locator('#decision-tables [data-element-id="r1_amount"]')
+    expect(cell).to_have_text(EDITED[language])
+    screenshot(page, f"dmn-draft-reloaded-{language}")
+
+    page.fill("#publish-form input[name=note]", f"Legal review {EDITED[language]}")
+    page.locator("#publish").click()  # saved: published without asking
+    published = page.locator(".alert-success").filter(has_text=PUBLISHED)
+    expect(published).to_be_visible()
+    version = int(PUBLISHED.search(published.inner_text())[1])
+    open_draft(page, version)
+    expect(page.locator('#decision-tables [data-element-id="r1_amount"]')).to_have_text(
+        EDITED[language]
+    )
+    screenshot(page, f"dmn-draft-published-{language}")
+
+
+NEW_TABLE = {
+    "en": ("board_rules", "Does the board review it?", "board_rules.dmn"),
+    "ru": ("board_rules_ru", "Нужен ли совет директоров?", "board_rules_ru.dmn"),
+}
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_an_analyst_adds_a_decision_table_saves_it_and_removes_one(analyst, language):
+    page = analyst
+    page.goto(f"/lang/{language}")  # the language is the analyst's, kept between tests
+    open_draft(page, 1)
+    table_id, name, file_name = NEW_TABLE[language]
+    page.locator("#new-decision-table").click()
+    dialog = page.locator("#new-table-dialog")
+    expect(dialog).to_be_visible()
+    dialog.locator("#new-table-id").fill("1 wrong")  # not an id a task can name
+    dialog.locator("#new-table-name").fill(name)
+    dialog.locator("#new-table-create").click()
+    expect(dialog.locator("#new-table-problem")).to_contain_text(
+        "Latin letters" if language == "en" else "латинские буквы"
+    )
+    screenshot(page, f"dmn-new-table-dialog-{language}")
+    dialog.locator("#new-table-id").fill(table_id)
+    dialog.locator("#new-table-create").click()
+    expect(dialog).to_be_hidden()
+    tables = page.locator("#decision-tables")
+    expect(tables.locator("[data-table]")).to_have_text([TABLE, file_name])
+    expect(tables).to_contain_text(name)
+    expect(tables).to_contain_text("Amount" if language == "en" else "Сумма")
+    problems = save_and_check(page)
+    assert not [p for p in problems if p["rule"].startswith("dmn")], problems
+    page.reload()  # the draft holds the new table
+    expect(page.locator('#decision-tables[data-rendered="true"]')).to_be_attached()
+    expect(tables.locator("[data-table]")).to_have_text(sorted([TABLE, file_name]))
+    tables.locator(f'[data-table="{file_name}"]').click()
+    screenshot(page, f"dmn-new-table-{language}")
+
+    # Removing the table the diagram's task calls: asked first, then the check names the task.
+    tables.locator(f'[data-table="{TABLE}"]').click()
+    page.locator("#remove-decision-table").click()
+    confirm = page.locator("#remove-table-dialog")
+    expect(confirm).to_contain_text(TABLE)
+    screenshot(page, f"dmn-remove-table-{language}")
+    confirm.locator("#remove-table-confirm").click()
+    expect(tables.locator("[data-table]")).to_have_text([file_name])
+    problems = save_and_check(page)
+    assert "dmn-missing-decision" in {p["rule"] for p in problems}, problems
+    expect(page.locator("#problems")).to_contain_text("approval_rules")
+    page.locator(f'[data-table="{file_name}"]').click()
+    page.locator("#remove-decision-table").click()
+    page.locator("#remove-table-confirm").click()
+    expect(page.locator("[data-test=no-decision-tables]")).to_be_visible()
+    expect(page.locator("[data-test=no-decision-tables]")).to_have_text(
+        "This draft has no decision tables."
+        if language == "en"
+        else "В этом черновике нет таблиц решений."
+    )
+    save_and_check(page)
+    page.reload()
+    expect(page.locator('#decision-tables[data-rendered="true"]')).to_be_attached()
+    expect(page.locator("[data-test=no-decision-tables]")).to_be_visible()
+    screenshot(page, f"dmn-draft-without-tables-{language}")

@@ -19,12 +19,16 @@ WORDS = {
         "for": "Approver1 Tester for Approver2 Tester",
         "named": "Deputy named",
         "ended": "Out-of-office period ended",
+        "changed": "Period changed: the deputy is told.",
+        "told": "Changed: you stand in for Approver2 Tester",
     },
     "ru": {
         "on_behalf": "за Approver2 Tester",
         "for": "Approver1 Tester за Approver2 Tester",
         "named": "Заместитель назначен",
         "ended": "Период отсутствия завершён",
+        "changed": "Период изменён: заместитель уведомлён.",
+        "told": "Изменено: вы замещаете Approver2 Tester",
     },
 }
 AMOUNTS = {"en": "7511.00", "ru": "7522.00"}
@@ -89,9 +93,27 @@ def test_a_deputy_approves_for_an_absent_approver(page, browser, live_server, lo
         log_in_as("approver2")
         in_language(page, language)
         page.goto("/account/out-of-office/")
+        page.locator("[data-test=change-period]").first.click()
+        form = page.locator("[data-test=deputy-form]")
+        form.locator("#ends_on").fill(clock.iso_days_from_today(3))
+        form.locator("#note").fill("Sochi and Adler")
+        screenshot(page, f"out-of-office-6-change-{language}")
+        form.locator("[data-test=save-period]").click()
+        expect(page.locator(".alert-success")).to_contain_text(words["changed"])
+        expect(page.locator("[data-test=period]")).to_contain_text("Sochi and Adler")
+
+        log_in_as("approver1")
+        in_language(page, language)
+        page.goto("/notifications/")
+        expect(page.locator("[data-test=notifications]")).to_contain_text(words["told"])
+        screenshot(page, f"out-of-office-7-deputy-told-{language}")
+
+        log_in_as("approver2")
+        in_language(page, language)
+        page.goto("/account/out-of-office/")
         page.locator("[data-test=end-period]").first.click()
         expect(page.locator(".alert-success")).to_contain_text(words["ended"])
         expect(page.locator("[data-test=no-periods]")).to_be_visible()
-        screenshot(page, f"out-of-office-6-ended-{language}")
+        screenshot(page, f"out-of-office-8-ended-{language}")
     finally:
         end_every_period(browser, live_server)

@@ -1,10 +1,12 @@
 """Export for payment and the bank statement in a real browser, in English and in Russian: the
 finance director exports the approved invoices as a 1C file, imports the bank's statement and
-confirms the proposed payment in one step."""
+confirms the proposed payment in one step; cancels a batch not paid from and exports its invoice
+again."""
 
 from __future__ import annotations
 
 import os
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 import requests
@@ -15,6 +17,8 @@ from tests.e2e.conftest import fresh_page, log_in, screenshot, served_app
 from tests.e2e.server import USERS
 from tests.factories import PASSWORD
 from tests.payment_export.conftest import COMPANY, LUTIK, ROMASHKA, outgoing, statement_file
+
+VASILEK = {**ROMASHKA, "name": "АО Василёк", "tax_id": "7728168971", "kpp": "772801001"}
 
 
 @pytest.fixture(scope="module")
@@ -129,3 +133,51 @@ def test_the_finance_director_exports_imports_and_confirms_in_english_and_russia
             f"{payments_server}/api/v1/invoice/{invoice['id']}", headers=finance, timeout=10
         )
         assert card.json()["result"]["status"] == "paid"
+
+
+def test_the_finance_director_cancels_a_batch_and_exports_its_invoice_again(
+    browser, payments_server, tmp_path
+):
+    invoice = _approved_invoice(payments_server, VASILEK, "777.00")
+    mine = f"[data-test=awaiting-invoice][data-number='{invoice['number']}']"
+    with fresh_page(browser, payments_server, viewport={"width": 1280, "height": 900}) as page:
+        log_in(page, "finance")
+        page.goto("/lang/en")
+        page.goto("/payments/export")
+        page.locator("[data-test=choose-all]").uncheck()
+        page.locator(f"{mine} input[name=invoice]").check()
+        page.locator("[data-test=export]").click()
+        page.wait_for_load_state()
+        batch_id = parse_qs(urlparse(page.url).query)["made"][0]
+        row = page.locator(f"[data-test=batch][data-id='{batch_id}']")
+        expect(page.locator(mine)).to_have_count(0)
+
+        row.locator("[data-test=cancel-reason-input]").fill("Wrong account in the file")
+        screenshot(page, "payment-export-cancel-en")
+        row.locator("[data-test=cancel]").click()
+        page.wait_for_load_state()
+        expect(page.locator(".alert-success")).to_contain_text(f"Batch {batch_id} cancelled")
+        expect(row).to_have_attribute("data-status", "cancelled")
+        expect(row.locator("[data-test=cancel-reason]")).to_contain_text("Wrong account")
+        expect(row.locator("[data-test=cancel-form]")).to_have_count(0)
+        expect(page.locator(mine)).to_have_count(1)  # free to export again
+        screenshot(page, "payment-export-cancelled-en")
+        with page.expect_download() as download_info:
+            row.locator("[data-test=download]").click()
+        assert download_info.value.suggested_filename.startswith("CANCELLED-")
+
+        page.goto("/lang/ru")
+        page.goto("/payments/export")
+        expect(row.locator("[data-test=batch-state]")).to_contain_text("отменён")
+        expect(row.locator("[data-test=download]")).to_have_text("Скачать файл отменённого пакета")
+        screenshot(page, "payment-export-cancelled-ru")
+        page.locator("[data-test=choose-all]").uncheck()
+        page.locator(f"{mine} input[name=invoice]").check()
+        page.locator("[data-test=export]").click()
+        page.wait_for_load_state()
+        again = parse_qs(urlparse(page.url).query)["made"][0]
+        assert again != batch_id
+        expect(page.locator(f"[data-test=batch][data-id='{again}']")).to_have_attribute(
+            "data-status", "exported"
+        )
+        screenshot(page, "payment-export-exported-again-ru")

@@ -22,6 +22,13 @@ WORDS = {
         "move": "Move",
         "published": "Published as version",
         "rewound": "The process went back to the chosen task",
+        "open": "Open",
+        "decision": "A decision on a task",
+        "resolved": "Resolved",
+        "resolution": "moved back to",
+        "approved": "Approved",
+        "no": "#",
+        "reason": "The payer is named in the contract: approve again",
     },
     "ru": {
         "changed": "Согласующие изменены.",
@@ -30,6 +37,13 @@ WORDS = {
         "move": "Перевести",
         "published": "Опубликовано как версия",
         "rewound": "Процесс возвращён к выбранной задаче",
+        "open": "Открыт",
+        "decision": "Решение по задаче",
+        "resolved": "Решён",
+        "resolution": "возвращён к задаче",
+        "approved": "Согласован",
+        "no": "№",
+        "reason": "Плательщик указан в договоре: согласуйте заново",
     },
 }
 AMOUNTS = {"en": "7611.00", "ru": "7622.00"}
@@ -173,14 +187,32 @@ def test_an_admin_sends_a_stuck_invoice_back_to_its_first_approver(
         form = page.locator("[data-test=rewind-incident]")
         expect(form.locator("option")).to_have_count(1)  # approver1's turn, the round's only one
         expect(form).to_contain_text("Approver1 Tester")
+        # The incident's status and the action that failed, in the reader's language.
+        expect(page.locator("table").first).to_contain_text(words["open"])
+        expect(page.locator("table").first).to_contain_text(words["decision"])
+        incident_url = page.url
         screenshot(page, f"running-repair-1-incident-{language}")
         form.locator("[data-test=rewind-button]").click()
+        # The question first: the invoice, the task it goes back to, what it undoes, why.
+        question = page.locator("[data-test=rewind-confirm]")
+        expect(question).to_contain_text(f"{words['no']}{invoice}")
+        expect(question.locator("[data-test=rewind-undone]")).to_contain_text("Approver1 Tester")
+        expect(question.locator("[data-test=rewind-undone]")).to_contain_text(words["approved"])
+        question.locator("[data-test=confirm]").click()  # no reason: the browser asks for one
+        expect(question).to_be_visible()
+        question.locator("[data-test=rewind-reason]").fill(words["reason"])
+        screenshot(page, f"running-repair-1-confirm-{language}")
+        question.locator("[data-test=confirm]").click()
         expect(page.locator(".alert-success")).to_contain_text(words["rewound"])
         screenshot(page, f"running-repair-2-resolved-{language}")
+        page.goto(incident_url)
+        expect(page.locator("table").first).to_contain_text(words["resolved"])
+        expect(page.locator("table").first).to_contain_text(words["resolution"])
+        screenshot(page, f"running-repair-2-resolved-incident-{language}")
         assert my_task_on(Api(page, "approver1"), invoice) is not None
         assert my_task_on(Api(page, "approver2"), invoice) is None
         page.goto(f"/invoices/show/{invoice}")
-        expect(page.locator("[data-action=process_rewound]")).to_be_visible()
+        expect(page.locator("[data-action=process_rewound]")).to_contain_text(words["reason"])
         screenshot(page, f"running-repair-3-card-{language}")
     finally:
         log_in_as("analyst")

@@ -1,6 +1,8 @@
 """Webhooks in a real browser, in English and in Russian: an admin registers a receiver on the
 screen and copies its secret; an invoice is submitted; the delivery log shows the receiver's
-refusal (410) and the deliveries it took; "Deliver again" sends the refused event once more."""
+refusal (410) and the deliveries it took; "Deliver again" sends the refused event once more. Then
+the admin changes the subscription, rotates its secret (the next delivery verifies with the old
+secret and the new one, the overlap running) and pauses it."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from playwright.sync_api import expect
 from tests.databases import temporary_database
 from tests.e2e.conftest import REPO, _wait_for_server, fresh_page, log_in, screenshot
 from tests.e2e.test_my_tasks import Api, in_language, submitted, user_id
-from tests.webhooks.conftest import signature_is_valid
+from tests.webhooks.conftest import signature_is_valid, signatures
 from tests.webhooks.receiver import Receiver
 
 WORDS = {
@@ -21,6 +23,8 @@ WORDS = {
     "ru": {"given_up": "не доставлено", "delivered": "доставлено", "again": "отправлено снова"},
 }
 AMOUNTS = {"en": "4101.00", "ru": "4102.00"}
+LATER_AMOUNTS = {"en": "4111.00", "ru": "4112.00"}
+SAVED = {"en": "saved", "ru": "сохранена"}
 
 
 @pytest.fixture(scope="module")
@@ -101,3 +105,46 @@ def test_an_admin_registers_a_receiver_and_reads_its_delivery_log(
         screenshot(page, f"webhooks-4-delivered-again-{language}")
         assert [r.json["event"] for r in receiver.delivered()] == ["task_assigned", "submitted"]
         assert all(signature_is_valid(secret, r) for r in receiver.delivered())
+
+        new_secret = change_and_rotate(page, language)
+        log_in(page, "initiator")
+        submitted(page, Api(page, "initiator"), LATER_AMOUNTS[language], user_id(page, "approver1"))
+        log_in(page, "admin")
+        in_language(page, language)
+        page.goto("/webhooks/")
+        reload_until(page, lambda: len(receiver.delivered()) == 3)
+        latest = receiver.delivered()[-1]
+        assert latest.json["event"] == "submitted"  # task_assigned is no longer wanted
+        assert len(signatures(latest)) == 2  # the overlap runs: old and new secret both sign
+        assert signature_is_valid(new_secret, latest) and signature_is_valid(secret, latest)
+        pause(page, language)
+
+
+def change_and_rotate(page, language: str) -> str:
+    """Change the newest subscription's events and description, then rotate its secret."""
+    page.goto("/webhooks/")
+    page.locator("[data-test=subscription]").last.locator("[data-test=edit]").click()
+    form = page.locator("[data-test=edit-form]")
+    form.locator("input[value=task_assigned]").uncheck()
+    form.locator("#description").fill("ERP, invoices")
+    screenshot(page, f"webhooks-5-change-{language}")
+    form.locator("[data-test=save]").click()
+    expect(page.locator(".alert-success")).to_contain_text(SAVED[language])
+    row = page.locator("[data-test=subscription]").last
+    expect(row).to_contain_text("ERP, invoices")
+    row.locator("[data-test=edit]").click()
+    page.locator("[data-test=rotate]").click()
+    secret = page.locator("[data-test=secret]").inner_text()
+    assert secret.startswith("whsec_")
+    expect(page.locator("[data-test=overlap]")).to_be_visible()
+    screenshot(page, f"webhooks-6-secret-rotated-{language}")
+    return secret
+
+
+def pause(page, language: str) -> None:
+    page.goto("/webhooks/")
+    page.locator("[data-test=subscription]").last.locator("[data-test=edit]").click()
+    page.locator("[data-test=active]").uncheck()
+    page.locator("[data-test=save]").click()
+    expect(page.locator("[data-test=subscription]").last.locator(".label-warning")).to_be_visible()
+    screenshot(page, f"webhooks-7-paused-{language}")

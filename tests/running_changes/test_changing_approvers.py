@@ -8,6 +8,8 @@ from sqlalchemy import select
 from app import roles
 from app.extensions import db
 from app.models import AuditEvent, HumanTask, Invoice, Notification, TaskStatus
+from app.worker import work_once
+from tests import clock
 
 
 @pytest.fixture
@@ -157,3 +159,67 @@ def test_the_page_shows_the_chain_and_its_form(login, people, submitted):
     page = login("adam").get(f"/running/invoices/{submitted}/approvers")
     assert page.status_code == 200
     assert 'data-test="change-approvers"' in page.text
+
+
+def notices(app, kind):
+    with app.app_context():
+        rows = db.session.execute(
+            select(Notification.user_id, Notification.params).where(Notification.kind == kind)
+        ).all()
+        db.session.remove()
+    return {user: params for user, params in rows}
+
+
+def test_the_holder_who_keeps_the_turn_is_told_the_new_list_and_who_changed_it(
+    app, client, api_token, login, smtp, people, submitted
+):
+    anna, boris, vera = (people[n] for n in ("anna", "boris", "vera"))
+    decide(client, api_token, app, submitted, "anna")
+    work_once(app)
+    smtp.inbox.messages.clear()
+    # Boris's turn; Vera is added after him.
+    assert change(login, submitted, "adam", [anna, boris, vera]).status_code == 302
+    assert holder_of_open_task(app, submitted) == boris
+    told = notices(app, "approvers_changed")
+    assert set(told) == {boris}
+    assert told[boris]["approvers"] == [anna, boris, vera] and told[boris]["by"] == people["adam"]
+    work_once(app)
+    [mail] = smtp.inbox.to("boris@example.com")
+    assert mail["Subject"] == f"Approvers of invoice #{submitted} changed"
+    text = smtp.inbox.text(mail)
+    assert (
+        f"Adam Tester changed the approvers of invoice #{submitted}; your turn stays yours." in text
+    )
+    assert "The approvers now, in order: 1. Anna Tester, 2. Boris Tester, 3. Vera Tester." in text
+    bell = login("boris").get("/notifications/").get_data(as_text=True)
+    assert f"Approvers of invoice #{submitted} changed" in bell
+    assert "1. Anna Tester, 2. Boris Tester, 3. Vera Tester" in bell
+
+
+def test_an_unchanged_list_tells_nobody(app, login, people, submitted):
+    anna, boris = people["anna"], people["boris"]
+    assert change(login, submitted, "adam", [anna, boris]).status_code == 302
+    assert notices(app, "approvers_changed") == {}
+
+
+def test_the_deputy_of_an_absent_holder_is_told_on_their_behalf(
+    app, client, api_token, login, make, smtp, people, submitted
+):
+    olga = make.user("olga", roles.APPROVER)
+    body = {
+        "deputy_id": olga,
+        "starts_on": clock.iso_days_from_today(0),
+        "ends_on": clock.iso_days_from_today(3),
+    }
+    assert (
+        client.post("/api/v1/delegations/", headers=api_token("anna"), json=body).status_code == 201
+    )
+    anna, vera = people["anna"], people["vera"]
+    # Anna's turn stays; Boris, after her, is replaced by Vera.
+    assert change(login, submitted, "adam", [anna, vera]).status_code == 302
+    told = notices(app, "approvers_changed")
+    assert set(told) == {olga} and told[olga]["on_behalf_of"] == anna
+    work_once(app)
+    [mail] = [m for m in smtp.inbox.to("olga@example.com") if "Approvers" in m["Subject"]]
+    assert mail["Subject"] == f"Approvers of invoice #{submitted} changed, on behalf of Anna Tester"
+    assert "The approvers now, in order: 1. Anna Tester, 2. Vera Tester." in smtp.inbox.text(mail)

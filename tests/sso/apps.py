@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
+import requests
 from flask_appbuilder.const import AUTH_LDAP, AUTH_OAUTH
 from sqlalchemy import text
 
@@ -40,12 +41,16 @@ def ldap_settings(ldap_url: str) -> dict:
     }
 
 
+OIDC_CLIENT_ID = "invoiceflow"
+OIDC_CLIENT_SECRET = "invoiceflow-secret"  # noqa: S105 - the test provider takes any
+
+
 def oidc_settings(issuer: str) -> dict:
     return {
         "AUTH_TYPE": AUTH_OAUTH,
         "OIDC_METADATA_URL": f"{issuer}/.well-known/openid-configuration",
-        "OIDC_CLIENT_ID": "invoiceflow",
-        "OIDC_CLIENT_SECRET": "invoiceflow-secret",
+        "OIDC_CLIENT_ID": OIDC_CLIENT_ID,
+        "OIDC_CLIENT_SECRET": OIDC_CLIENT_SECRET,
         "AUTH_ROLES_MAPPING": OIDC_ROLES,
         "AUTH_LOCAL_LOGIN_USERS": [BREAK_GLASS],
     }
@@ -89,6 +94,15 @@ def forget_users(app) -> None:
         db.session.commit()
         db.session.remove()
     app.appbuilder.sm.login_attempts.reset()
+
+
+def through_the_provider(base_url, provider, sub, path="/login/oidc", browser=None):
+    """A browser going to the app's sign-in, choosing `sub` at the provider, and back."""
+    browser = browser or requests.Session()
+    consent = browser.get(f"{base_url}{path}", timeout=10)
+    assert consent.status_code == 200 and consent.url.startswith(provider.issuer), consent.url
+    landed = browser.post(consent.url, data={"sub": sub}, timeout=10)
+    return browser, landed
 
 
 @contextmanager

@@ -1,5 +1,8 @@
 """A real OpenLDAP server (Debian's slapd) for the tests: its own folder, slapd.conf and port.
 
+It also speaks TLS: StartTLS on the ldap:// port and ldaps:// on a second one, with a server
+certificate signed by a CA the test makes (tests/sso/certificates.py).
+
 The directory holds people under ou=people and groups (groupOfNames) under ou=groups; the
 memberof overlay keeps each person's memberOf, as Active Directory does. A service account
 (cn=reader) searches; people bind with their own passwords. Seeded and changed with ldap-utils
@@ -12,6 +15,8 @@ import socket
 import subprocess
 import time
 from pathlib import Path
+
+from tests.sso.certificates import make_server_certificates
 
 SLAPD = "/usr/sbin/slapd"
 SUFFIX = "dc=example,dc=org"
@@ -33,6 +38,9 @@ moduleload back_mdb
 moduleload memberof
 pidfile {folder}/slapd.pid
 argsfile {folder}/slapd.args
+TLSCACertificateFile {tls.ca_file}
+TLSCertificateFile {tls.certificate_file}
+TLSCertificateKeyFile {tls.key_file}
 
 database mdb
 maxsize 104857600
@@ -76,33 +84,42 @@ def group_dn(name: str) -> str:
     return f"cn={name},{GROUPS}"
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
 class LdapServer:
-    """slapd on 127.0.0.1:<free port>, stopped (by its process id) and its folder left for
-    the test run's tmp_path to remove."""
+    """slapd on 127.0.0.1:<free port> (ldap://, StartTLS too) and <another> (ldaps://),
+    stopped (by its process id) and its folder left for the test run's tmp_path to remove."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"ldap://127.0.0.1:{self.port}"
+        self.tls_port = free_port()
+        self.ldaps_url = f"ldaps://127.0.0.1:{self.tls_port}"
+        self.certificates = None
         self._process: subprocess.Popen | None = None
 
     def start(self) -> LdapServer:
         (self.folder / "data").mkdir(parents=True)
+        (self.folder / "tls").mkdir()
+        self.certificates = make_server_certificates(self.folder / "tls")
         conf = self.folder / "slapd.conf"
         conf.write_text(
             CONFIG.format(
-                folder=self.folder, suffix=SUFFIX, root_dn=ROOT_DN, root_password=ROOT_PASSWORD
+                folder=self.folder,
+                suffix=SUFFIX,
+                root_dn=ROOT_DN,
+                root_password=ROOT_PASSWORD,
+                tls=self.certificates,
             )
         )
         log = (self.folder / "slapd.log").open("wb")
         self._process = subprocess.Popen(
-            [SLAPD, "-d", "0", "-h", f"{self.url}/", "-f", str(conf)],
+            [SLAPD, "-d", "0", "-h", f"{self.url}/ {self.ldaps_url}/", "-f", str(conf)],
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -174,8 +191,10 @@ class LdapServer:
                 log = (self.folder / "slapd.log").read_text(errors="replace")
                 raise RuntimeError(f"slapd exited with {self._process.returncode}:\n{log}")
             try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                    return
+                for port in (self.port, self.tls_port):
+                    with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                        pass
+                return
             except OSError:
                 time.sleep(0.05)
         raise RuntimeError(f"slapd did not answer on {self.url} in {START_SECONDS}s")

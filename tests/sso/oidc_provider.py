@@ -1,4 +1,5 @@
-"""A real OpenID Connect provider on localhost: oidc-provider-mock (PyPI) in its own process.
+"""A real OpenID Connect provider on localhost: oidc-provider-mock (PyPI) in its own process,
+checking PKCE as real providers do (tests/sso/pkce_checking_provider.py).
 
 It signs ID tokens with its own key, serves discovery, token and userinfo endpoints, and lets
 the test choose who signs in: the authorization page is a form whose `sub` is the person.
@@ -34,7 +35,7 @@ class OidcProvider:
     def start(self) -> OidcProvider:
         self._process = subprocess.Popen(
             # on the test run's calendar, or its tokens look expired to the app
-            [sys.executable, "-m", "tests.on_test_calendar", "oidc_provider_mock"]
+            [sys.executable, "-m", "tests.on_test_calendar", "tests.sso.pkce_checking_provider"]
             + ["-H", "127.0.0.1", "-p", str(self.port)],
             cwd=ROOT,
             stdout=subprocess.DEVNULL,

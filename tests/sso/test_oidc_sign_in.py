@@ -12,18 +12,10 @@ from app import roles
 from app.extensions import db
 from tests.factories import PASSWORD, Factories
 from tests.sso.apps import BREAK_GLASS
+from tests.sso.apps import through_the_provider as _through_the_provider
 
 PUBLIC = "Public"  # SSO_REGISTRATION_ROLE
 _people = itertools.count(1)
-
-
-def _through_the_provider(base_url, provider, sub, path="/login/oidc", browser=None):
-    """A browser going to the app's sign-in, choosing `sub` at the provider, and back."""
-    browser = browser or requests.Session()
-    consent = browser.get(f"{base_url}{path}", timeout=10)
-    assert consent.status_code == 200 and consent.url.startswith(provider.issuer), consent.url
-    landed = browser.post(consent.url, data={"sub": sub}, timeout=10)
-    return browser, landed
 
 
 def _user(app, username):

@@ -6,11 +6,13 @@ from __future__ import annotations
 import re
 
 import pytest
+from lxml import html as lxml_html
 from sqlalchemy import select
 
 from app import roles
 from app.extensions import db
 from app.models import AuditEvent, HumanTask, Incident, Invoice, TaskStatus
+from tests.russian_text import latin_words, visible_text
 from tests.workflow import money_diagrams as diagrams
 from tests.workflow.scenario import force_current_version as force
 
@@ -135,3 +137,67 @@ def test_moving_to_a_version_that_lacks_the_waiting_stage_is_refused_with_a_reas
     assert "legal_review" in text
     assert read(app, Incident, id=incident.id)[0].status == "open"
     assert open_task(app, stuck_invoice).bpmn_id == "legal_review"
+
+
+# What the test made: its people and counterparty, and the task names and ids of its diagram
+# (an analyst's words: this diagram gives no Russian names).
+TASKS = re.findall(r'<bpmn:userTask id="(\w+)" name="([^"]+)"', diagrams.LEGAL)
+INCIDENT_DATA = {"Acme", "Tester", "adam", "Adam", "lena", "Lena", "Anna"} | {
+    word for task in TASKS for part in task for word in re.findall(r"\w+", part)
+}
+
+
+def english_left(admin, url) -> list[str]:
+    page = admin.get(url, follow_redirects=True)
+    assert page.status_code == 200, url
+    return latin_words(visible_text(page.get_data(as_text=True)), INCIDENT_DATA)
+
+
+def test_a_russian_admin_reads_the_incidents_in_russian_whoever_met_the_failure(
+    app, client, api_token, login, stuck_invoice
+):
+    reject_as_lawyer(app, client, api_token, stuck_invoice)  # Lena reads English
+    [incident] = read(app, Incident, invoice_id=stuck_invoice)
+    adam = login("adam")
+    assert adam.get("/lang/ru").status_code == 302
+    pages = ["/incidents/list/", f"/incidents/show/{incident.id}"]
+    found = {url: words for url in pages if (words := english_left(adam, url))}
+    assert not found, found
+    shown = adam.get(f"/incidents/show/{incident.id}").get_data(as_text=True)
+    assert "Открыт" in shown and "Решение по задаче" in shown
+    assert "после отклонения процесс должен" in shown.lower()  # the rule, in Russian
+    # Resolved by a retry: the flash, the status and the resolution, in Russian too.
+    retried = adam.post(f"/incidents/{incident.id}/retry", follow_redirects=True)
+    assert retried.status_code == 200
+    flashed = visible_text(retried.get_data(as_text=True))
+    assert "Процесс снова идёт; инцидент решён." in flashed
+    assert not latin_words(flashed, INCIDENT_DATA)
+    found = {url: words for url in pages if (words := english_left(adam, url))}
+    assert not found, found
+    shown = adam.get(f"/incidents/show/{incident.id}").get_data(as_text=True)
+    assert "Решён" in shown and "повторено" in shown.lower()
+
+
+def test_the_incident_reads_in_english_for_an_english_admin(
+    app, client, api_token, login, stuck_invoice
+):
+    reject_as_lawyer(app, client, api_token, stuck_invoice)
+    [incident] = read(app, Incident, invoice_id=stuck_invoice)
+    shown = login("adam").get(f"/incidents/show/{incident.id}").get_data(as_text=True)
+    assert "A decision on a task" in shown and "must end the invoice rejected" in shown
+    assert "Open" in shown
+
+
+def test_a_russian_admins_dashboard_shows_the_incident_in_russian_without_codes(
+    app, client, api_token, login, stuck_invoice
+):
+    reject_as_lawyer(app, client, api_token, stuck_invoice)  # Lena reads English
+    adam = login("adam")
+    assert adam.get("/lang/ru").status_code == 302
+    page = lxml_html.fromstring(adam.get("/").get_data(as_text=True))
+    [row] = page.xpath('.//*[@data-test="incident"]')
+    shown = re.sub(r"\s+", " ", row.text_content()).strip()
+    assert "Решение по задаче" in shown and "decide" not in shown
+    assert "после отклонения процесс должен" in shown.lower()  # the rule, in Russian
+    assert "must end the invoice rejected" not in shown
+    assert not latin_words(shown, INCIDENT_DATA), shown

@@ -7,6 +7,7 @@ from flask import current_app, g
 from flask_appbuilder.api import expose, protect, safe
 
 from app.models.base import utcnow
+from app.services.change_delegation import change_delegation
 from app.services.delegation import (
     DeputyRequest,
     cancel_delegation,
@@ -25,7 +26,7 @@ class DelegationApi(ActionApi):
     resource_name = "delegations"
     # Self-service: every signed-in user holds can_read on it (app/role_defaults.py).
     class_permission_name = "OutOfOffice"
-    method_permission_name = {"mine": "read", "post": "read", "cancel": "read"}
+    method_permission_name = {"mine": "read", "post": "read", "put": "read", "cancel": "read"}
     base_permissions = ["can_read"]
 
     @operation(
@@ -58,17 +59,32 @@ class DelegationApi(ActionApi):
     @safe
     def post(self):
         """Name a deputy."""
-        body = self.json_body()
-        request = DeputyRequest(
-            deputy_id=body.get("deputy_id"),
-            starts_on=body.get("starts_on"),
-            ends_on=body.get("ends_on"),
-            note=body.get("note"),
-            user_id=body.get("user_id"),
-        )
+        request = deputy_request(self.json_body())
         zone = current_app.config["DEFAULT_TIME_ZONE"]
         return self.run(
             lambda: delegation_json(set_deputy(context.session(), g.user, request, zone)), 201
+        )
+
+    @operation(
+        "put",
+        "Change a period running or to come: its days (the first day of a running period "
+        "stays), its deputy or its note (the person away or an administrator). The deputy is "
+        "told; a deputy replaced is told they no longer stand in.",
+        path=(DELEGATION_ID,),
+        body=ref("DelegationNew"),
+        ok=("The period, changed", ref("Delegation")),
+        refusals=REFUSED_ACTION,
+    )
+    @expose("/<int:delegation_id>", methods=["PUT"])
+    @protect()
+    @safe
+    def put(self, delegation_id):
+        """Change an out-of-office period."""
+        request = deputy_request(self.json_body())
+        return self.run(
+            lambda: delegation_json(
+                change_delegation(context.session(), g.user, delegation_id, request)
+            )
         )
 
     @operation(
@@ -86,6 +102,16 @@ class DelegationApi(ActionApi):
         return self.run(
             lambda: delegation_json(cancel_delegation(context.session(), g.user, delegation_id))
         )
+
+
+def deputy_request(body: dict) -> DeputyRequest:
+    return DeputyRequest(
+        deputy_id=body.get("deputy_id"),
+        starts_on=body.get("starts_on"),
+        ends_on=body.get("ends_on"),
+        note=body.get("note"),
+        user_id=body.get("user_id"),
+    )
 
 
 def _person(user) -> dict:

@@ -14,6 +14,7 @@ from app.services.bank_statement import (
     recent_statements,
     resolve_line,
 )
+from app.services.cancel_payment_export import cancel_export
 from app.services.payment_export import (
     awaiting_payment,
     download_export,
@@ -46,6 +47,7 @@ class PaymentsApi(ActionApi):
         "exports": "read",
         "export": "read",
         "export_file": "read",
+        "cancel": "read",
         "statements": "read",
         "upload_statement": "read",
         "statement": "read",
@@ -135,6 +137,31 @@ class PaymentsApi(ActionApi):
         except InvoiceFlowError as exc:
             return error_response(self, exc)
         return file_answer(batch)
+
+    @operation(
+        "post",
+        "Cancel a batch, with a reason, while none of its invoices is paid: its invoices may be "
+        "exported again in another batch. A batch with a paid invoice, or one cancelled "
+        "already: 409. The batch stays listed (status `cancelled`, who, when, why); its file "
+        "still downloads, named CANCELLED-... with X-Payment-Export-Status: cancelled.",
+        path=(path_id("export_id"),),
+        body=ref("PaymentExportCancellation"),
+        ok=("The cancelled batch", ref("PaymentExport")),
+        refusals=REFUSED_ACTION,
+    )
+    @expose("/exports/<int:export_id>/cancel", methods=["POST"])
+    @protect()
+    @safe
+    def cancel(self, export_id):
+        """Cancel an export batch."""
+        reason = self.json_body().get("reason")
+
+        def action():
+            with context.kept_after_commit():
+                batch = cancel_export(context.session(), g.user, export_id, reason, utcnow())
+            return _batch_json(batch)
+
+        return self.run(action)
 
     @operation(
         "get",
@@ -290,6 +317,10 @@ def _batch_json(batch) -> dict:
         "created_at": moment(batch.created_at),
         "created_by": batch.created_by_id,
         "invoices": [item.invoice_id for item in batch.items],
+        "status": "cancelled" if batch.cancelled else "exported",
+        "cancelled_at": moment(batch.cancelled_at),
+        "cancelled_by": batch.cancelled_by_id,
+        "cancel_reason": batch.cancel_reason,
     }
 
 

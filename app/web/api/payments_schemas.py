@@ -63,8 +63,17 @@ PAYMENT_EXPORT = json_object(
         "created_at": MOMENT,
         "created_by": ID,
         "invoices": {"type": "array", "items": ID},
+        "status": {
+            "type": "string",
+            "enum": ["exported", "cancelled"],
+            "description": "cancelled: its invoices may be exported again in another batch",
+        },
+        "cancelled_at": {**MOMENT, "nullable": True},
+        "cancelled_by": NULLABLE_ID,
+        "cancel_reason": NULLABLE_TEXT,
     }
 )
+PAYMENT_EXPORT_CANCELLATION = json_object({"reason": {**TEXT, "minLength": 1, "maxLength": 1000}})
 PAYMENT_EXPORT_REQUEST = {
     "type": "object",
     "properties": {
@@ -148,6 +157,7 @@ SCHEMAS = {
     "AwaitingPayment": AWAITING_PAYMENT,
     "PaymentExport": PAYMENT_EXPORT,
     "PaymentExportRequest": PAYMENT_EXPORT_REQUEST,
+    "PaymentExportCancellation": PAYMENT_EXPORT_CANCELLATION,
     "BankStatementSummary": json_object(STATEMENT_SUMMARY_FIELDS),
     "BankStatement": json_object(
         {**STATEMENT_SUMMARY_FIELDS, "lines": {"type": "array", "items": ref("StatementLine")}}

@@ -3,12 +3,15 @@ services and errors as the screen (app/web/views/webhooks.py)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import current_app, g
 from flask_appbuilder.api import expose, protect, safe
 
 from app.domain.webhook_addresses import Allowlist
 from app.i18n import _
 from app.models.base import utcnow
+from app.services.change_webhook import SubscriptionChange, change_subscription, rotate_secret
 from app.services.webhooks import (
     SubscriptionRequest,
     create_subscription,
@@ -39,6 +42,10 @@ def allowlist() -> Allowlist:
     return Allowlist.parse(current_app.config.get("WEBHOOK_ALLOWED_HOSTS", ""))
 
 
+def secret_overlap() -> timedelta:
+    return timedelta(hours=float(current_app.config.get("WEBHOOK_SECRET_OVERLAP_HOURS", 24)))
+
+
 class WebhookApi(ActionApi):
     resource_name = "webhooks"
     class_permission_name = "Webhooks"
@@ -46,6 +53,8 @@ class WebhookApi(ActionApi):
         "list_subscriptions": "read",
         "subscribe": "read",
         "switch": "read",
+        "change": "read",
+        "rotate": "read",
         "deliveries": "read",
         "deliver_again": "read",
     }
@@ -122,6 +131,60 @@ class WebhookApi(ActionApi):
         )
 
     @operation(
+        "patch",
+        "Change a subscription: its URL (checked as at registration), events, description, "
+        "active or paused; fields left out stay as they are. Audited.",
+        path=(SUBSCRIPTION_ID,),
+        body=ref("WebhookSubscriptionChange"),
+        ok=("The subscription", ref("WebhookSubscription")),
+        refusals=REFUSED_ACTION,
+    )
+    @expose("/subscriptions/<int:subscription_id>", methods=["PATCH"])
+    @protect()
+    @safe
+    def change(self, subscription_id):
+        """Change a subscription."""
+        body = self.json_body()
+        wanted = SubscriptionChange(
+            url=body.get("url"),
+            events=body.get("events"),
+            description=body.get("description"),
+            active=body.get("active"),
+        )
+        return self.run(
+            lambda: subscription_json(
+                change_subscription(
+                    context.session(), g.user, subscription_id, wanted, allowlist(), utcnow()
+                )
+            )
+        )
+
+    @operation(
+        "post",
+        "Rotate the signing secret: the answer holds the new secret, shown this once. Until "
+        "`previous_secret_valid_until` (WEBHOOK_SECRET_OVERLAP_HOURS, 24 by default) each "
+        "delivery carries two signatures, the new secret's first, comma-separated in "
+        "X-InvoiceFlow-Signature; then only the new one. Audited (never the secret).",
+        path=(SUBSCRIPTION_ID,),
+        body_required=False,
+        ok=("The subscription and its new secret", ref("WebhookSubscriptionCreated")),
+        refusals=REFUSED_ACTION,
+    )
+    @expose("/subscriptions/<int:subscription_id>/rotate-secret", methods=["POST"])
+    @protect()
+    @safe
+    def rotate(self, subscription_id):
+        """Rotate a subscription's secret."""
+
+        def action():
+            subscription, secret = rotate_secret(
+                context.session(), g.user, subscription_id, secret_overlap(), utcnow()
+            )
+            return {**subscription_json(subscription), "secret": secret}
+
+        return self.run(action)
+
+    @operation(
         "get",
         "A subscription's delivery log, newest first (the latest 200)",
         path=(SUBSCRIPTION_ID,),
@@ -171,6 +234,9 @@ def subscription_json(subscription) -> dict:
         "active": subscription.active,
         "created_at": moment(subscription.created_at),
         "created_by": subscription.created_by.username if subscription.created_by else "",
+        "updated_at": moment(subscription.updated_at),
+        "secret_rotated_at": moment(subscription.secret_rotated_at),
+        "previous_secret_valid_until": moment(subscription.previous_secret_until),
     }
 
 

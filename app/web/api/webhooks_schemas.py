@@ -27,6 +27,12 @@ SUBSCRIPTION = json_object(
         "active": {"type": "boolean"},
         "created_at": MOMENT,
         "created_by": TEXT,
+        "updated_at": {**NULLABLE_MOMENT, "description": "The last change or rotation"},
+        "secret_rotated_at": NULLABLE_MOMENT,
+        "previous_secret_valid_until": {
+            **NULLABLE_MOMENT,
+            "description": "Until then deliveries are signed with the replaced secret too",
+        },
     }
 )
 SUBSCRIPTION_NEW = json_object(
@@ -51,6 +57,14 @@ SUBSCRIPTION_CREATED = json_object(
         },
     }
 )
+SUBSCRIPTION_CHANGE = {
+    "type": "object",
+    "properties": {
+        **SUBSCRIPTION_NEW["properties"],
+        "active": {"type": "boolean", "description": "false: paused, nothing is delivered"},
+    },
+    "description": "Fields left out stay as they are",
+}
 SWITCH = json_object({"active": {"type": "boolean"}})
 DELIVERY = json_object(
     {
@@ -76,7 +90,8 @@ PERSON = {
 }
 # What a receiver gets: the JSON body of the POST. Headers: X-InvoiceFlow-Event,
 # X-InvoiceFlow-Delivery, X-InvoiceFlow-Timestamp (Unix seconds) and X-InvoiceFlow-Signature:
-# sha256=<hex HMAC-SHA256 of "<timestamp>.<body>" with the subscription's secret>.
+# sha256=<hex HMAC-SHA256 of "<timestamp>.<body>" with the subscription's secret>; during a
+# rotation's overlap two of them, comma-separated, the new secret's first.
 PAYLOAD = {
     **json_object(
         {
@@ -97,7 +112,9 @@ PAYLOAD = {
         optional=("redelivery_of", "comment", "task"),
     ),
     "description": "The body POSTed to a receiver, signed: X-InvoiceFlow-Signature is "
-    "sha256=HMAC-SHA256(secret, X-InvoiceFlow-Timestamp + '.' + body) in hex. Retried with "
+    "sha256=HMAC-SHA256(secret, X-InvoiceFlow-Timestamp + '.' + body) in hex; for a while "
+    "after the secret is rotated it holds two such signatures, comma-separated (the new "
+    "secret's first): accept the delivery if any of them verifies. Retried with "
     "backoff on 5xx, 408, 429 and timeouts; redirects are not followed; per invoice the "
     "events arrive in order.",
 }
@@ -106,6 +123,7 @@ SCHEMAS = {
     "WebhookSubscription": SUBSCRIPTION,
     "WebhookSubscriptionNew": SUBSCRIPTION_NEW,
     "WebhookSubscriptionCreated": SUBSCRIPTION_CREATED,
+    "WebhookSubscriptionChange": SUBSCRIPTION_CHANGE,
     "WebhookSwitch": SWITCH,
     "WebhookDelivery": DELIVERY,
     "WebhookPayload": PAYLOAD,

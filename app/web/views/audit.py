@@ -23,7 +23,6 @@ from app.services.audit_search import (
     read_query,
     search_audit,
 )
-from app.services.dossier_pdf import Wording
 from app.services.invoice_dossier import invoice_dossier
 from app.services.invoice_export import Reader
 from app.services.invoice_filter import search_people
@@ -42,8 +41,10 @@ def reader() -> Reader:
     return Reader(reader_language(), reader_time_zone())
 
 
-def wording() -> Wording:
+def wording():
     """The card's words, for the dossier."""
+    from app.services.dossier_pdf import Wording  # the PDF library: loaded when first used
+
     return Wording(
         fields=LABELS,
         actions=ACTION_LABELS,

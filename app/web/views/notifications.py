@@ -32,6 +32,7 @@ KIND_LABELS = {
     NotificationKind.REMINDER: _("Reminders of waiting tasks"),
     NotificationKind.ESCALATION: _("Overdue tasks"),
     NotificationKind.CLOSING_DOCUMENT: _("A closing document added to my closed invoice"),
+    NotificationKind.APPROVERS_CHANGED: _("The approvers changed around my turn"),
 }
 
 
@@ -63,7 +64,8 @@ class NotificationView(BaseView):
     def open(self, notification_id):
         item = inbox.mark_read(context.session(), context.actor(), notification_id, utcnow())
         counterparty_id = (item.params or {}).get("counterparty_id")
-        return redirect(link_for("", item.invoice_id, item.task_guid, counterparty_id) or "/")
+        link = link_for("", item.invoice_id, item.task_guid, counterparty_id, item.kind)
+        return redirect(link or "/")
 
     @expose("/read-all", methods=["POST"])
     @has_access

@@ -18,9 +18,11 @@ from app.services.bank_statement import (
     recent_statements,
     resolve_line,
 )
+from app.services.cancel_payment_export import batches_with_paid_invoices, cancel_export
 from app.services.payment_export import (
     awaiting_payment,
     download_export,
+    download_name,
     export_for_payment,
     recent_exports,
 )
@@ -58,7 +60,8 @@ def company_payer() -> Payer:
 def file_answer(batch) -> Response:
     mimetype = "text/csv" if batch.format == "csv" else "text/plain; charset=windows-1251"
     response = Response(batch.content, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{batch.file_name}"'
+    response.headers["Content-Disposition"] = f'attachment; filename="{download_name(batch)}"'
+    response.headers["X-Payment-Export-Status"] = "cancelled" if batch.cancelled else "exported"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Content-SHA256"] = batch.sha256
@@ -89,6 +92,7 @@ class PaymentsView(BaseView):
         "export_screen": "read",
         "export": "read",
         "export_file": "read",
+        "cancel": "read",
         "statements": "read",
         "upload_statement": "read",
         "statement": "read",
@@ -132,13 +136,32 @@ class PaymentsView(BaseView):
         """The batch's file (again): audited each time."""
         return file_answer(download_export(context.session(), context.actor(), export_id))
 
+    @expose("/exports/<int:export_id>/cancel", methods=["POST"])
+    @has_access
+    def cancel(self, export_id):
+        try:
+            cancel_export(
+                context.session(), context.actor(), export_id, request.form.get("reason"), utcnow()
+            )
+        except InvoiceFlowError as exc:
+            for message in messages_of(exc):
+                say(message, "danger")
+            return self._export_page(), exc.status_code
+        say(
+            _("Batch %(id)s cancelled: its invoices can be exported again.", id=export_id),
+            "success",
+        )
+        return redirect(url_for(".export_screen"))
+
     def _export_page(self):
         session, actor = context.session(), context.actor()
+        exports = recent_exports(session, actor)
         return self.render_template(
             "payments/export.html",
             title=_("Export for payment"),
             awaiting=awaiting_payment(session, actor),
-            exports=recent_exports(session, actor),
+            exports=exports,
+            paid_from=batches_with_paid_invoices(session, exports),
             made=request.args.get("made", type=int),
             format_labels=FORMAT_LABELS,
             company_missing=company_payer().missing(),

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from flask import current_app, jsonify, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
@@ -21,8 +19,12 @@ from app.web.context import say
 from app.web.local_format import local_time
 from app.web.templating import task_holder
 from app.workflow.contract import END_STATUSES
+from app.workflow.dmn import DECISION_ID, new_decision_table
 from app.workflow.lint import FORMS
 from app.workflow.problems import localized
+
+# What the editor's New decision table puts in place of the id and the name the analyst gives.
+NEW_ID, NEW_NAME = "new_table_id", "new table name"
 
 
 class DiagramView(BaseView):
@@ -138,6 +140,8 @@ class ProcessView(BaseView):
             "process/editor.html",
             draft=draft,
             decision_tables=catalog.draft_tables(context.session(), context.actor(), draft),
+            new_table=new_decision_table(NEW_ID, NEW_NAME, str(_("Amount")), str(_("Outcome")))[1],
+            decision_id_pattern=DECISION_ID,
             roles=roles,
             forms=FORMS,
             statuses=END_STATUSES,  # how an end event may end the invoice
@@ -154,24 +158,20 @@ class ProcessView(BaseView):
     @expose("/drafts/<int:draft_id>/save", methods=["POST"])
     @has_access
     def save_draft(self, draft_id):
-        body = request.get_json(silent=True) or {}
+        """The editor's save: {"xml": the diagram, "decision_tables": {file name: DMN XML}}."""
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            body = {"xml": None}  # refused below with the diagram's message
         try:
             draft = catalog.save_draft(
                 context.session(),
                 context.actor(),
-                body.get("xml") or "",
+                body.get("xml"),
                 draft_id=draft_id,
                 decision_tables=body.get("decision_tables"),
             )
         except ValidationError as exc:
-            return jsonify(
-                saved=False,
-                problems=[
-                    {"severity": "error", "element_id": None, "line": None, "message": str(m)}
-                    for messages in exc.errors.values()
-                    for m in messages
-                ],
-            ), 422
+            return _not_saved(exc), 422
         return jsonify(saved=True, problems=localized(draft.problems))
 
     @expose("/drafts/<int:draft_id>/publish", methods=["POST"])
@@ -179,11 +179,7 @@ class ProcessView(BaseView):
     def publish(self, draft_id):
         try:
             version = catalog.publish_draft(
-                context.session(),
-                context.actor(),
-                draft_id,
-                request.form.get("note"),
-                _posted_tables(request.form.get("decision_tables")),
+                context.session(), context.actor(), draft_id, request.form.get("note")
             )
         except DiagramRejectedError as exc:
             for problem in exc.problems:
@@ -199,14 +195,16 @@ class ProcessView(BaseView):
         return redirect(url_for(".index"))
 
 
-def _posted_tables(text: str | None):
-    """The editor's decision tables ({file name: DMN XML}) as the publish form sends them."""
-    try:
-        return json.loads(text) if text else None
-    except ValueError as exc:
-        raise ValidationError(
-            {"decision_tables": [_("The decision tables were not sent whole.")]}
-        ) from exc
+def _not_saved(exc: ValidationError):
+    """A refused save, in the shape of the check's problems: the editor lists them alike."""
+    return jsonify(
+        saved=False,
+        problems=[
+            {"severity": "error", "element_id": None, "line": None, "message": str(m)}
+            for messages in exc.errors.values()
+            for m in messages
+        ],
+    )
 
 
 def _bpmn_file(xml: str, name: str):

@@ -56,19 +56,26 @@ def password_step(view, authenticate=None):
     return _login_page(view, form)
 
 
-def finish_sign_in(user, next_url: str):
+def finish_sign_in(user, next_url: str, keep: dict | None = None):
     """After the password, the directory or the identity provider said who it is: signed in,
     or first the code page for a user with a second factor (app/web/sessions.py then starts
-    the session afresh, with the user's session generation)."""
+    the session afresh, with the user's session generation). `keep`: what the signed-in
+    session carries besides (the provider's ID token, to sign out there)."""
     if sign_in_rules.steps_for(context.session(), user).needs_code:
         session[PENDING] = {
             "user_id": user.id,
             "until": time.time() + current_app.config["SECOND_FACTOR_PENDING_SECONDS"],
             "next": next_url,
+            "keep": keep or {},
         }
         return redirect(url_for("SecondFactorSignInView.code"))
-    login_user(user, remember=False)
+    _log_in(user, keep)
     return redirect(next_url)
+
+
+def _log_in(user, keep: dict | None) -> None:
+    login_user(user, remember=False)  # the session starts empty (app/web/sessions.py)
+    session.update(keep or {})
 
 
 def confirm_sign_out(view, sign_out):
@@ -148,7 +155,7 @@ class SecondFactorSignInView(BaseView):
         user = self.appbuilder.sm.get_user_by_id(pending["user_id"])
         if user is None or not user.is_active:
             return redirect(self.appbuilder.get_url_for_login)
-        login_user(user, remember=False)
+        _log_in(user, pending.get("keep"))
         return redirect(get_safe_redirect(pending.get("next") or ""))
 
     def _page(self, error=None, status: int = 200, headers: dict | None = None):

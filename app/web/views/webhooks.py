@@ -1,5 +1,6 @@
-"""Admins' webhooks screen: the subscriptions, a new one (its secret shown once), each one's
-delivery log with the status codes and the receivers' answers, and redelivery."""
+"""Admins' webhooks screen: the subscriptions, a new one (its secret shown once), changing one
+and rotating its secret (the new one shown once), each one's delivery log with the status codes
+and the receivers' answers, and redelivery."""
 
 from __future__ import annotations
 
@@ -11,16 +12,18 @@ from app.errors import InvoiceFlowError, ValidationError
 from app.i18n import _
 from app.models import WebhookEvent
 from app.models.base import utcnow
+from app.services.change_webhook import SubscriptionChange, change_subscription, rotate_secret
 from app.services.webhooks import (
     SubscriptionRequest,
     create_subscription,
     delivery_log,
     redeliver,
+    subscription_for_admin,
     subscriptions,
     switch_subscription,
 )
 from app.web import context
-from app.web.api.webhooks import allowlist
+from app.web.api.webhooks import allowlist, secret_overlap
 from app.web.context import say
 
 EVENT_LABELS = {
@@ -67,6 +70,9 @@ class WebhooksView(BaseView):
         "index": "read",
         "subscribe": "read",
         "switch": "read",
+        "edit_screen": "read",
+        "edit": "read",
+        "rotate": "read",
         "log": "read",
         "deliver_again": "read",
     }
@@ -103,6 +109,54 @@ class WebhooksView(BaseView):
         say(_("Subscription switched on.") if active else _("Subscription switched off."), "info")
         return redirect(url_for(".index"))
 
+    @expose("/<int:subscription_id>/edit", methods=["GET"])
+    @has_access
+    def edit_screen(self, subscription_id):
+        subscription = subscription_for_admin(context.session(), g.user, subscription_id)
+        return self._edit_page(subscription, _typed_from(subscription))
+
+    @expose("/<int:subscription_id>/edit", methods=["POST"])
+    @has_access
+    def edit(self, subscription_id):
+        typed = SubscriptionChange(
+            url=request.form.get("url", ""),
+            events=request.form.getlist("events"),
+            description=request.form.get("description", ""),
+            active=request.form.get("active") == "1",
+        )
+        session = context.session()
+        try:
+            change_subscription(session, g.user, subscription_id, typed, allowlist(), utcnow())
+        except ValidationError as exc:
+            errors = {k: [str(m) for m in v] for k, v in exc.errors.items()}
+            subscription = subscription_for_admin(session, g.user, subscription_id)
+            return self._edit_page(subscription, typed, errors), 422
+        say(_("Subscription %(n)s saved.", n=subscription_id), "success")
+        return redirect(url_for(".index"))
+
+    @expose("/<int:subscription_id>/rotate", methods=["POST"])
+    @has_access
+    def rotate(self, subscription_id):
+        subscription, secret = rotate_secret(
+            context.session(), g.user, subscription_id, secret_overlap(), utcnow()
+        )
+        # Shown in this answer only, as at registration.
+        return self._edit_page(subscription, _typed_from(subscription), secret=secret)
+
+    def _edit_page(self, subscription, typed: SubscriptionChange, errors=None, secret=None):
+        until = subscription.previous_secret_until
+        return self.render_template(
+            "webhooks/edit.html",
+            title=_("Change the subscription"),
+            subscription=subscription,
+            typed=typed,
+            errors=errors or {},
+            secret=secret,
+            old_secret_until=until if until and until > utcnow() else None,
+            overlap_hours=f"{secret_overlap().total_seconds() / 3600:g}",
+            event_labels=EVENT_LABELS,
+        )
+
     @expose("/<int:subscription_id>", methods=["GET"])
     @has_access
     def log(self, subscription_id):
@@ -138,3 +192,12 @@ class WebhooksView(BaseView):
             errors=errors or {},
             event_labels=EVENT_LABELS,
         )
+
+
+def _typed_from(subscription) -> SubscriptionChange:
+    return SubscriptionChange(
+        url=subscription.url,
+        events=list(subscription.events or []),
+        description=subscription.description,
+        active=subscription.active,
+    )

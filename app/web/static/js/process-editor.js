@@ -279,7 +279,8 @@
       if (decisions) { sent.decision_tables = decisions.tables; }
       return fetch(container.dataset.save, {
         method: "POST", credentials: "same-origin",
-        headers: { "Content-Type": "application/json", "X-CSRFToken": container.dataset.csrf },
+        headers: { "Content-Type": "application/json", "Accept": "application/json",
+                   "X-CSRFToken": container.dataset.csrf },
         body: JSON.stringify(sent)
       });
     }).then(function (response) { return response.json(); })
@@ -290,7 +291,9 @@
         }
         showState(data.saved ? (isDirty() ? TEXT.unsaved : TEXT.saved) : TEXT.not_saved,
                   data.saved ? String(!isDirty()) : "false");
-        showProblems(data.problems || []);
+        // A refusal before the check (too large, unreadable) says why in `message`.
+        showProblems(data.problems ||
+                     (data.message ? [{ severity: "error", element_id: null, message: data.message }] : []));
         return data;
       })
       .catch(function (error) {
