@@ -143,6 +143,7 @@ class Operations:
 @dataclass(frozen=True)
 class Dashboard:
     now: datetime
+    today: date  # the reader's date: what is overdue
     tasks: MyTasks
     invoices: InvoiceCounts
     stage_times: list[StageTime]
@@ -157,14 +158,16 @@ def load_dashboard(
     """The blocks the actor's roles call for; `rows` bounds every list shown; `today` is the
     reader's date (what is overdue), the UTC date of `now` by default."""
     visible = visible_invoice_ids(actor)
+    today = today or now.date()
     return Dashboard(
         now=now,
+        today=today,
         tasks=my_tasks(session, actor, now, rows),
         invoices=invoice_counts(session, actor),
         stage_times=stage_times(session, visible, now),
         approvals_per_week=approvals_per_week(session, visible, now),
         payments=(
-            awaiting_payment(session, today or now.date(), rows)
+            awaiting_payment(session, today, rows)
             if roles.has_role(actor, roles.FINANCE_DIRECTOR)
             else None
         ),
