@@ -19,10 +19,10 @@ from flask_appbuilder.security.sqla.models import (
 from flask_appbuilder.security.views import AuthDBView, RoleModelView, UserDBModelView
 from flask_appbuilder.views import expose
 from flask_appbuilder.widgets import ListWidget, ShowWidget
-from sqlalchemy import bindparam, event, select
-from sqlalchemy.orm import Session, joinedload, object_session
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload
 
-from app import permissions, roles
+from app import permission_edits, permissions, roles
 from app.errors import ServiceUnavailableError
 from app.i18n import _
 from app.models.user_security import UserSecurity
@@ -343,13 +343,13 @@ class InvoiceFlowSecurityManager(DirectoryTlsMixin, SecurityManager):
         now = time.monotonic()
         cached = getattr(self, "_public_cache", None)
         ttl = current_app.config["PUBLIC_PERMISSIONS_TTL_SECONDS"]
-        if cached is None or now - cached[0] >= ttl or cached[2] != _permission_edits:
+        if cached is None or now - cached[0] >= ttl or cached[2] != permission_edits.count():
             rows = self.session.execute(
                 permissions.permission_pairs()
                 .join(Role, Role.id == assoc_permissionview_role.c.role_id)
                 .where(Role.name == self.auth_role_public)
             )
-            cached = (now, frozenset((perm, view) for perm, view in rows), _permission_edits)
+            cached = (now, frozenset((perm, view) for perm, view in rows), permission_edits.count())
             self._public_cache = cached
         return cached[1]
 
@@ -368,7 +368,7 @@ class InvoiceFlowSecurityManager(DirectoryTlsMixin, SecurityManager):
         if not getattr(user, "is_authenticated", False):
             return self._public_permissions()
         role_ids = frozenset(role.id for role in self.get_user_roles(user))
-        granted = self._role_pairs.of(self.session, role_ids, _permission_edits)
+        granted = self._role_pairs.of(self.session, role_ids, permission_edits.count())
         return granted | SIGNED_IN_BASELINE if role_ids else granted
 
     def add_permissions_view(self, base_permissions, view_menu):
@@ -377,30 +377,3 @@ class InvoiceFlowSecurityManager(DirectoryTlsMixin, SecurityManager):
         extra = [perm for perm, view in sorted(declared_pairs()) if view == view_menu]
         declared = list(dict.fromkeys([*base_permissions, *extra]))
         super().add_permissions_view(declared, view_menu)
-
-
-# Counts committed edits of role permissions in this process: cached answers older than the
-# last edit are read again.
-_permission_edits = 0
-
-
-@event.listens_for(Role.permissions, "append")
-@event.listens_for(Role.permissions, "remove")
-def _note_permission_edit(role, _permission_view, _initiator):
-    session = object_session(role)
-    if session is None:
-        _count_permission_edit()
-    else:
-        session.info["role_permissions_edited"] = True
-
-
-@event.listens_for(Session, "after_commit")
-def _after_commit(session):
-    if session.info.pop("role_permissions_edited", False):
-        permissions.forget(session)
-        _count_permission_edit()
-
-
-def _count_permission_edit() -> None:
-    global _permission_edits  # noqa: PLW0603 - a process-wide generation number
-    _permission_edits += 1
