@@ -88,8 +88,8 @@ def _insert_unless_taken(session: Session, values: dict) -> AuditEvent | None:
     object through its bulk path): the event returned is made from the row written, and is
     added to the session as already stored, so it is no second INSERT and lazy-loads its actor
     like one read back."""
-    if session.autoflush:  # as the ORM's statements do: the invoice or user may be pending
-        session.flush()
+    if session.autoflush and session.new:  # the invoice or user it names may be pending
+        session.flush()  # (changes to rows already stored can wait for the next flush)
     connection = session.connection()
     event_id = connection.execute(_insert_statement(connection.dialect.name), values).scalar()
     if event_id is None:

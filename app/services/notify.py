@@ -9,7 +9,7 @@ import uuid
 from functools import cache, lru_cache
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from app.models import (
@@ -67,21 +67,40 @@ def notify(
     if not ids:
         return 0
     recipients = session.execute(_recipients_query(), {"ids": ids}).all()
+    notices, mails = [], []
     for user in recipients:  # rows with .id, .email and .UserPreference (None when unset)
         preference = user.UserPreference
-        session.add(
-            Notification(
-                user_id=user.id,
-                kind=kind,
-                invoice_id=invoice_id,
-                task_guid=task_guid,
-                params=params or {},
-            )
+        notices.append(
+            {
+                "user_id": user.id,
+                "kind": kind,
+                "invoice_id": invoice_id,
+                "task_guid": task_guid,
+                "params": params or {},
+            }
         )
         if user.email and kind not in (preference.email_off if preference else []):
-            session.add(_outbox_row(user, preference, kind, event, invoice_id, task_guid, params))
-    session.flush()
+            mails.append(_outbox_row(user, preference, kind, event, invoice_id, task_guid, params))
+    _insert(session, Notification, notices)
+    _insert(session, OutboxMessage, mails)
     return len(recipients)
+
+
+def _insert(session: Session, model, rows: list[dict]) -> None:
+    """Plain Core inserts on the session's connection: nothing reads these rows back in the
+    transaction that writes them, so no ORM object is built, loaded or flushed for them. Rows
+    still pending in the session (an invoice just created) are flushed first: they may be
+    what these rows refer to."""
+    if not rows:
+        return
+    if session.new:
+        session.flush()
+    session.connection().execute(_insert_of(model), rows)
+
+
+@cache
+def _insert_of(model):
+    return insert(model.__table__)
 
 
 @cache
@@ -94,22 +113,22 @@ def _recipients_query() -> Select:
     )
 
 
-def _outbox_row(user, preference, kind, event, invoice_id, task_guid, params) -> OutboxMessage:
+def _outbox_row(user, preference, kind, event, invoice_id, task_guid, params) -> dict:
     bad_address = _invalid_address(user.email)
-    return OutboxMessage(
-        recipient_id=user.id,
-        to_address=user.email,
-        language=(preference.language if preference else None) or "",
-        kind=kind,
-        invoice_id=invoice_id,
-        task_guid=task_guid,
-        params=params or {},
-        message_id=f"<{uuid.uuid4().hex}@invoiceflow>",
-        dedupe_key=f"{kind}:{event}:{user.id}",
+    return {  # the other columns take the model's defaults, as with the ORM
+        "recipient_id": user.id,
+        "to_address": user.email,
+        "language": (preference.language if preference else None) or "",
+        "kind": kind,
+        "invoice_id": invoice_id,
+        "task_guid": task_guid,
+        "params": params or {},
+        "message_id": f"<{uuid.uuid4().hex}@invoiceflow>",
+        "dedupe_key": f"{kind}:{event}:{user.id}",
         # An address that cannot work is shown to admins at once and never retried.
-        status=OutboxStatus.FAILED if bad_address else OutboxStatus.PENDING,
-        last_error=bad_address,
-    )
+        "status": OutboxStatus.FAILED if bad_address else OutboxStatus.PENDING,
+        "last_error": bad_address,
+    }
 
 
 @lru_cache(maxsize=4096)  # the same few addresses again and again: checked once per process

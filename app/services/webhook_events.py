@@ -69,11 +69,12 @@ def queue_deliveries(session: Session, event: AuditEvent) -> list[WebhookDeliver
 def _active_subscriptions(session: Session) -> list[tuple[int, tuple[str, ...]]]:
     info = _plain(session).info
     if _WANTING not in info:
-        rows = session.execute(
-            select(WebhookSubscription.id, WebhookSubscription.events)
-            .where(WebhookSubscription.active.is_(True))
-            .order_by(WebhookSubscription.id)
-        )
+        with session.no_autoflush:  # the invoice's pending changes do not change who subscribed
+            rows = session.execute(
+                select(WebhookSubscription.id, WebhookSubscription.events)
+                .where(WebhookSubscription.active.is_(True))
+                .order_by(WebhookSubscription.id)
+            ).all()
         info[_WANTING] = [(pk, tuple(events or ())) for pk, events in rows]
     return info[_WANTING]
 

@@ -24,7 +24,8 @@ def sync_tasks(
 ) -> tuple[list[HumanTask], list[HumanTask], list[HumanTask]]:
     """Mirror READY user tasks into human_task; return (created, open, all) from one read."""
     ready = {task.guid: task for task in workflow.ready_tasks()}
-    rows = list(session.scalars(_tasks_of_instance_query(), {"instance_id": instance.id}))
+    with session.no_autoflush:  # the task just completed flushes with the new ones, below
+        rows = list(session.scalars(_tasks_of_instance_query(), {"instance_id": instance.id}))
     still_open = []
     for row in rows:
         if row.status != TaskStatus.OPEN:
