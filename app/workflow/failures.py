@@ -34,10 +34,11 @@ def process_failed(why, invoice_id: int | None, element_id: str | None):
     return ProcessFailedError(message, invoice_id, element_id, reason=why)
 
 
-def run_step(step, invoice_id: int | None = None) -> None:
-    """Run an engine call, turning a diagram failure into a clean error that saves nothing."""
+def run_step(step, invoice_id: int | None = None):
+    """Run an engine call and return what it returns, turning a diagram failure into a clean
+    error that saves nothing."""
     try:
-        step()
+        return step()
     except TaskNotReadyError as exc:
         # Another request completed it between our read of the task and of the state.
         raise ConcurrentEditError(_("This task was already handled by someone else.")) from exc
