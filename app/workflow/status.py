@@ -11,16 +11,29 @@ FORM_STATUS = {
 }
 
 
+def ended_status(invoice, workflow) -> str | None:
+    """The status the invoice ends with once its process completed; None while it runs."""
+    return (workflow.end_status() or invoice.status) if workflow.is_completed else None
+
+
 def refresh_invoice_state(invoice, instance, workflow, open_tasks) -> None:
     if workflow.is_completed:
-        instance.status = InstanceStatus.COMPLETED
-        invoice.status = workflow.end_status() or invoice.status
-        invoice.stage = None
-        invoice.stage_translations = {}
+        _change(instance, status=InstanceStatus.COMPLETED)
+        _change(invoice, status=ended_status(invoice, workflow), stage=None, stage_translations={})
         return
-    invoice.status = running_status(open_tasks)
-    invoice.stage = ", ".join(t.name for t in open_tasks)[:255] or None
-    invoice.stage_translations = stage_translations(open_tasks)
+    _change(
+        invoice,
+        status=running_status(open_tasks),
+        stage=", ".join(t.name for t in open_tasks)[:255] or None,
+        stage_translations=stage_translations(open_tasks),
+    )
+
+
+def _change(row, **values) -> None:
+    """Set only what differs: a row left as it was has nothing for the next flush to do."""
+    for key, value in values.items():
+        if getattr(row, key) != value:
+            setattr(row, key, value)
 
 
 def stage_translations(open_tasks: list[HumanTask]) -> dict[str, str]:
