@@ -25,10 +25,12 @@ from sqlalchemy.orm import joinedload
 from app import permission_edits, permissions, roles
 from app.errors import ServiceUnavailableError
 from app.i18n import _
+from app.models.base import utcnow
 from app.models.user_security import UserSecurity
 from app.role_defaults import SIGNED_IN_BASELINE, declared_pairs
 from app.services.login_attempts import LoginAttempts, account_key
 from app.services.sign_in_rules import GUARD_ATTRIBUTE, LoadedGuard, second_factor_required_of
+from app.services.task_holders import delegations_in_force_column, remember_delegations
 from app.services.user_sessions import FIRST_GENERATION
 from app.sso import oidc as sso_oidc
 from app.sso import settings as sso_settings
@@ -312,13 +314,16 @@ class InvoiceFlowSecurityManager(DirectoryTlsMixin, SecurityManager):
         return account_key(user.id if user is not None else None, typed)
 
     def get_user_by_id(self, pk):
-        """The signed-in user with roles, groups and sign-in guard row in one query (every
-        request loads it; app/web/sessions.py compares the generation with the session's, and
-        the sign-in steps read the same row)."""
-        row = self.session.execute(self._signed_in_user_query, {"user_id": pk}).unique().first()
+        """The signed-in user with roles, groups, sign-in guard row and the delegations in force
+        in one query (every request loads it; app/web/sessions.py compares the generation with
+        the session's, the sign-in steps read the same row, and the rule of who holds a task
+        the delegations)."""
+        found = {"user_id": pk, "now": utcnow()}
+        row = self.session.execute(self._signed_in_user_query, found).unique().first()
         if row is None:
             return None
-        user, security, required = row
+        user, security, required, delegations = row
+        remember_delegations(self.session, user.id, delegations)
         user.session_generation = security.session_generation if security else FIRST_GENERATION
         setattr(user, GUARD_ATTRIBUTE, LoadedGuard(security, bool(required)))
         return user
@@ -327,7 +332,12 @@ class InvoiceFlowSecurityManager(DirectoryTlsMixin, SecurityManager):
     def _signed_in_user_query(self):  # built once: building it costs more than running it
         model = self.user_model
         return (
-            select(model, UserSecurity, second_factor_required_of(model.id))
+            select(
+                model,
+                UserSecurity,
+                second_factor_required_of(model.id),
+                delegations_in_force_column(model.id),
+            )
             .outerjoin(UserSecurity, UserSecurity.user_id == model.id)
             .where(model.id == bindparam("user_id"))
             .options(joinedload(model.roles), joinedload(model.groups).joinedload(Group.roles))

@@ -33,6 +33,7 @@ from app.services.task_holders import (
     standing_of,
 )
 from app.services.visibility import ONE_INVOICE_VISIBLE, sees_all_invoices, viewer_parameters
+from app.services.webhook_events import active_subscriptions_column, remember_subscriptions
 
 
 class TaskAlreadyHandledError(ConcurrentEditError):
@@ -66,13 +67,15 @@ def _task_query(with_process: bool, restricted: bool) -> Select:
     lean = [lazyload(HumanTask.assignee), lazyload(HumanTask.completed_by)]
     if with_process:
         # What acting records comes with it: the files' digests (the revision the decision
-        # was made on) and the head of the invoice's audit chain (the next event's link).
+        # was made on), the head of the invoice's audit chain (the next event's link) and the
+        # webhook subscriptions (the deliveries its events queue).
         query = select(
             HumanTask,
             Invoice,
             ProcessInstance,
             file_digests_column(Invoice.id),
             *audit.invoice_head_columns(Invoice.id),
+            active_subscriptions_column(),
         ).join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
         # Acting needs ids, amounts and the approvers' ids; not names, nor the diagram's XML.
         lean += [
@@ -143,9 +146,10 @@ def task_at_hand(session: Session, actor, task_ref: object) -> TaskAtHand:
     """As task_to_act_on, with the files' digests; the next audit event of the invoice builds
     on the chain's head read with them (audit.expect_head)."""
     standing = standing_of(session, actor)
-    task, invoice, instance, digests, sequence, hash_ = _load(
+    task, invoice, instance, digests, sequence, hash_, subscriptions = _load(
         session, actor, task_ref, True, standing
     )
+    remember_subscriptions(session, subscriptions)
     if task.status != TaskStatus.OPEN:
         raise TaskAlreadyHandledError(_("This task was already handled."))
     reason = refusal(standing, task, invoice)

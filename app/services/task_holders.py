@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, aliased, object_session, selectinload
 
 from app.models import Delegation, FormKind, HumanTask, Invoice, InvoiceApprover
 from app.models.base import utcnow
+from app.models.json_rows import json_rows, rows_of
 from app.models.user import Group, User, holds_role
 from app.roles import role_names
 
@@ -59,12 +60,35 @@ def standing_of(session: Session | None, user, now=None) -> Standing:
         # while nothing is written in this session.
         cache = session.info.setdefault(_STANDINGS, {})
         if user.id not in cache:
-            cache[user.id] = _standing_now(session, user, utcnow())
+            read = session.info.get(_READ_WITH_USER, {}).get(user.id)
+            if read is not None:
+                cache[user.id] = _standing_from(session, user, read)
+            else:
+                cache[user.id] = _standing_now(session, user, utcnow())
         return cache[user.id]
     return _standing_now(session, user, now or utcnow())
 
 
 _STANDINGS = "invoiceflow.standings"
+_READ_WITH_USER = "invoiceflow.delegations_read_with_user"
+
+
+def delegations_in_force_column(user_id_column):
+    """For a query loading the signed-in user: the delegations in force at :now by or to them
+    (json_rows of absent person, deputy), so that their standing needs no query of its own
+    (remember_delegations())."""
+    return (
+        select(json_rows(Delegation.user_id, Delegation.deputy_id))
+        .where(_in_force(user_id_column, bindparam("now")))
+        .correlate_except(Delegation)
+        .scalar_subquery()
+    )
+
+
+def remember_delegations(session: Session, user_id: int, read: str | None) -> None:
+    """What delegations_in_force_column() read, used by standing_of() until this session
+    writes anything (then the standing is read again)."""
+    session.info.setdefault(_READ_WITH_USER, {})[user_id] = rows_of(read)
 
 
 def _unchanged(session: Session) -> bool:
@@ -76,10 +100,16 @@ def _unchanged(session: Session) -> bool:
 @event.listens_for(Session, "after_rollback")
 def _forget_standings(session, *_args):
     session.info.pop(_STANDINGS, None)
+    session.info.pop(_READ_WITH_USER, None)
 
 
 def _standing_now(session: Session, user, now) -> Standing:
     rows = session.execute(_delegations_of_query(), {"user_id": user.id, "now": now}).all()
+    return _standing_from(session, user, rows)
+
+
+def _standing_from(session: Session, user, rows) -> Standing:
+    """From the (absent person, deputy) pairs of the delegations in force by or to the user."""
     deputy_id = next((deputy for absent, deputy in rows if absent == user.id), None)
     absent_ids = sorted({absent for absent, deputy in rows if deputy == user.id})
     return Standing(person(user), deputy_id, tuple(_people(session, absent_ids)))
@@ -87,7 +117,8 @@ def _standing_now(session: Session, user, now) -> Standing:
 
 def _active_deputy():
     """A deactivated deputy holds nothing: the absent person keeps their tasks."""
-    return exists().where(User.id == Delegation.deputy_id, User.active.is_(True))
+    deputy = aliased(User, name="deputy")  # not the user of a query this is part of
+    return exists().where(deputy.id == Delegation.deputy_id, deputy.active.is_(True))
 
 
 # The statements of the hot paths are built once (building one costs more than running it);
@@ -95,8 +126,13 @@ def _active_deputy():
 @cache
 def _delegations_of_query() -> Select:
     """The delegations in force at :now by or to :user_id (with an active deputy)."""
-    user_id, now = bindparam("user_id"), bindparam("now")
     return select(Delegation.user_id, Delegation.deputy_id).where(
+        _in_force(bindparam("user_id"), bindparam("now"))
+    )
+
+
+def _in_force(user_id, now):
+    return and_(
         or_(Delegation.user_id == user_id, Delegation.deputy_id == user_id),
         Delegation.cancelled_at.is_(None),
         Delegation.starts_at <= now,

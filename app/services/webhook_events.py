@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, scoped_session
 
 from app.models import Invoice, WebhookDelivery, WebhookEvent, WebhookSubscription
 from app.models.audit import AuditEvent
+from app.models.json_rows import json_rows, json_value, rows_of
 from app.models.user import User
 
 # The audit actions behind each webhook event.
@@ -71,12 +72,33 @@ def _active_subscriptions(session: Session) -> list[tuple[int, tuple[str, ...]]]
     if _WANTING not in info:
         with session.no_autoflush:  # the invoice's pending changes do not change who subscribed
             rows = session.execute(
-                select(WebhookSubscription.id, WebhookSubscription.events)
-                .where(WebhookSubscription.active.is_(True))
-                .order_by(WebhookSubscription.id)
+                select(WebhookSubscription.id, WebhookSubscription.events).where(
+                    WebhookSubscription.active.is_(True)
+                )
             ).all()
-        info[_WANTING] = [(pk, tuple(events or ())) for pk, events in rows]
+        _remember(info, rows)
     return info[_WANTING]
+
+
+def active_subscriptions_column():
+    """For a query the transaction makes anyway before it records events (the task a decision
+    acts on): the active subscriptions as json_rows of (id, events), so that queueing the
+    deliveries reads none (remember_subscriptions())."""
+    return (
+        select(json_rows(WebhookSubscription.id, WebhookSubscription.events))
+        .where(WebhookSubscription.active.is_(True))
+        .scalar_subquery()
+    )
+
+
+def remember_subscriptions(session: Session, read: str | None) -> None:
+    """What active_subscriptions_column() read, kept for this transaction."""
+    rows = [(pk, json_value(events)) for pk, events in rows_of(read)]
+    _remember(_plain(session).info, rows)
+
+
+def _remember(info: dict, rows) -> None:
+    info[_WANTING] = sorted((pk, tuple(events or ())) for pk, events in rows)
 
 
 def event_body(session: Session, name: str, event: AuditEvent) -> dict[str, Any]:
