@@ -1,5 +1,16 @@
 from flask_appbuilder import Model
-from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    text,
+)
 from sqlalchemy.orm import relationship
 
 from app.models.base import utcnow
@@ -60,47 +71,68 @@ class HumanTask(Model):
             postgresql_where=text("status = 'done'"),
             sqlite_where=text("status = 'done'"),
         ),
-        # Covering, led by the version, in task order: the wait heatmap's percentiles come
-        # grouped from the index alone, with no join and no sort.
+        # The wait reports (migration 0030). A version's tasks done in a period, with the step
+        # that came after each: the heatmap's flows and counts from one range of the index.
         Index(
-            "ix_human_task_version_waits",
+            "ix_human_task_version_moves",
+            "process_version_id",
+            "completed_at",
+            postgresql_include=[
+                "bpmn_id",
+                "id",
+                "next_bpmn_id",
+                "next_created_at",
+                "next_done_at",
+                "ended_as",
+                "earlier_visit_done_at",
+            ],
+            postgresql_where=text("status = 'done'"),
+            sqlite_where=text("status = 'done'"),
+        ),
+        # Each version's first steps by their invoice's submit: the flows from the start event.
+        Index(
+            "ix_human_task_version_entries",
+            "process_version_id",
+            "entered_at",
+            postgresql_include=["bpmn_id", "created_at"],
+            postgresql_where=text("entered_at IS NOT NULL AND status <> 'cancelled'"),
+            sqlite_where=text("entered_at IS NOT NULL AND status <> 'cancelled'"),
+        ),
+        # The cycle-time report's tasks done in a period, per stage and approver.
+        Index(
+            "ix_human_task_done_holders",
+            "completed_at",
+            postgresql_include=["name", "form", "completed_by_id"],
+            postgresql_where=text("status = 'done'"),
+            sqlite_where=text("status = 'done'"),
+        ),
+        # In waiting-time order: a median or a 90th percentile is the row at an offset from
+        # one end of a group (app/services/wait_percentiles.py), found without a sort.
+        Index(
+            "ix_human_task_version_wait_order",
             "process_version_id",
             "bpmn_id",
-            "completed_at",
-            postgresql_include=["created_at", "invoice_id"],
+            "wait_seconds",
+            postgresql_include=["completed_at"],
             postgresql_where=text("status = 'done'"),
             sqlite_where=text("status = 'done'"),
         ),
-        # Ordered and covering: the cycle-time report's stages and approvers come grouped from
-        # these indexes alone (no sort of the period's tasks).
         Index(
-            "ix_human_task_done_stages",
+            "ix_human_task_stage_wait_order",
             "name",
-            "completed_at",
-            postgresql_include=["created_at"],
+            "wait_seconds",
+            postgresql_include=["completed_at"],
             postgresql_where=text("status = 'done'"),
             sqlite_where=text("status = 'done'"),
         ),
         Index(
-            "ix_human_task_done_approvers",
+            "ix_human_task_approver_wait_order",
             "form",
             "completed_by_id",
-            "completed_at",
-            postgresql_include=["created_at"],
+            "wait_seconds",
+            postgresql_include=["completed_at"],
             postgresql_where=text("status = 'done'"),
             sqlite_where=text("status = 'done'"),
-        ),
-        # Ordered and covering: the wait heatmap walks each instance's tasks of a version in
-        # order from the index alone (no sort, no table rows, no join).
-        Index(
-            "ix_human_task_version_steps",
-            "process_version_id",
-            "instance_id",
-            "created_at",
-            "id",
-            postgresql_include=["bpmn_id", "status", "completed_at", "invoice_id"],
-            postgresql_where=text("status <> 'cancelled'"),
-            sqlite_where=text("status <> 'cancelled'"),
         ),
         # Covering: the charts read these columns from the index alone.
         Index(
@@ -147,6 +179,16 @@ class HumanTask(Model):
     )
     decision = Column(String(20))
     comment = Column(Text)
+    # Read by the wait reports, written by the mirror only (app/workflow/step_links.py).
+    wait_seconds = Column(Float)  # completed_at - created_at of a done task
+    # The next task of the instance and version (cancelled ones left out), on a done task.
+    next_bpmn_id = Column(String(100))
+    next_created_at = Column(DateTime)
+    next_done_at = Column(DateTime)  # its completed_at, if it began before this one was done
+    ended_as = Column(String(20))  # on the last done task: the status its invoice ended with
+    # When the same step of the same invoice was done before (a return brings it back).
+    earlier_visit_done_at = Column(DateTime)
+    entered_at = Column(DateTime)  # on the first task of a version: its instance's creation
 
     assignee = relationship(User, foreign_keys=[assignee_user_id], lazy="joined")
     completed_by = relationship(User, foreign_keys=[completed_by_id], lazy="joined")

@@ -3,14 +3,17 @@ and how long each stage and each approver holds them; the slowest invoices of th
 
 An invoice's cycle runs from its first submit (its process instance's creation) to the moment
 its payment was recorded; months are calendar months (UTC) of that moment. Stages and approvers
-are timed on the human tasks completed in the period (created_at to completed_at), as the
-dashboard times stages. Percentiles come from the database (app/services/wait_percentiles.py).
+are timed on the human tasks completed in the period (created_at to completed_at, stored on the
+task by the mirror), as the dashboard times stages. Percentiles come from the database
+(app/services/wait_percentiles.py): the tasks' waits walked in order from an index, the
+months' cycles sorted.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -33,7 +36,7 @@ from app.permissions import READ_WAIT_REPORTS, require
 from app.services.invoice_export import neutralised
 from app.services.report_period import Period
 from app.services.visibility import visible_invoice_ids
-from app.services.wait_percentiles import Spread, seconds_between, spreads
+from app.services.wait_percentiles import Spread, spreads, walked_spreads
 from app.workflow.flow_paths import task_name_translations
 
 SLOWEST_SHOWN = 20
@@ -76,21 +79,23 @@ def cycle_time_report(session: Session, actor, period: Period, language: str) ->
     """The report for a period. Raises PermissionDeniedError without the wait reports
     permission. The slowest invoices are those the actor may see; the figures count all."""
     require(actor, READ_WAIT_REPORTS)
+    stages, approvers = _done_counts(session, period)
     return CycleTimeReport(
         period,
         _months(session, period),
-        _stages(session, period, language),
-        _approvers(session, period),
+        _stages(session, period, language, stages),
+        _approvers(session, period, approvers),
         _slowest(session, actor, period),
     )
 
 
-def _cycle_seconds(session: Session):
-    return seconds_between(session, ProcessInstance.created_at, Payment.recorded_at)
-
-
 def _paid_in(period: Period) -> list:
-    return [Payment.recorded_at >= period.starts, Payment.recorded_at < period.ends]
+    """The payments recorded in the period, of invoices with a cycle (submitted ones)."""
+    return [
+        Payment.recorded_at >= period.starts,
+        Payment.recorded_at < period.ends,
+        Payment.cycle_seconds.isnot(None),
+    ]
 
 
 def _month_of(session: Session, moment):
@@ -107,13 +112,7 @@ def _month_label(key) -> str:
 
 def _months(session: Session, period: Period) -> list[Figure]:
     month = _month_of(session, Payment.recorded_at)
-    found = spreads(
-        session,
-        [month],
-        _cycle_seconds(session),
-        _paid_in(period),
-        join=(ProcessInstance, ProcessInstance.invoice_id == Payment.invoice_id),
-    )
+    found = spreads(session, [month], Payment.cycle_seconds, _paid_in(period))
     labelled = sorted(
         ((_month_label(key), spread) for (key,), spread in found.items()), key=lambda m: m[0]
     )
@@ -128,15 +127,33 @@ def _done_in(period: Period) -> list:
     ]
 
 
-def _stages(session: Session, period: Period, language: str) -> list[Figure]:
-    seconds = seconds_between(session, Task.created_at, Task.completed_at)
-    found = spreads(session, [Task.name], seconds, _done_in(period), in_key_order=True)
+def _done_counts(session: Session, period: Period) -> tuple[Counter, Counter]:
+    """The tasks done in the period per stage and per approver (approval tasks), from one
+    range of ix_human_task_done_holders."""
+    keys = [Task.name, Task.form, Task.completed_by_id]
+    rows = session.execute(select(*keys, func.count()).where(*_done_in(period)).group_by(*keys))
+    stages: Counter[tuple] = Counter()
+    approvers: Counter[tuple] = Counter()
+    for name, form, user_id, done in rows:
+        stages[(name,)] += done
+        if form == FormKind.APPROVAL and user_id is not None:
+            approvers[(form, user_id)] += done
+    return stages, approvers
+
+
+def _stages(session: Session, period: Period, language: str, counts: Counter) -> list[Figure]:
+    found = _walked(session, [Task.name], _done_in(period), counts)
     names = _stage_names(session, language)
     figures = [
         _figure(names.get(name) or name or "", name or "", spread)
         for (name,), spread in found.items()
     ]
     return sorted(figures, key=lambda f: f.label.casefold())
+
+
+def _walked(session: Session, keys: list, where: list, counts: Counter) -> dict[tuple, Spread]:
+    """Waits of the tasks done, in the order of an index led by `keys` (migration 0030)."""
+    return walked_spreads(session, keys, Task.wait_seconds, where, counts)
 
 
 def _stage_names(session: Session, language: str) -> dict[str, str]:
@@ -148,10 +165,10 @@ def _stage_names(session: Session, language: str) -> dict[str, str]:
     return names
 
 
-def _approvers(session: Session, period: Period) -> list[Figure]:
-    seconds = seconds_between(session, Task.created_at, Task.completed_at)
+def _approvers(session: Session, period: Period, counts: Counter) -> list[Figure]:
     where = [*_done_in(period), Task.form == FormKind.APPROVAL]
-    found = spreads(session, [Task.completed_by_id], seconds, where, in_key_order=True)
+    found = _walked(session, [Task.form, Task.completed_by_id], where, counts)
+    found = {(user_id,): spread for (_form, user_id), spread in found.items()}
     ids = [user_id for (user_id,) in found if user_id is not None]
     names = dict(
         session.execute(
@@ -169,7 +186,18 @@ def _approvers(session: Session, period: Period) -> list[Figure]:
 
 
 def _slowest(session: Session, actor, period: Period) -> list[SlowInvoice]:
-    seconds = _cycle_seconds(session).label("seconds")
+    """Walked from the top of ix_payment_slowest_cycles until enough are found in the period:
+    no join and no sort of the period's payments."""
+    top = (
+        select(Payment.invoice_id, Payment.recorded_at, Payment.cycle_seconds)
+        .where(*_paid_in(period))
+        .order_by(Payment.cycle_seconds.desc(), Payment.invoice_id)
+        .limit(SLOWEST_SHOWN)
+    )
+    visible = visible_invoice_ids(actor)
+    if visible is not None:
+        top = top.where(Payment.invoice_id.in_(visible))
+    top = top.subquery("slowest")
     query = (
         select(
             Invoice.id,
@@ -178,18 +206,13 @@ def _slowest(session: Session, actor, period: Period) -> list[SlowInvoice]:
             Invoice.amount,
             Invoice.currency,
             ProcessInstance.created_at,
-            Payment.recorded_at,
-            seconds,
+            top.c.recorded_at,
+            top.c.cycle_seconds,
         )
-        .join(ProcessInstance, ProcessInstance.invoice_id == Payment.invoice_id)
-        .join(Invoice, Invoice.id == Payment.invoice_id)
-        .where(*_paid_in(period))
-        .order_by(seconds.desc(), Invoice.id)
-        .limit(SLOWEST_SHOWN)
+        .join(Invoice, Invoice.id == top.c.invoice_id)
+        .join(ProcessInstance, ProcessInstance.invoice_id == top.c.invoice_id)
+        .order_by(top.c.cycle_seconds.desc(), top.c.invoice_id)
     )
-    visible = visible_invoice_ids(actor)
-    if visible is not None:
-        query = query.where(Invoice.id.in_(visible))
     return [SlowInvoice(*row[:-1], float(row[-1])) for row in session.execute(query)]
 
 

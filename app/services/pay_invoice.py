@@ -19,6 +19,7 @@ from app.models import (
     Payment,
     TaskStatus,
 )
+from app.models.base import utcnow
 from app.permissions import PAY, require
 from app.services import audit, use_case
 from app.services.attachments import IncomingFile, check_file, store_files
@@ -78,7 +79,10 @@ def pay_invoice(
         reference=reference,
         payment_order_id=order.id if order else None,
         recorded_by_id=actor.id,
+        recorded_at=utcnow(),
     )
+    # The cycle-time report reads the invoice's cycle off the payment (submit to payment).
+    payment.cycle_seconds = (payment.recorded_at - instance.created_at).total_seconds()
     session.add(payment)
     session.flush()
     workflow = load_workflow(instance)

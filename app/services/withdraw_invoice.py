@@ -13,6 +13,7 @@ from app.permissions import WITHDRAW, require
 from app.services import audit, use_case
 from app.services.notify import holders_of, notify
 from app.services.visibility import get_visible_invoice
+from app.workflow.step_links import link_steps_of
 from app.workflow.store import load_workflow, save_state
 from app.workflow.sync import open_tasks_of
 
@@ -46,6 +47,7 @@ def withdraw_invoice(session: Session, actor, invoice_id, reason: object):
             recipients.update(holders_of(session, task))
             task.status = "cancelled"
             task.completed_at = utcnow()
+        link_steps_of(session, instance, InvoiceStatus.CANCELLED)  # for the wait reports
         instance.status = InstanceStatus.CANCELLED
         save_state(session, instance, workflow)
     invoice.status = InvoiceStatus.CANCELLED

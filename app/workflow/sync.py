@@ -15,6 +15,8 @@ from app.workflow.durations import parse_duration
 from app.workflow.engine import InvoiceWorkflow, ReadyTask
 from app.workflow.failures import ProcessFailedError, process_failed
 from app.workflow.parallel import STAGE_SETTLED
+from app.workflow.status import ended_status
+from app.workflow.step_links import link_steps
 
 INITIATOR_LANE = "Initiator"
 
@@ -44,6 +46,7 @@ def sync_tasks(
     created = [
         _new_task(instance, invoice, task, round_no) for g, task in ready.items() if g not in known
     ]
+    link_steps(instance, rows + created, ended_status(invoice, workflow))  # for the wait reports
     session.add_all(created)
     session.flush()
     return created, still_open + created, rows + created
