@@ -3,15 +3,17 @@
     cd /work/main && .venv/bin/python bench/profile_requests.py
     .venv/bin/python bench/profile_requests.py --db sqlite --requests 50 --top 40
     .venv/bin/python bench/profile_requests.py --kinds form,api --rounds 5
+    .venv/bin/python bench/profile_requests.py --kinds card,mine,list --waiting 30
 
 In-process with Flask's test client (the "test" config; a fresh PostgreSQL database by
 default), signed in as an approver (a session for the form, a JWT for the API): --requests
 decisions per round (one fresh task each), then as many GETs of an invoice card, My tasks and
-the invoice list. Prints, per kind, the CPU ms per request without the profiler (best of
---rounds rounds: the machine is shared, and CPU time, unlike wall time, barely depends on what
-else runs), then one profiled round with a CPU-time clock, whose functions with the most
-cumulative time name per-request permission and menu work, template rendering, the diagram,
-audit hashing and SQLAlchemy. Not a test (the file is not named test_*).
+the invoice list (--waiting: that many more tasks stay open for the approver, rows of My tasks
+as a busy approver sees it). Prints, per kind, the CPU ms per request without the profiler
+(best of --rounds rounds: the machine is shared, and CPU time, unlike wall time, barely
+depends on what else runs), then one profiled round with a CPU-time clock, whose functions
+with the most cumulative time name per-request permission and menu work, template rendering,
+the diagram, audit hashing and SQLAlchemy. Not a test (the file is not named test_*).
 """
 
 from __future__ import annotations
@@ -124,6 +126,9 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--kinds", default=",".join(KINDS), help="comma-separated: " + ",".join(KINDS)
     )
+    parser.add_argument(
+        "--waiting", type=int, default=0, help="more open tasks on the approver's My tasks"
+    )
     parser.add_argument("--top", type=int, default=35)
     parser.add_argument("--no-profile", action="store_true", help="CPU ms per request only")
     parser.add_argument(
@@ -138,7 +143,7 @@ def main(argv=None) -> int:
         print(f"Database: {shown_url(url)}")
         ids = setup_database(app, DECISION_USERS)
         per_kind = args.requests * (args.rounds + (0 if args.no_profile else 1))
-        guids = prepare_tasks(app, ids, per_kind * decisions + 2 * WARMUPS + 1)
+        guids = prepare_tasks(app, ids, per_kind * decisions + 2 * WARMUPS + 1 + args.waiting)
         requests = Requests(app, guids)
         best = {
             kind: min(

@@ -80,19 +80,21 @@ class DiscussionUpdate:
         return may_change(self.actor_id, message, self.now)
 
 
-def participant_ids(session: Session, invoice: Invoice) -> set[int]:
-    """Everyone taking part in the invoice's process, past or present."""
+def participant_ids(session: Session, invoice: Invoice, tasks=None) -> set[int]:
+    """Everyone taking part in the invoice's process, past or present. `tasks`: every task of
+    the invoice when the caller has read them already (the card does)."""
     ids = {invoice.initiator_id, *(approver.user_id for approver in invoice.approvers)}
-    tasks = session.execute(
-        select(
-            HumanTask.assignee_user_id,
-            HumanTask.completed_by_id,
-            HumanTask.candidate_role,
-            HumanTask.status,
-            HumanTask.invoice_id,
-            HumanTask.form,
-        ).where(HumanTask.invoice_id == invoice.id)
-    )
+    if tasks is None:
+        tasks = session.execute(
+            select(
+                HumanTask.assignee_user_id,
+                HumanTask.completed_by_id,
+                HumanTask.candidate_role,
+                HumanTask.status,
+                HumanTask.invoice_id,
+                HumanTask.form,
+            ).where(HumanTask.invoice_id == invoice.id)
+        )
     for task in tasks:
         ids.update(pk for pk in (task.assignee_user_id, task.completed_by_id) if pk is not None)
         if task.status == TaskStatus.OPEN and task.assignee_user_id is None:
@@ -106,8 +108,11 @@ def load_discussion(session: Session, actor, invoice_id, now: datetime) -> Discu
     return discussion_of_invoice(session, actor, invoice, now)
 
 
-def discussion_of_invoice(session: Session, actor, invoice: Invoice, now: datetime) -> Discussion:
-    """The thread of an invoice the actor was already found to see (the card reads it once)."""
+def discussion_of_invoice(
+    session: Session, actor, invoice: Invoice, now: datetime, tasks=None
+) -> Discussion:
+    """The thread of an invoice the actor was already found to see (the card reads it once,
+    and gives the invoice's tasks it has read: see participant_ids)."""
     messages = list(
         session.scalars(
             select(DiscussionMessage)
@@ -115,7 +120,7 @@ def discussion_of_invoice(session: Session, actor, invoice: Invoice, now: dateti
             .order_by(DiscussionMessage.created_at, DiscussionMessage.id)
         ).unique()
     )
-    can_post = actor.id in participant_ids(session, invoice)
+    can_post = actor.id in participant_ids(session, invoice, tasks)
     can_attach = may_contribute(actor) and files_may_join(actor, invoice, [AttachmentKind.OTHER])
     return Discussion(invoice, messages, can_post, actor.id, now, can_attach)
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import Integer, Select, and_, bindparam, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.domain.ids import parse_id
@@ -81,21 +82,28 @@ class Bell:
     latest: list[tuple[Notification, int | None]]
 
 
-def bell(session: Session, actor, limit: int) -> Bell:
-    """What the bell shows on every page, in one statement whatever `limit` is: the count is a
-    window over the rows the limit cuts."""
+@cache
+def _bell_query() -> Select:
+    """Built once (building it costs more than running it): the reader and the length are
+    parameters."""
     total = func.count().over().label("total")
     query = _with_task(select(Notification, Invoice.number, total).select_from(Notification))
-    rows = session.execute(
+    return (
         query.outerjoin(Invoice, Invoice.id == Notification.invoice_id)
         .where(
-            Notification.user_id == actor.id,
+            Notification.user_id == bindparam("user_id", type_=Integer),
             Notification.read_at.is_(None),
             still_waiting(),
         )
         .order_by(Notification.id.desc())
-        .limit(limit)
-    ).all()
+        .limit(bindparam("limit", type_=Integer))
+    )
+
+
+def bell(session: Session, actor, limit: int) -> Bell:
+    """What the bell shows on every page, in one statement whatever `limit` is: the count is a
+    window over the rows the limit cuts."""
+    rows = session.execute(_bell_query(), {"user_id": actor.id, "limit": limit}).all()
     return Bell(rows[0].total if rows else 0, [(row[0], row[1]) for row in rows])
 
 

@@ -24,7 +24,7 @@ from app.services.card_rules import (
 from app.services.counterparty_snapshot import changed_since_submit
 from app.services.discussion import Discussion, discussion_of_invoice
 from app.services.duplicates import openable_duplicate_numbers
-from app.services.process_history import process_history
+from app.services.process_history import invoice_tasks, process_history
 from app.services.visibility import get_visible_invoice
 
 
@@ -104,7 +104,8 @@ def load_card(session: Session, actor, invoice_id, now: datetime | None = None) 
         ).unique()
     )
     is_admin = has_role(actor, ADMIN)
-    history, open_tasks, payments = process_history(session, invoice.id)
+    tasks = invoice_tasks(session, invoice.id)  # the history's and the discussion's
+    history, open_tasks, payments = process_history(session, invoice.id, tasks)
     return InvoiceCard(
         invoice=invoice,
         attachments=[a for a in attachments if a.removed_at is None],
@@ -120,7 +121,7 @@ def load_card(session: Session, actor, invoice_id, now: datetime | None = None) 
         open_tasks=open_tasks,
         payments=payments,
         openable_duplicates=openable_duplicate_numbers(session, actor, events),
-        discussion=discussion_of_invoice(session, actor, invoice, now or utcnow()),
+        discussion=discussion_of_invoice(session, actor, invoice, now or utcnow(), tasks),
         people=_people_named(session, events),
     )
 

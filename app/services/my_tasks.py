@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import cache, lru_cache
 
-from sqlalchemy import case, func, select, union
+from sqlalchemy import BigInteger, Integer, Select, bindparam, case, func, select, union
 from sqlalchemy.orm import Session, aliased
 
 from app.domain.task_filters import TaskFilter, end_of_week
 from app.models import HumanTask, Invoice, TaskStatus
-from app.services.task_holders import Standing, acts_on, branches, holds, standing_of
+from app.services.task_holders import Person, Standing, acts_on, branches, holds, standing_of
 
 
 @dataclass(frozen=True)
@@ -62,15 +63,58 @@ def _held_for(standing: Standing, row: TaskRow) -> int | None:
     return next((p.id for p in standing.stands_in_for if holds(p, row)), None)
 
 
+@dataclass(frozen=True)
+class _Shape:
+    """What a statement of the rule depends on beside the people's ids: the roles of each
+    person and whether a deputy takes their tasks. The ids go in as parameters, so that one
+    statement, built once (building one costs more than running it), serves every user of
+    the same shape."""
+
+    roles: frozenset[str]
+    handed_on: bool
+    absent_roles: tuple[frozenset[str], ...]
+
+
+SHAPES_KEPT = 256  # role combinations x delegations: few; the bound keeps memory flat
+
+
+def _shape_of(standing: Standing) -> tuple[_Shape, dict]:
+    """The standing's shape, and its ids as the parameters of _bound(shape)."""
+    absent = standing.stands_in_for
+    parameters = {"me_id": standing.me.id}
+    if standing.deputy_id is not None:
+        parameters["deputy_id"] = standing.deputy_id
+    parameters.update({f"absent_{i}_id": person.id for i, person in enumerate(absent)})
+    shape = _Shape(
+        standing.me.roles, standing.deputy_id is not None, tuple(p.roles for p in absent)
+    )
+    return shape, parameters
+
+
+def _bound(shape: _Shape) -> Standing:
+    """A standing of this shape whose ids are bound parameters (see _shape_of)."""
+    me = Person(bindparam("me_id", type_=Integer), shape.roles)
+    deputy = bindparam("deputy_id", type_=Integer) if shape.handed_on else None
+    absent = tuple(
+        Person(bindparam(f"absent_{i}_id", type_=Integer), roles)
+        for i, roles in enumerate(shape.absent_roles)
+    )
+    return Standing(me, deputy, absent)
+
+
 def _mine(standing: Standing):
     """The open tasks I may act on: task_holders' one rule."""
     return acts_on(standing, status=TaskStatus.OPEN)
 
 
-def _page_of_ids(standing: Standing, limit: int, offset: int):
+@lru_cache(maxsize=SHAPES_KEPT)
+def _page_of_ids(shape: _Shape) -> Select:
     """One index-ordered branch per holder lookup (assigned to me, offered to my roles, and
-    the same for whom I stand in for), each cut at offset + limit."""
-    depth = offset + limit
+    the same for whom I stand in for), each cut at :depth (offset + limit)."""
+    standing = _bound(shape)
+    # BIGINT: a page number far beyond the last still reads an (empty) page.
+    depth = bindparam("depth", type_=BigInteger)
+    limit, offset = bindparam("limit", type_=BigInteger), bindparam("offset", type_=BigInteger)
     columns = (HumanTask.id, HumanTask.created_at)
     cut = [
         select(*columns)
@@ -85,18 +129,24 @@ def _page_of_ids(standing: Standing, limit: int, offset: int):
     return select(every.c.id).order_by(every.c.created_at, every.c.id).limit(limit).offset(offset)
 
 
-def my_open_tasks(session: Session, actor, limit: int = 50, offset: int = 0) -> list[TaskRow]:
-    standing = standing_of(session, actor)
-    ids = list(session.scalars(_page_of_ids(standing, limit, offset)))
-    if not ids:
-        return []
-    rows = session.execute(
+@cache
+def _rows_of_ids() -> Select:
+    return (
         select(*_ROW_COLUMNS)
         .join(Invoice, Invoice.id == HumanTask.invoice_id)
-        .where(HumanTask.id.in_(ids))
+        .where(HumanTask.id.in_(bindparam("ids", expanding=True)))
         .order_by(HumanTask.created_at, HumanTask.id)
     )
-    return _rows(standing, rows)
+
+
+def my_open_tasks(session: Session, actor, limit: int = 50, offset: int = 0) -> list[TaskRow]:
+    standing = standing_of(session, actor)
+    shape, parameters = _shape_of(standing)
+    page = {"depth": offset + limit, "limit": limit, "offset": offset}
+    ids = list(session.scalars(_page_of_ids(shape), {**parameters, **page}))
+    if not ids:
+        return []
+    return _rows(standing, session.execute(_rows_of_ids(), {"ids": ids}))
 
 
 def my_open_tasks_due_first(session: Session, actor, limit: int) -> list[TaskRow]:
@@ -139,9 +189,15 @@ def count_my_open_and_overdue(session: Session, actor, now: datetime) -> tuple[i
     return total or 0, late or 0
 
 
+@lru_cache(maxsize=SHAPES_KEPT)
+def _count_of_my_open(shape: _Shape) -> Select:
+    return select(func.count()).select_from(_my_open(_bound(shape)))
+
+
 def count_my_open_tasks(session: Session, actor) -> int:
-    mine = _my_open(standing_of(session, actor))
-    return session.scalar(select(func.count()).select_from(mine)) or 0
+    """What the menu shows beside My tasks on every page."""
+    shape, parameters = _shape_of(standing_of(session, actor))
+    return session.scalar(_count_of_my_open(shape), parameters) or 0
 
 
 def my_open_tasks_matching(
@@ -173,16 +229,22 @@ def my_open_tasks_matching(
     return _rows(standing, rows)
 
 
-def my_task_counterparties(session: Session, actor) -> list[tuple[int, str]]:
-    """The counterparties of my open tasks, by name: what the counterparty filter offers."""
+@lru_cache(maxsize=SHAPES_KEPT)
+def _counterparties_of_my_open(shape: _Shape) -> Select:
     card = aliased(Invoice)  # as in my_open_tasks_matching
-    rows = session.execute(
+    return (
         select(card.counterparty_id, func.min(card.counterparty_name))
         .join(HumanTask, HumanTask.invoice_id == card.id)
-        .where(HumanTask.status == TaskStatus.OPEN, _mine(standing_of(session, actor)))
+        .where(HumanTask.status == TaskStatus.OPEN, _mine(_bound(shape)))
         .where(card.counterparty_id.is_not(None))
         .group_by(card.counterparty_id)
     )
+
+
+def my_task_counterparties(session: Session, actor) -> list[tuple[int, str]]:
+    """The counterparties of my open tasks, by name: what the counterparty filter offers."""
+    shape, parameters = _shape_of(standing_of(session, actor))
+    rows = session.execute(_counterparties_of_my_open(shape), parameters)
     return sorted(((pk, name or "") for pk, name in rows), key=lambda row: row[1].casefold())
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sqlalchemy import and_, bindparam, exists, or_, select, union
 from sqlalchemy.orm import Session, aliased
@@ -37,8 +38,9 @@ def visible_invoices_clause(user):
     Their own invoices OR `id IN (a UNION of index-led lookups)` for the other reasons: the
     database reads the lookups once (hashed) and the list in its index order; an OR of three
     subqueries had it test every invoice of the table."""
-    parts = visible_invoice_parts(user)
-    return None if parts is None else or_(parts.own, Invoice.id.in_(parts.other_ids))
+    if sees_all_invoices(user):
+        return None
+    return _clause(*_viewer(user))
 
 
 @dataclass(frozen=True)
@@ -60,8 +62,7 @@ def visible_invoice_parts(user, standing=None) -> VisibleParts | None:
     """None when the user sees every invoice."""
     if sees_all_invoices(user):
         return None
-    _own, *others = _visible_id_branches(user, standing)
-    return VisibleParts(Invoice.initiator_id == user.id, union(*others))
+    return _parts(*_viewer(user, standing))
 
 
 def visible_invoice_ids(user, standing=None):
@@ -69,17 +70,40 @@ def visible_invoice_ids(user, standing=None):
     indexed lookups instead of a filter run on every row. None when the user sees all."""
     if sees_all_invoices(user):
         return None
-    return union(*_visible_id_branches(user, standing))
+    return union(*_visible_id_branches(*_viewer(user, standing)))
 
 
-def _visible_id_branches(user, standing=None) -> list:
+# The statements above are kept per viewer (building them costs more than running them, and
+# a list page asks three times): what they depend on is the key, so a role or a delegation
+# that changes makes a new one. The bound keeps memory flat.
+VIEWERS_KEPT = 512
+
+
+def _viewer(user, standing=None) -> tuple[int, tuple[int, ...], tuple[str, ...]]:
+    ids, roles = _offered_people_and_roles(user, standing)
+    return user.id, tuple(ids), tuple(roles)
+
+
+@lru_cache(maxsize=VIEWERS_KEPT)
+def _clause(user_id: int, ids: tuple[int, ...], roles: tuple[str, ...]):
+    parts = _parts(user_id, ids, roles)
+    return or_(parts.own, Invoice.id.in_(parts.other_ids))
+
+
+@lru_cache(maxsize=VIEWERS_KEPT)
+def _parts(user_id: int, ids: tuple[int, ...], roles: tuple[str, ...]) -> VisibleParts:
+    _own, *others = _visible_id_branches(user_id, ids, roles)
+    return VisibleParts(Invoice.initiator_id == user_id, union(*others))
+
+
+@lru_cache(maxsize=VIEWERS_KEPT)
+def _visible_id_branches(user_id: int, ids: tuple[int, ...], roles: tuple[str, ...]) -> tuple:
     """One lookup per reason to see an invoice, each led by an indexed column. Uncorrelated:
     a branch reading invoice must not take the outer query's invoice for its own."""
-    ids, roles = _offered_people_and_roles(user, standing)
     found = [
-        select(Invoice.id).where(Invoice.initiator_id == user.id),
-        select(InvoiceApprover.invoice_id).where(InvoiceApprover.user_id == user.id),
-        select(HumanTask.invoice_id).where(HumanTask.completed_by_id == user.id),
+        select(Invoice.id).where(Invoice.initiator_id == user_id),
+        select(InvoiceApprover.invoice_id).where(InvoiceApprover.user_id == user_id),
+        select(HumanTask.invoice_id).where(HumanTask.completed_by_id == user_id),
         select(HumanTask.invoice_id).where(HumanTask.assignee_user_id.in_(ids)),
     ]
     if roles:
@@ -88,7 +112,7 @@ def _visible_id_branches(user, standing=None) -> list:
                 HumanTask.candidate_role.in_(roles), HumanTask.assignee_user_id.is_(None)
             )
         )
-    return [branch.correlate(None) for branch in found]
+    return tuple(branch.correlate(None) for branch in found)
 
 
 def may_see_invoice(user, standing, initiator_id: int, approver_ids, tasks) -> bool:

@@ -6,7 +6,7 @@ import re
 
 from flask import g
 from flask_appbuilder.security.sqla.models import User
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 from markupsafe import Markup, escape
 
 from app.domain.labels import status_label
@@ -114,12 +114,13 @@ def task_holder(task) -> str:
 
 
 def age(since, now) -> str:
+    # Translated at once (no lazy text to build): a list shows one per row.
     hours = int((now - since).total_seconds() // 3600)
     if hours < 1:
-        return str(_("less than an hour"))
+        return gettext("less than an hour")
     if hours < 48:
-        return str(_("%(n)s h", n=hours))
-    return str(_("%(n)s days", n=hours // 24))
+        return gettext("%(n)s h", n=hours)
+    return gettext("%(n)s days", n=hours // 24)
 
 
 def approver_names(user_ids) -> str:

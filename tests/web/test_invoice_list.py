@@ -26,7 +26,7 @@ from app.services.complete_task import decide
 from app.services.invoice_export import neutralised
 from app.services.invoice_filter import InvoiceFilter, filter_choices, read_filter
 from app.services.invoice_input import InvoicePolicy
-from app.services.invoice_list import SORTABLE
+from app.services.invoice_list import COLUMNS, SORTABLE
 from app.services.overdue import is_overdue, overdue_clause
 from app.services.submit_invoice import submit_invoice
 from app.services.task_holder import holder_name, holder_name_column, longest_waiting_open_task
@@ -178,6 +178,43 @@ def test_each_row_shows_its_stage_holder_waiting_time_and_due_date_overdue_marke
     assert cell(by_name["on_time"], "due_date") == clock.iso_days_from_today(5)
     assert cell(by_name["on_time"], "amount") == "50.00" and cell(by_name["on_time"], "currency")
     assert cell(by_name["late"], "initiator") == "Ivan Tester"
+
+
+def test_every_row_has_its_cells_in_the_order_of_the_headings(login, world):
+    page = page_of(login("fiona"), LIST)
+    headings = page.xpath("//table[contains(@class, 'table-bordered')]//tr[th]")[0]
+    labels = [re.sub(r"\s+", " ", th.text_content()).strip() for th in headings.xpath("./th")]
+    expected = [str(label) for _key, label in COLUMNS]
+    assert labels[-len(expected) :] == expected
+    for row in rows(page):
+        assert [td.get("data-column") for td in row.xpath("./td[@data-column]")] == [
+            key for key, _label in COLUMNS
+        ]
+
+
+def search_of(response) -> tuple[str, str]:
+    """The column search's HTML (its nonce left out) and the nonce of its script."""
+    page = response.get_data(as_text=True)
+    start = page.index('<form id="filter_form"')
+    search = page[start : page.index("</script>", start)]
+    nonce = re.search(r'<script nonce="([^"]+)"', search).group(1)
+    return search.replace(nonce, ""), nonce
+
+
+def test_the_column_search_is_drawn_once_per_language_with_each_pages_nonce(login, world):
+    client = login("fiona")
+    first, second = client.get(LIST), client.get(LIST)
+    (search, nonce), (again, other_nonce) = search_of(first), search_of(second)
+    assert search == again and nonce != other_nonce
+    for response, page_nonce in ((first, nonce), (second, other_nonce)):
+        assert f"'nonce-{page_nonce}'" in response.headers["Content-Security-Policy"]
+    client.get("/lang/ru")
+    russian, _nonce = search_of(client.get(LIST))
+    assert "Срок оплаты" in russian and "Due date" not in russian
+    # A column filter on: drawn for this page, with the filter's value.
+    filtered, _nonce = search_of(client.get(f"{LIST}?_flt_0_status=draft"))
+    assert re.search(r"\[\s*\]\s*\)", russian)  # no filter on
+    assert re.search(r'\[\["status", "[^"]*", \["draft"\]\]\]\s*\)', filtered)
 
 
 def test_the_columns_have_their_headings_in_russian(login, world):
