@@ -144,6 +144,10 @@ class Config:
     MAIL_FOLDER = _env("MAIL_FOLDER", str(INSTANCE_DIR / "mail"))
     # The worker: how often it looks for mail and timers; whether run.py starts one beside the app.
     WORKER_INTERVAL_SECONDS = _env_int("WORKER_INTERVAL_SECONDS", 5)
+    # After a pass that found work but less than a full batch (the queue is empty for now),
+    # the worker waits this long before the next: a trickle of mail is sent in small batches,
+    # not one pass (timers, mail, webhooks, anchor, heartbeat) per message.
+    WORKER_SETTLE_MILLISECONDS = _env_int("WORKER_SETTLE_MILLISECONDS", 200)
     RUN_WORKER_IN_PROCESS = _env_bool("RUN_WORKER_IN_PROCESS", True)
     # While the database is away the worker's passes back off, doubling up to this many seconds.
     WORKER_OUTAGE_BACKOFF_MAX_SECONDS = _env_int("WORKER_OUTAGE_BACKOFF_MAX_SECONDS", 30)

@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 # How long a worker holds the due instances it claimed: longer than a batch can take (each
 # instance's code is capped at DIAGRAM_CODE_SECONDS); a worker that dies frees them after it.
 TIMER_LEASE = timedelta(minutes=5)
+TIMER_BATCH = 50  # due processes a worker pass claims at most
 
 
 def _claimable(now: datetime):
@@ -43,7 +44,9 @@ def _claimable(now: datetime):
     )
 
 
-def claim_due_instances(session: Session, now: datetime, worker: str, limit: int = 50) -> list[int]:
+def claim_due_instances(
+    session: Session, now: datetime, worker: str, limit: int = TIMER_BATCH
+) -> list[int]:
     """Lease up to `limit` due instances to `worker`, as the mail outbox does. On PostgreSQL the
     SELECT locks them and skips rows another worker is claiming (FOR UPDATE SKIP LOCKED); the
     UPDATE re-checks the lease, so each instance has one winner, and SQLite's single writer
@@ -81,7 +84,7 @@ RETRY_FAILED_TIMERS_AFTER = timedelta(hours=1)
 
 
 def fire_due_timers(
-    session: Session, now: datetime, limit: int = 50, worker: str | None = None
+    session: Session, now: datetime, limit: int = TIMER_BATCH, worker: str | None = None
 ) -> int:
     """Claim due instances, then one transaction per instance, which also ends its lease."""
     worker = worker or this_worker()

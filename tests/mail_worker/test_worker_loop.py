@@ -12,16 +12,23 @@ from sqlalchemy import create_engine, select
 from app.mail import OutboxMailer
 from app.models import OutboxMessage, OutboxStatus
 from app.models.base import utcnow
-from app.worker import _pause_after, run_forever, work_once
+from app.worker import Pauses, run_forever, work_once
 from tests.mail_worker.conftest import outbox_rows
+
+PAUSES = Pauses(interval=5, settle=0.2, mail_batch=10, webhook_batch=10, timer_batch=50)
 
 
 @pytest.mark.parametrize(
     ("counts", "failed", "pause"),
     [
-        ({"timers": 0, "sent": 10, "retry": 0, "failed": 0}, False, 0),
-        ({"timers": 3, "sent": 0}, False, 0),
-        ({"sent": 0, "probed": 1}, False, 0),
+        ({"timers": 0, "sent": 10, "retry": 0, "failed": 0}, False, 0),  # a full batch
+        ({"sent": 7, "retry": 2, "failed": 1}, False, 0),  # claimed ten: full too
+        ({"timers": 50, "sent": 0}, False, 0),
+        ({"webhooks": 10}, False, 0),
+        ({"sent": 0, "probed": 1}, False, 0),  # the server answered: its waiting mail is due
+        ({"timers": 3, "sent": 0}, False, 0.2),  # less than a batch: the queue is empty now
+        ({"sent": 1}, False, 0.2),
+        ({"webhooks": 2}, False, 0.2),
         ({"timers": 0, "sent": 0, "retry": 0, "failed": 0, "anchored": 1}, False, 5),
         ({"sent": 1, "server_down": 1}, False, 5),
         ({"sent": 10, "failed_steps": 1}, False, 5),
@@ -29,7 +36,17 @@ from tests.mail_worker.conftest import outbox_rows
     ],
 )
 def test_the_worker_sleeps_only_when_a_pass_found_nothing_to_do(counts, failed, pause):
-    assert _pause_after(counts, failed, 5) == pause
+    assert PAUSES.after(counts, failed) == pause
+
+
+def test_the_settling_pause_is_never_longer_than_the_interval():
+    config = {
+        "WORKER_INTERVAL_SECONDS": 0,
+        "WORKER_SETTLE_MILLISECONDS": 200,
+        "OUTBOX_BATCH_SIZE": 10,
+        "WEBHOOK_BATCH_SIZE": 10,
+    }
+    assert Pauses.from_config(config).after({"sent": 1}, False) == 0
 
 
 def test_a_backlog_drains_without_waiting_between_batches(app, smtp, queue, monkeypatch):
