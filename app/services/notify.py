@@ -35,7 +35,8 @@ def notify_holders(
     """Tell everyone who may act on the task; a deputy's notice says on whose behalf. Returns
     whom it told, each with whose task it is for them (task_holders.holders_of())."""
     card = task_holders.Card.of(invoice) if invoice is not None else None
-    held = task_holders.holders_of(session, task, card=card)
+    addresses: dict[int, task_holders.Address] = {}
+    held = task_holders.holders_of(session, task, card=card, addresses=addresses)
     by_principal: dict[int | None, list[int]] = {}
     for holder, principal in held.items():
         by_principal.setdefault(None if principal == holder else principal, []).append(holder)
@@ -49,6 +50,7 @@ def notify_holders(
             invoice_id=task.invoice_id,
             task_guid=task.task_guid,
             params={**params, **extra},
+            addresses=addresses,
         )
     return held
 
@@ -61,15 +63,16 @@ def notify(
     invoice_id: int | None = None,
     task_guid: str | None = None,
     params: dict | None = None,
+    addresses: dict[int, task_holders.Address] | None = None,
 ) -> int:
-    """Notify each user once per `event` (a stable reference to what happened)."""
+    """Notify each user once per `event` (a stable reference to what happened). `addresses`:
+    those of the users already read (task_holders.holders_of()), so that none is read again."""
     ids = sorted({int(pk) for pk in user_ids if pk is not None})
     if not ids:
         return 0
-    recipients = session.execute(_recipients_query(), {"ids": ids}).all()
+    recipients = _addresses(session, ids, addresses or {})
     notices, mails = [], []
-    for user in recipients:  # rows with .id, .email and .UserPreference (None when unset)
-        preference = user.UserPreference
+    for user in recipients:
         notices.append(
             {
                 "user_id": user.id,
@@ -79,8 +82,8 @@ def notify(
                 "params": params or {},
             }
         )
-        if user.email and kind not in (preference.email_off if preference else []):
-            mails.append(_outbox_row(user, preference, kind, event, invoice_id, task_guid, params))
+        if user.email and kind not in user.email_off:
+            mails.append(_outbox_row(user, kind, event, invoice_id, task_guid, params))
     _insert(session, Notification, notices)
     _insert(session, OutboxMessage, mails)
     return len(recipients)
@@ -103,6 +106,21 @@ def _insert_of(model):
     return insert(model.__table__)
 
 
+def _addresses(session: Session, ids: list[int], known: dict) -> list[task_holders.Address]:
+    """The active users of `ids`, from those known or read in one query."""
+    if all(pk in known for pk in ids):
+        return [known[pk] for pk in ids]
+    return [
+        task_holders.Address(
+            row.id,
+            row.email,
+            row.UserPreference.language if row.UserPreference else None,
+            tuple(row.UserPreference.email_off or ()) if row.UserPreference else (),
+        )
+        for row in session.execute(_recipients_query(), {"ids": ids})
+    ]
+
+
 @cache
 def _recipients_query() -> Select:
     """The active users of :ids with their preferences (built once, run with the ids)."""
@@ -113,12 +131,12 @@ def _recipients_query() -> Select:
     )
 
 
-def _outbox_row(user, preference, kind, event, invoice_id, task_guid, params) -> dict:
+def _outbox_row(user, kind, event, invoice_id, task_guid, params) -> dict:
     bad_address = _invalid_address(user.email)
     return {  # the other columns take the model's defaults, as with the ORM
         "recipient_id": user.id,
         "to_address": user.email,
-        "language": (preference.language if preference else None) or "",
+        "language": user.language or "",
         "kind": kind,
         "invoice_id": invoice_id,
         "task_guid": task_guid,

@@ -20,7 +20,14 @@ from functools import cache
 from sqlalchemy import Select, and_, bindparam, event, exists, or_, select, union
 from sqlalchemy.orm import Session, aliased, object_session, selectinload
 
-from app.models import Delegation, FormKind, HumanTask, Invoice, InvoiceApprover
+from app.models import (
+    Delegation,
+    FormKind,
+    HumanTask,
+    Invoice,
+    InvoiceApprover,
+    UserPreference,
+)
 from app.models.base import utcnow
 from app.models.json_rows import json_rows, rows_of
 from app.models.user import Group, User, holds_role
@@ -314,21 +321,41 @@ def may_be_handed_clause(task, card: Card):
 # --- Who is told ------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Address:
+    """Where a notice to someone goes: their e-mail, language and the kinds they want in the
+    app only (read with the holders, so that telling them needs no query of its own)."""
+
+    id: int
+    email: str | None
+    language: str | None
+    email_off: tuple[str, ...] = ()
+
+
 def holders_of(
-    session: Session, task: HumanTask, now=None, card: Card | None = None
+    session: Session,
+    task: HumanTask,
+    now=None,
+    card: Card | None = None,
+    addresses: dict[int, Address] | None = None,
 ) -> dict[int, int]:
     """Everyone who may act on the task now, each with whose task it is for them (their own id,
     or the absent person's for a deputy). Active users only; the same rule as may_act(). Two
-    statements: the invoice's parties (unless given), and the candidates with their deputies."""
+    statements: the invoice's parties (unless given), and the candidates with their deputies.
+    `addresses`, when given, is filled with the Address of each one returned."""
     card = card or _card(session, task.invoice_id)
     result: dict[int, int] = {}
-    for candidate, deputy in _candidates(session, task, now or utcnow()):
+    reachable: dict[int, Address] = {}
+    for candidate, deputy, reached in _candidates(session, task, now or utcnow()):
         if not _own(candidate, task, card):
             continue
         if deputy is not None and task.form != FormKind.CORRECTION and deputy_fits(deputy, card):
             result.setdefault(deputy, candidate.id)
         else:
             result[candidate.id] = candidate.id
+        reachable.update(reached)
+    if addresses is not None:
+        addresses.update((pk, reachable[pk]) for pk in result)
     return dict(sorted(result.items()))
 
 
@@ -341,27 +368,49 @@ def _card(session: Session, invoice_id: int) -> Card:
     return Card(rows[0][0], frozenset(a for _, a in rows if a is not None))
 
 
-def _candidates(session: Session, task: HumanTask, now) -> list[tuple[Person, int | None]]:
+def _candidates(session: Session, task: HumanTask, now):
     """The active people holding the task (by assignment or role, duties aside), each with the
-    deputy in force while they are away."""
+    deputy in force while they are away, and the Address of both."""
     if task.assignee_user_id is not None:
         query, holder, roles = _candidates_query(True), task.assignee_user_id, frozenset()
     else:
         query, holder = _candidates_query(False), task.candidate_role
         roles = frozenset({task.candidate_role})
-    rows = session.execute(query, {"holder": holder, "now": now})
-    return [(Person(pk, roles), deputy_id) for pk, deputy_id in rows]
+    found = []
+    for row in session.execute(query, {"holder": holder, "now": now}):
+        reached = {row.id: Address(row.id, row.email, row.language, tuple(row.email_off or ()))}
+        if row.deputy_id is not None:
+            reached[row.deputy_id] = Address(
+                row.deputy_id,
+                row.deputy_email,
+                row.deputy_language,
+                tuple(row.deputy_email_off or ()),
+            )
+        found.append((Person(row.id, roles), row.deputy_id, reached))
+    return found
 
 
 @cache
 def _candidates_query(by_assignee: bool) -> Select:
     """Active users with the deputy in force at :now: the user :holder (by_assignee), or the
-    holders of the role :holder."""
+    holders of the role :holder; with the e-mail and preferences of both."""
     holder, now = bindparam("holder"), bindparam("now")
     condition = User.id == holder if by_assignee else holds_role(holder)
-    deputy = aliased(User)
+    deputy, deputy_user = aliased(User), aliased(User, name="deputy_user")
+    own = aliased(UserPreference, name="own_preference")
+    deputys = aliased(UserPreference, name="deputy_preference")
     return (
-        select(User.id, Delegation.deputy_id)
+        select(
+            User.id,
+            User.email,
+            own.language,
+            own.email_off,
+            Delegation.deputy_id,
+            deputy_user.email.label("deputy_email"),
+            deputys.language.label("deputy_language"),
+            deputys.email_off.label("deputy_email_off"),
+        )
+        .select_from(User)
         .outerjoin(
             Delegation,
             and_(
@@ -372,6 +421,9 @@ def _candidates_query(by_assignee: bool) -> Select:
                 exists().where(deputy.id == Delegation.deputy_id, deputy.active.is_(True)),
             ),
         )
+        .outerjoin(own, own.user_id == User.id)
+        .outerjoin(deputy_user, deputy_user.id == Delegation.deputy_id)
+        .outerjoin(deputys, deputys.user_id == Delegation.deputy_id)
         .where(condition, User.active.is_(True))
         .order_by(User.id)
     )

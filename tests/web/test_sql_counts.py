@@ -67,7 +67,7 @@ def statements_for(app, client, url, headers=None) -> int:
     return min(counts)
 
 
-def test_a_decision_over_the_api_takes_at_most_thirteen_statements(
+def test_a_decision_over_the_api_takes_at_most_twelve_statements(
     app, client, api_token, submitted
 ):
     anna = api_token("anna")
@@ -81,11 +81,12 @@ def test_a_decision_over_the_api_takes_at_most_thirteen_statements(
         response = client.post(f"/api/v1/tasks/{second}/decision", headers=anna, json=body)
     assert response.status_code == 200
     # The delegations in force of the actor (acting for someone? away?) come with the signed-in
-    # user; the next holder's (does their deputy get the task?) are one lookup. What the roles
-    # may do is kept per process (app/security.py): no read of it here. The files' digests (the
-    # revision decided on), the audit chain's head and the active webhook subscriptions (for
-    # the transaction's events) come with the task. The rows written go in one flush.
-    assert len(sent) <= 13, "\n".join(s[:100] for s in sent)
+    # user; the next holder's (does their deputy get the task?) with their addresses, in one
+    # lookup of whom to tell and where. What the roles may do is kept per process
+    # (app/security.py): no read of it here. The files' digests (the revision decided on), the
+    # audit chain's head and the active webhook subscriptions (for the transaction's events)
+    # come with the task. The rows written go in one flush.
+    assert len(sent) <= 12, "\n".join(s[:100] for s in sent)
     # The answer, built without reading the task again, is what the database holds.
     answer = response.json["result"]
     stored = client.get(f"/api/v1/tasks/{second}", headers=anna).json["result"]
