@@ -85,6 +85,11 @@ class _LoggedDelivery:
     def connection(self):
         return self.mailer.connection()
 
+    def prepare(self, messages) -> None:
+        prepare = getattr(self.mailer, "prepare", None)  # app/services/mail_delivery.py
+        if prepare is not None:
+            prepare(messages)
+
     def send(self, message) -> None:
         with request_id_bound(message.request_id):
             try:

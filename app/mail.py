@@ -6,26 +6,26 @@ listed for admins, so a new user sees what would have been sent.
 
 from __future__ import annotations
 
+import logging
 import smtplib
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app, render_template
-from flask_babel import force_locale, get_locale
+from flask_babel import force_locale, get_locale, get_translations
 from flask_mail import Message
-from sqlalchemy import select
+from jinja2 import pass_context
+from markupsafe import Markup
 
-from app.domain.action_links import LinkSigner
 from app.domain.titles import render_title
 from app.extensions import db, mail
 from app.i18n import _, localized_amount
-from app.models import HumanTask, Invoice, NotificationKind, OutboxMessage, TaskStatus
-from app.models.user import User
+from app.mail_message import build_message
+from app.mail_reading import ACTION_LINK_KINDS, MailReading
+from app.models import NotificationKind, OutboxMessage
 from app.notice_lines import DEPUTY_KINDS, approvers_lines, deputy_lines, period_days
-from app.services.choose_time_zone import time_zone_of
 from app.services.counterparties import FIELD_LABELS
-from app.services.email_actions import offered_links
 from app.services.mail_delivery import (
     PermanentDeliveryError,
     ServerUnavailableError,
@@ -33,13 +33,8 @@ from app.services.mail_delivery import (
 )
 from app.web.local_format import local_date, local_time, reading_in
 
-# Mails that hand someone a task to decide: these may carry the one-click decision links.
-ACTION_LINK_KINDS = (
-    NotificationKind.TASK_ASSIGNED,
-    NotificationKind.REASSIGNED,
-    NotificationKind.REMINDER,
-    NotificationKind.ESCALATION,
-)
+log = logging.getLogger(__name__)
+
 SUBJECTS = {
     NotificationKind.TASK_ASSIGNED: _("%(title)s"),
     NotificationKind.RETURNED: _("Invoice #%(number)s was returned for rework"),
@@ -79,27 +74,30 @@ def link_for(base_url: str, invoice_id, task_guid, counterparty_id=None, kind=No
     return f"{base_url.rstrip('/')}/invoices/show/{invoice_id}"
 
 
-def message_context(message) -> dict:
-    """What a notification or an e-mail says, in the current language."""
-    invoice = db.session.get(Invoice, message.invoice_id) if message.invoice_id else None
+def message_context(message, reading: MailReading | None = None) -> dict:
+    """What a notification or an e-mail says, in the current language; `reading` holds what
+    a batch of them read beforehand (else each is read when asked)."""
+    reading = reading or MailReading(db.session, current_app.config["DEFAULT_TIME_ZONE"])
+    invoice = reading.invoice(message.invoice_id)
     params = message.params or {}
     title = title_of(params)
     number = invoice.number if invoice else ""
+    name_of = reading.name_of
     return {
         "kind": message.kind,
         "title": title,
         "invoice": invoice,
         "number": number,
         "amount": localized_amount(invoice.amount, invoice.currency) if invoice else "",
-        "by": person_name(params.get("by")),
-        "on_behalf_of": person_name(params.get("on_behalf_of")),
+        "by": name_of(params.get("by")),
+        "on_behalf_of": name_of(params.get("on_behalf_of")),
         # A reassignment: from whom (a person, or the role a task was offered to) to whom.
-        "from_holder": person_name(params.get("from")) or params.get("from_role") or "",
-        "to_holder": person_name(params.get("to")) if message.kind == "reassigned" else "",
+        "from_holder": name_of(params.get("from")) or params.get("from_role") or "",
+        "to_holder": name_of(params.get("to")) if message.kind == "reassigned" else "",
         "params": params,
-        "subject": subject_line(message.kind, params, number, title),
+        "subject": subject_line(message.kind, params, number, title, name_of),
         "changes": counterparty_changes(params),
-        "lines": notice_lines(message.kind, params, number),
+        "lines": notice_lines(message.kind, params, number, name_of),
         "link": link_for(
             current_app.config["BASE_URL"],
             message.invoice_id,
@@ -110,17 +108,15 @@ def message_context(message) -> dict:
     }
 
 
-def decision_links(row: OutboxMessage) -> dict[str, str]:
+def decision_links(row: OutboxMessage, reading: MailReading) -> dict[str, str]:
     """Approve / Return / Reject links of a task mail to someone who may decide it now
     (app/services/email_actions.py says who gets them), or none."""
     if row.kind not in ACTION_LINK_KINDS:
         return {}
-    config = current_app.config
-    tokens = offered_links(
-        db.session, LinkSigner.from_config(config), row.task_guid, row.recipient_id
-    )
-    base = config["BASE_URL"].rstrip("/")
-    return {action: f"{base}/mail-actions/{token}" for action, token in (tokens or {}).items()}
+    base = current_app.config["BASE_URL"].rstrip("/")
+    return {
+        action: f"{base}/mail-actions/{token}" for action, token in reading.links_of(row).items()
+    }
 
 
 def title_of(params: dict) -> str:
@@ -133,34 +129,32 @@ def title_of(params: dict) -> str:
     )
 
 
-def subject_line(kind: str, params: dict, number, title: str | None = None) -> str:
+def subject_line(kind: str, params: dict, number, title: str | None = None, name_of=None) -> str:
     """A notification's (an e-mail's) subject in the current language; `number` is its
-    invoice's (the caller has read it)."""
+    invoice's (the caller has read it); `name_of` gives a person's name from their id."""
+    name_of = name_of or person_name
     title = title_of(params) if title is None else title
     values = {"title": title, "number": number or "", "name": params.get("name", "")}
     if kind in DEPUTY_KINDS:
-        values.update(absent=person_name(params.get("absent")), **period_days(params))
+        values.update(absent=name_of(params.get("absent")), **period_days(params))
     subject = str(SUBJECTS.get(kind, "%(title)s")) % values
     if params.get("on_behalf_of"):  # a deputy's notice (dated delegation)
-        name = person_name(params["on_behalf_of"])
+        name = name_of(params["on_behalf_of"])
         subject = str(_("%(subject)s, on behalf of %(name)s", subject=subject, name=name))
     return subject
 
 
-def notice_lines(kind: str, params: dict, number) -> list[str]:
+def notice_lines(kind: str, params: dict, number, name_of) -> list[str]:
     """The lines of a deputy's notice or of a changed list of approvers (app/notice_lines.py)."""
     if kind in DEPUTY_KINDS:
-        return deputy_lines(kind, params, person_name)
+        return deputy_lines(kind, params, name_of)
     if kind == NotificationKind.APPROVERS_CHANGED:
-        return approvers_lines(params, number, person_name)
+        return approvers_lines(params, number, name_of)
     return []
 
 
 def person_name(user_id) -> str:
-    if not isinstance(user_id, int):
-        return ""
-    user = db.session.get(User, user_id)
-    return f"{user.first_name} {user.last_name}" if user else ""
+    return MailReading(db.session, current_app.config["DEFAULT_TIME_ZONE"]).name_of(user_id)
 
 
 def reader_time(moment, reader) -> str:
@@ -169,20 +163,20 @@ def reader_time(moment, reader) -> str:
     return local_time(moment)
 
 
-def invoice_summary(message, reader) -> dict | None:
+def invoice_summary(message, reader, reading: MailReading) -> dict | None:
     """What every mail about an invoice carries so it can be acted on from the mail: number,
     counterparty, amount with its currency, due dates, who is waiting (for a task: whoever
     handed it on, else the initiator) and the comment that came with it. None without an
     invoice."""
-    invoice = db.session.get(Invoice, message.invoice_id) if message.invoice_id else None
+    invoice = reading.invoice(message.invoice_id)
     if invoice is None:
         return None
     params = message.params or {}
-    task = _task(message.task_guid)
-    previous = _step_before(task) if task is not None else None
+    task = reading.task(message.task_guid)
+    previous = reading.step_before(task) if task is not None else None
     waiting = ""
     if task is not None:
-        waiting = person_name(previous.completed_by_id if previous else invoice.initiator_id)
+        waiting = reading.name_of(previous.completed_by_id if previous else invoice.initiator_id)
     return {
         "number": invoice.number,
         "counterparty": invoice.counterparty_name,
@@ -198,26 +192,6 @@ def invoice_summary(message, reader) -> dict | None:
     }
 
 
-def _task(task_guid) -> HumanTask | None:
-    if not task_guid:
-        return None
-    return db.session.scalars(select(HumanTask).where(HumanTask.task_guid == task_guid)).first()
-
-
-def _step_before(task: HumanTask) -> HumanTask | None:
-    """The last step done on the invoice before `task` was handed out."""
-    return db.session.scalars(
-        select(HumanTask)
-        .where(
-            HumanTask.invoice_id == task.invoice_id,
-            HumanTask.status == TaskStatus.DONE,
-            HumanTask.completed_at <= task.created_at,
-        )
-        .order_by(HumanTask.completed_at.desc(), HumanTask.id.desc())
-        .limit(1)
-    ).first()
-
-
 def counterparty_changes(params: dict) -> list[tuple[str, str, str]]:
     """(field, old, new) of a counterparty's change, in the reader's language."""
     changes = params.get("changes") or {}
@@ -228,21 +202,6 @@ def counterparty_changes(params: dict) -> list[tuple[str, str, str]]:
     ]
 
 
-def build_message(subject, to_address: str, sender, text: str, html: str) -> Message:
-    """The one place a message's headers are set: every value is made one line."""
-    if isinstance(sender, tuple | list):
-        sender = tuple(header_value(part) for part in sender)
-    else:
-        sender = header_value(sender)
-    return Message(
-        subject=header_value(subject),
-        recipients=[header_value(to_address)],
-        body=text,
-        html=html,
-        sender=sender,
-    )
-
-
 @dataclass(frozen=True)
 class RenderedMail:
     subject: str
@@ -251,40 +210,55 @@ class RenderedMail:
 
 
 def render_message(
-    row: OutboxMessage, default_language: str, action_links: bool = False
+    row: OutboxMessage,
+    default_language: str,
+    action_links: bool = False,
+    reading: MailReading | None = None,
 ) -> RenderedMail:
     """An outbox row as its recipient reads it, in their language: what is sent, and what the
     outbox screen shows. Only what goes to the recipient's mailbox gets the one-click
-    Approve / Return / Reject links (`action_links`): an admin's screen never shows them."""
-    zone = time_zone_of(db.session, row.recipient_id, current_app.config["DEFAULT_TIME_ZONE"])
-    with force_locale(row.language or default_language), reading_in(zone):
-        context = message_context(row)
-        context["summary"] = invoice_summary(row, row.recipient)
-        context["action_links"] = decision_links(row) if action_links else {}
+    Approve / Return / Reject links (`action_links`): an admin's screen never shows them.
+    `reading` holds what the row's batch read (MailReading.of), else the row reads it now."""
+    if reading is None or row.id not in reading.message_ids:
+        reading = MailReading.of(db.session, [row], current_app.config, action_links)
+    with (
+        force_locale(row.language or default_language),
+        reading_in(reading.zone_of(row.recipient_id)),
+    ):
+        context = message_context(row, reading)
+        context["summary"] = invoice_summary(row, row.recipient, reading)
+        context["action_links"] = decision_links(row, reading) if action_links else {}
         context["at"] = local_time(row.created_at)  # when it happened, on the reader's clock
+        context["gettext"] = _gettext_of(get_translations())
         text = render_template("mail/notification.txt", **context)
         html = render_template("mail/notification.html", **context)
     return RenderedMail(str(context["subject"]), text, html)
 
 
+def _gettext_of(translations):
+    """The templates' `_` as Flask-Babel gives it (Jinja's new-style gettext: the translation,
+    autoescaped in HTML, then %-formatted with its keywords), bound to the language's catalogue
+    once for the mail instead of looked up again for every string."""
+    translate = translations.ugettext
+
+    @pass_context
+    def gettext(context, string: str, **variables) -> str:
+        translated = translate(string)
+        if context.eval_ctx.autoescape:
+            translated = Markup(translated)  # noqa: S704 - the catalogue's text, as in Jinja
+        return translated % variables
+
+    return gettext
+
+
 def subjects_of(rows: list[OutboxMessage], default_language: str) -> dict[int, str]:
     """The subject of each row, in its recipient's language: the invoices and people they name
     read in two queries for the whole list, not per row."""
-    invoice_ids = {row.invoice_id for row in rows if row.invoice_id}
-    named = [(row.params or {}).get(key) for row in rows for key in ("by", "from", "to")]
-    people_ids = {pk for pk in named if isinstance(pk, int)}
-    # Loaded into the session, where message_context finds them; held here meanwhile (the
-    # session keeps its objects weakly).
-    loaded = []
-    if invoice_ids:
-        loaded += db.session.scalars(select(Invoice).where(Invoice.id.in_(invoice_ids))).unique()
-    if people_ids:
-        loaded += db.session.scalars(select(User).where(User.id.in_(people_ids))).unique()
+    reading = MailReading.of_subjects(db.session, rows, current_app.config)
     subjects = {}
     for row in rows:
         with force_locale(row.language or default_language):
-            subjects[row.id] = str(message_context(row)["subject"])
-    del loaded
+            subjects[row.id] = str(message_context(row, reading)["subject"])
     return subjects
 
 
@@ -293,6 +267,17 @@ class OutboxMailer:
         self.app = app
         self._connection = None
         self._unreachable: ServerUnavailableError | None = None
+        self._reading: MailReading | None = None
+
+    def prepare(self, rows: list[OutboxMessage]) -> None:
+        """Read what a batch's messages need, for them all, before the first is sent. Should
+        that fail, each message reads its own as it is sent (and fails, if it does, alone)."""
+        try:
+            self._reading = MailReading.of(db.session, rows, self.app.config, self._with_links())
+        except Exception:  # noqa: BLE001 - the messages still go, one by one
+            log.exception("outbox: the batch's reading failed; each message reads its own")
+            db.session.rollback()
+            self._reading = None
 
     @contextmanager
     def connection(self):
@@ -343,10 +328,14 @@ class OutboxMailer:
             # Connection lost: if it was after the data, the outcome is unknown; sent again.
             raise ServerUnavailableError(f"{self._server()}: {type(exc).__name__}: {exc}") from exc
 
-    def _message(self, row: OutboxMessage) -> Message:
+    def _with_links(self) -> bool:
         # The decision links go only to a real mailbox, not to the folder admins may read.
-        with_links = bool(self.app.config.get("MAIL_SERVER"))
-        rendered = render_message(row, self.app.config["BABEL_DEFAULT_LOCALE"], with_links)
+        return bool(self.app.config.get("MAIL_SERVER"))
+
+    def _message(self, row: OutboxMessage) -> Message:
+        rendered = render_message(
+            row, self.app.config["BABEL_DEFAULT_LOCALE"], self._with_links(), self._reading
+        )
         message = build_message(
             rendered.subject,
             row.to_address,

@@ -10,11 +10,13 @@ acts once (`EmailActionUse`, written in the decision's transaction).
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import Row, Select, bindparam, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from app.domain.action_links import (
     ACTIONS,
@@ -36,15 +38,27 @@ from app.models import (
     FormKind,
     HumanTask,
     Invoice,
+    InvoiceApprover,
     InvoiceStatus,
     TaskStatus,
 )
-from app.models.user import User
+from app.models.base import utcnow
+from app.models.user import Group, User
+from app.models.user_security import UserSecurity
 from app.permissions import DECIDE, allows
 from app.services.complete_task import decide
-from app.services.second_factor import is_enrolled
-from app.services.sign_in_rules import second_factor_required
+from app.services.second_factor import enrolled, is_enrolled
+from app.services.sign_in_rules import second_factor_required, second_factor_required_of
 from app.services.task_access import task_to_act_on
+from app.services.task_holders import (
+    Card,
+    Standing,
+    delegations_in_force_column,
+    may_act,
+    remember_delegations,
+    standing_of,
+)
+from app.services.visibility import may_see_invoice
 
 EMAIL = "email"  # the audit's channel of a decision made with a link
 
@@ -91,21 +105,137 @@ def offered_links(session: Session, signer: LinkSigner, task_guid, user_id) -> d
     """The tokens of the three links for a mail about `task_guid` to `user_id`, or None when
     that mail gets none (not an open approval task the user may decide now, or a user whose
     sign-in takes a second factor)."""
-    user = session.get(User, user_id) if task_guid and isinstance(user_id, int) else None
-    if (
-        user is None
-        or not user.active
-        or not allows(user, DECIDE)
-        or _needs_second_factor(session, user)
-    ):
-        return None
+    return offered_links_for(session, signer, [(task_guid, user_id)]).get((task_guid, user_id))
+
+
+def offered_links_for(session: Session, signer: LinkSigner, mails) -> dict[tuple, dict]:
+    """offered_links() for many (task guid, user id) pairs, as a batch of mail has them, in a
+    few statements for them all: {pair: tokens} of the pairs that get links."""
+    wanted = {(guid, uid) for guid, uid in mails if _guid(guid) and isinstance(uid, int)}
+    deciders = _deciders(session, sorted({uid for _task, uid in wanted}))
+    tasks = _tasks_and_cards(session, sorted({_guid(guid) for guid, uid in wanted}))
+    offered = {}
+    for guid, uid in wanted:
+        decider, found = deciders.get(uid), tasks.get(_guid(guid))
+        if decider is not None and found is not None and found.may_decide(*decider):
+            offered[guid, uid] = {
+                action: signer.issue(found.task.task_guid, uid, action) for action in ACTIONS
+            }
+    return offered
+
+
+def _guid(task_guid) -> str | None:
+    """A task guid as the task table spells it; None for anything else."""
     try:
-        task, _invoice, _instance, _for_id = task_to_act_on(session, user, task_guid)
-    except InvoiceFlowError:
+        return str(uuid.UUID(str(task_guid))) if task_guid else None
+    except ValueError:
         return None
-    if task.form != FormKind.APPROVAL:
-        return None
-    return {action: signer.issue(task.task_guid, user.id, action) for action in ACTIONS}
+
+
+def _deciders(session: Session, user_ids: list[int]) -> dict[int, tuple[User, Standing]]:
+    """The users who may decide from a mailbox (active, allowed to decide, no second factor),
+    each with their standing: one statement (roles, sign-in guard, delegations with them)."""
+    if not user_ids:
+        return {}
+    rows = session.execute(_deciders_query(), {"ids": user_ids, "now": utcnow()}).unique()
+    found = {}
+    for user, security, factor_required, delegations in rows:
+        remember_delegations(session, user.id, delegations)
+        if user.active and allows(user, DECIDE) and not (enrolled(security) or factor_required):
+            found[user.id] = (user, standing_of(session, user))
+    return found
+
+
+@cache
+def _deciders_query() -> Select:
+    return (
+        select(
+            User,
+            UserSecurity,
+            second_factor_required_of(User.id),
+            delegations_in_force_column(User.id),
+        )
+        .outerjoin(UserSecurity, UserSecurity.user_id == User.id)
+        .where(User.id.in_(bindparam("ids", expanding=True)))
+        .options(joinedload(User.roles), joinedload(User.groups).joinedload(Group.roles))
+    )
+
+
+@dataclass(frozen=True)
+class _TaskToDecide:
+    """A task, the card of its invoice and every task of that invoice (who may see it)."""
+
+    task: Row
+    card: Card
+    invoice_tasks: tuple[Row, ...]
+
+    def may_decide(self, user: User, standing: Standing) -> bool:
+        """task_to_act_on()'s rule on rows already read: the invoice visible to the user, the
+        task open, theirs to act on now and an approval."""
+        card = self.card
+        return (
+            may_see_invoice(
+                user, standing, card.initiator_id, card.approver_ids, self.invoice_tasks
+            )
+            and self.task.status == TaskStatus.OPEN
+            and may_act(standing, self.task, card)
+            and self.task.form == FormKind.APPROVAL
+        )
+
+
+def _tasks_and_cards(session: Session, guids: list[str]) -> dict[str, _TaskToDecide]:
+    """The tasks of these guids, each with its invoice's card and tasks: two statements."""
+    if not guids:
+        return {}
+    tasks, wanted = session.execute(_invoice_tasks_query(), {"guids": guids}).all(), set(guids)
+    invoice_ids = sorted({task.invoice_id for task in tasks})
+    parties = session.execute(_parties_query(), {"invoice_ids": invoice_ids}) if tasks else []
+    initiators, approvers = {}, {}
+    for invoice_id, initiator_id, approver_id in parties:
+        initiators[invoice_id] = initiator_id
+        if approver_id is not None:
+            approvers.setdefault(invoice_id, set()).add(approver_id)
+    cards = {
+        pk: Card(initiator, frozenset(approvers.get(pk, ())))
+        for pk, initiator in initiators.items()
+    }
+    of_invoice: dict[int, list[Row]] = {}
+    for task in tasks:
+        of_invoice.setdefault(task.invoice_id, []).append(task)
+    return {
+        task.task_guid: _TaskToDecide(
+            task, cards[task.invoice_id], tuple(of_invoice[task.invoice_id])
+        )
+        for task in tasks
+        if task.task_guid in wanted and task.invoice_id in cards
+    }
+
+
+@cache
+def _invoice_tasks_query() -> Select:
+    """Every task of the invoices of the tasks :guids (what the rules read of a task)."""
+    invoices = select(HumanTask.invoice_id).where(
+        HumanTask.task_guid.in_(bindparam("guids", expanding=True))
+    )
+    return select(
+        HumanTask.task_guid,
+        HumanTask.invoice_id,
+        HumanTask.status,
+        HumanTask.form,
+        HumanTask.assignee_user_id,
+        HumanTask.candidate_role,
+        HumanTask.completed_by_id,
+    ).where(HumanTask.invoice_id.in_(invoices))
+
+
+@cache
+def _parties_query() -> Select:
+    """The initiator and the approvers of the invoices :invoice_ids."""
+    return (
+        select(Invoice.id, Invoice.initiator_id, InvoiceApprover.user_id)
+        .outerjoin(InvoiceApprover, InvoiceApprover.invoice_id == Invoice.id)
+        .where(Invoice.id.in_(bindparam("invoice_ids", expanding=True)))
+    )
 
 
 def open_link(session: Session, signer: LinkSigner, token) -> LinkPage:

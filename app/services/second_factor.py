@@ -69,7 +69,11 @@ def provisioning_uri(secret: str, username: str, issuer: str) -> str:
 
 
 def is_enrolled(session: Session, user_id: int) -> bool:
-    row = session.get(UserSecurity, user_id)
+    return enrolled(session.get(UserSecurity, user_id))
+
+
+def enrolled(row: UserSecurity | None) -> bool:
+    """The user of this row (read already, or None: no row) has set up a second factor."""
     return bool(row and row.totp_enrolled_at and row.totp_secret)
 
 
