@@ -67,9 +67,7 @@ def statements_for(app, client, url, headers=None) -> int:
     return min(counts)
 
 
-def test_a_decision_over_the_api_takes_at_most_twelve_statements(
-    app, client, api_token, submitted
-):
+def test_a_decision_over_the_api_takes_at_most_twelve_statements(app, client, api_token, submitted):
     anna = api_token("anna")
     tasks = client.get("/api/v1/tasks/mine?page_size=100", headers=anna).json["result"]
     first, second = tasks[0]["id"], tasks[1]["id"]
