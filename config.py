@@ -81,6 +81,9 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     # Connecting to PostgreSQL gives up after this long: an unreachable host answers 503 soon.
     DATABASE_CONNECT_TIMEOUT_SECONDS = _env_int("DATABASE_CONNECT_TIMEOUT_SECONDS", 5)
+    # PostgreSQL's JIT compiles a plan whose estimate looks expensive: for the app's short
+    # queries compiling costs far more than running (the read pages' database CPU halves off).
+    DATABASE_JIT = _env_bool("DATABASE_JIT", False)
 
     # Files: kept outside the web root. FILE_STORAGE is `local` (a folder, FILE_STORAGE_DIR;
     # several web machines must mount the same one) or `s3` (an S3-compatible bucket: MinIO, Ceph,

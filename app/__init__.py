@@ -82,6 +82,8 @@ def _configure_database(app: Flask) -> None:
         connect_args["timeout"] = app.config["SQLITE_BUSY_TIMEOUT_SECONDS"]
     elif uri.startswith("postgresql"):
         connect_args.setdefault("connect_timeout", app.config["DATABASE_CONNECT_TIMEOUT_SECONDS"])
+        if not app.config.get("DATABASE_JIT", False):
+            connect_args["options"] = f"{connect_args.get('options', '')} -c jit=off".strip()
     options["connect_args"] = connect_args
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
