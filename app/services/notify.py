@@ -20,23 +20,23 @@ from app.models import (
     UserPreference,
 )
 from app.models.user import User
-from app.services import task_holders
+from app.services import task_holders, task_recipients
 
 
 def holders_of(session: Session, task: HumanTask) -> list[int]:
     """Everyone who may act on the task now (task_holders' rule: its assignee or the active
     holders of its lane's role who may act on it, or their deputies while they are away)."""
-    return list(task_holders.holders_of(session, task))
+    return list(task_recipients.holders_of(session, task))
 
 
 def notify_holders(
     session: Session, kind: str, task: HumanTask, event: str, params: dict, invoice=None
 ) -> dict[int, int]:
     """Tell everyone who may act on the task; a deputy's notice says on whose behalf. Returns
-    whom it told, each with whose task it is for them (task_holders.holders_of())."""
+    whom it told, each with whose task it is for them (task_recipients.holders_of())."""
     card = task_holders.Card.of(invoice) if invoice is not None else None
-    addresses: dict[int, task_holders.Address] = {}
-    held = task_holders.holders_of(session, task, card=card, addresses=addresses)
+    addresses: dict[int, task_recipients.Address] = {}
+    held = task_recipients.holders_of(session, task, card=card, addresses=addresses)
     by_principal: dict[int | None, list[int]] = {}
     for holder, principal in held.items():
         by_principal.setdefault(None if principal == holder else principal, []).append(holder)
@@ -63,10 +63,10 @@ def notify(
     invoice_id: int | None = None,
     task_guid: str | None = None,
     params: dict | None = None,
-    addresses: dict[int, task_holders.Address] | None = None,
+    addresses: dict[int, task_recipients.Address] | None = None,
 ) -> int:
     """Notify each user once per `event` (a stable reference to what happened). `addresses`:
-    those of the users already read (task_holders.holders_of()), so that none is read again."""
+    those of the users already read (task_recipients.holders_of()), so that none is read again."""
     ids = sorted({int(pk) for pk in user_ids if pk is not None})
     if not ids:
         return 0
@@ -106,12 +106,12 @@ def _insert_of(model):
     return insert(model.__table__)
 
 
-def _addresses(session: Session, ids: list[int], known: dict) -> list[task_holders.Address]:
+def _addresses(session: Session, ids: list[int], known: dict) -> list[task_recipients.Address]:
     """The active users of `ids`, from those known or read in one query."""
     if all(pk in known for pk in ids):
         return [known[pk] for pk in ids]
     return [
-        task_holders.Address(
+        task_recipients.Address(
             row.id,
             row.email,
             row.UserPreference.language if row.UserPreference else None,

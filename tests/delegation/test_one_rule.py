@@ -16,7 +16,8 @@ from app.models.user import User
 from app.services.delegation import DeputyRequest, set_deputy
 from app.services.my_tasks import held_by
 from app.services.submit_invoice import submit_invoice
-from app.services.task_holders import Card, acting_for, acts_on, holders_of, standing_of
+from app.services.task_holders import Card, acting_for, acts_on, standing_of
+from app.services.task_recipients import holders_of
 from tests import clock
 from tests.workflow.scenario import policy
 
