@@ -78,13 +78,15 @@ ADDRESS = re.compile(
 )
 # Europe/Moscow, US/Alaska: zones as the time zone database names them.
 TIME_ZONE = re.compile(r"\b[A-Z][A-Za-z]+(?:/[A-Z][A-Za-z0-9_+-]+)+")
+# A digest or id shown in hex (an audit hash, "3dd9a1…"): not a word, though it may hold one.
+HEX_RUN = re.compile(r"\b(?=[0-9a-f]*\d)[0-9a-f]{6,}")
 LATIN_WORD = re.compile(r"[A-Za-z][\w'’-]*[\w]")
 
 
 def latin_words(text: str, known: set[str] | frozenset[str] = frozenset()) -> list[str]:
     """The English-looking words of `text`, but for the allowlist and `known` (logins, names and
     values the test itself typed)."""
-    text = TIME_ZONE.sub(" ", ADDRESS.sub(" ", text))
+    text = HEX_RUN.sub(" ", TIME_ZONE.sub(" ", ADDRESS.sub(" ", text)))
     allowed = ALLOWED | set(known)
     found = []
     for word in LATIN_WORD.findall(text):
