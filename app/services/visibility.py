@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sqlalchemy import and_, bindparam, exists, or_, select, union
+from sqlalchemy import and_, bindparam, exists, func, or_, select, union
 from sqlalchemy.orm import Session, aliased
 
 from app.domain.ids import parse_id
@@ -50,6 +50,7 @@ class VisibleParts:
 
     own: object  # a WHERE clause on Invoice
     other_ids: object  # a SELECT of invoice ids
+    count_all: object  # a SELECT of how many invoices the rule lets the user see
 
     @property
     def others(self):
@@ -92,8 +93,18 @@ def _clause(user_id: int, ids: tuple[int, ...], roles: tuple[str, ...]):
 
 @lru_cache(maxsize=VIEWERS_KEPT)
 def _parts(user_id: int, ids: tuple[int, ...], roles: tuple[str, ...]) -> VisibleParts:
-    _own, *others = _visible_id_branches(user_id, ids, roles)
-    return VisibleParts(Invoice.initiator_id == user_id, union(*others))
+    branches = _visible_id_branches(user_id, ids, roles)
+    return VisibleParts(
+        Invoice.initiator_id == user_id, union(*branches[1:]), _count_of_ids(branches)
+    )
+
+
+def _count_of_ids(branches: tuple):
+    """Unfiltered, the count needs no invoice row: how many distinct ids the lookups give
+    (every id they give names an invoice). Counting the parts apart would read every invoice
+    to tell the others from the user's own."""
+    ids = union(*branches).subquery()
+    return select(func.count(ids.c[0]))
 
 
 @lru_cache(maxsize=VIEWERS_KEPT)

@@ -48,6 +48,8 @@ class InvoiceFlowInterface(RowIdInterface):
         if apart is None:
             return super().query_count(query, filters, select_columns)
         parts, rest = apart
+        if not rest.filters:
+            return self.session.scalar(parts.count_all) or 0
         return sum(
             super(InvoiceFlowInterface, self).query_count(query.filter(part), rest, select_columns)
             for part in (parts.own, parts.others)
