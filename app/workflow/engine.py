@@ -164,10 +164,19 @@ class InvoiceWorkflow:
     def ready_tasks(self) -> list[ReadyTask]:
         return [_ready_task(t) for t in self._wf.get_tasks(state=TaskState.READY, manual=True)]
 
+    def ready_task(self, guid: str) -> ReadyTask | None:
+        """The waiting user task `guid`, found by its id (not among every task); None when
+        the process has no such task waiting for people."""
+        try:
+            task = self._find(guid)
+        except TaskNotReadyError:
+            return None
+        return _ready_task(task) if _waits_for_people(task) else None
+
     def complete(self, guid: str, data: dict) -> None:
         """Complete a READY user task with the given data and run until people are needed."""
         task = self._find(guid)
-        if task.state != TaskState.READY or not task.task_spec.manual:
+        if not _waits_for_people(task):
             # SpiffWorkflow would silently complete a task that is not READY.
             raise TaskNotReadyError(f"task {guid} is not waiting for a decision")
         task.set_data(**data, **answer_aliases(task, data))
@@ -353,6 +362,10 @@ def _unpack(state: str) -> str:
 
 def _properties(spec) -> dict:
     return (getattr(spec, "extensions", None) or {}).get("properties", {})
+
+
+def _waits_for_people(task) -> bool:
+    return task.state == TaskState.READY and task.task_spec.manual
 
 
 def _ready_task(task) -> ReadyTask:

@@ -87,10 +87,8 @@ def close_task(
 
 def process_assignee(workflow: InvoiceWorkflow, guid: str, invoice: Invoice) -> int | None:
     """The person the diagram gives a waiting task to (None for a role's task)."""
-    for ready in workflow.ready_tasks():
-        if ready.guid == guid:
-            return _holder(ready, invoice)[0]
-    return None
+    ready = workflow.ready_task(guid)
+    return None if ready is None else _holder(ready, invoice)[0]
 
 
 def task_params(task: HumanTask) -> dict:
