@@ -7,7 +7,7 @@ from flask_appbuilder import AppBuilder
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from app import extensions
+from app import extensions, i18n
 from app.extensions import csrf, db, migrate
 from app.models import sealed
 from app.web import converters
@@ -41,6 +41,7 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
             base_template="layout.html", update_perms=app.config["FAB_UPDATE_PERMS"]
         )
         appbuilder.init_app(app, db.session)
+        i18n.keep_translations(app)
         from app.web import (
             errors,
             icons,
