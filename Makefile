@@ -73,14 +73,15 @@ db: install
 	$(BIN)/flask process seed
 	$(BIN)/flask demo-data
 
-# The suite runs in TEST_WORKERS processes (pytest-xdist), a test file per process at a time.
+# The suite runs in TEST_WORKERS processes (pytest-xdist), a test file per process at a time, in
+# the order tests/conftest.py gives (the longest files first).
 TEST_WORKERS ?= 2
 test: install assets translations
-	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 test-postgres: install assets translations
 	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
-		$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+		$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check app tests bench config.py run.py
