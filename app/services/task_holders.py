@@ -139,7 +139,13 @@ def _delegations_of_query() -> Select:
 
 def _in_force(user_id, now):
     return and_(
-        or_(Delegation.user_id == user_id, Delegation.deputy_id == user_id),
+        or_(Delegation.user_id == user_id, Delegation.deputy_id == user_id), running_at(now)
+    )
+
+
+def running_at(now):
+    """A delegation in force at `now`: not cancelled, begun, not ended, its deputy active."""
+    return and_(
         Delegation.cancelled_at.is_(None),
         Delegation.starts_at <= now,
         Delegation.ends_at > now,

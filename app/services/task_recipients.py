@@ -6,13 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from sqlalchemy import Select, and_, bindparam, exists, select
+from sqlalchemy import Select, and_, bindparam, select
 from sqlalchemy.orm import Session, aliased
 
 from app.models import Delegation, FormKind, HumanTask, Invoice, InvoiceApprover, UserPreference
 from app.models.base import utcnow
 from app.models.user import User, holds_role
-from app.services.task_holders import Card, Person, deputy_fits, owns
+from app.services.task_holders import Card, Person, deputy_fits, owns, running_at
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ def _candidates_query(by_assignee: bool) -> Select:
     holders of the role :holder; with the e-mail and preferences of both."""
     holder, now = bindparam("holder"), bindparam("now")
     condition = User.id == holder if by_assignee else holds_role(holder)
-    deputy, deputy_user = aliased(User), aliased(User, name="deputy_user")
+    deputy_user = aliased(User, name="deputy_user")
     own = aliased(UserPreference, name="own_preference")
     deputys = aliased(UserPreference, name="deputy_preference")
     return (
@@ -107,13 +107,7 @@ def _candidates_query(by_assignee: bool) -> Select:
         .select_from(User)
         .outerjoin(
             Delegation,
-            and_(
-                Delegation.user_id == User.id,
-                Delegation.cancelled_at.is_(None),
-                Delegation.starts_at <= now,
-                Delegation.ends_at > now,
-                exists().where(deputy.id == Delegation.deputy_id, deputy.active.is_(True)),
-            ),
+            and_(Delegation.user_id == User.id, running_at(now)),
         )
         .outerjoin(own, own.user_id == User.id)
         .outerjoin(deputy_user, deputy_user.id == Delegation.deputy_id)
