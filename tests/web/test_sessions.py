@@ -480,3 +480,21 @@ def test_adopting_the_new_generation_keeps_this_browser_and_no_other(app, people
 
     assert signed_in(this)
     assert refused_with(other, SIGNED_OUT)
+
+
+def test_a_page_read_again_sends_no_new_cookie_and_a_new_page_joins_the_back_history(
+    app, people, clock
+):
+    client = browser(app, "ivan")
+    first = client.get(PAGE)
+    assert first.status_code == 200
+    again = client.get(PAGE)
+    assert again.status_code == 200
+    assert "Set-Cookie" not in again.headers  # nothing changed: the session is not re-sent
+    other = client.get(PAGE + "?page_InvoiceView=1")
+    assert "session=" in other.headers.get("Set-Cookie", "")
+    with client.session_transaction() as kept:
+        assert [url.rsplit("/invoices", 1)[-1] for url in kept["page_history"]][-2:] == [
+            "/list/",
+            "/list/?page_InvoiceView=1",
+        ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, jsonify, request
+from flask import abort, jsonify, request, session
 from flask_appbuilder import ModelView
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.security.decorators import has_access
@@ -47,7 +47,19 @@ def choices_answer(search, describe):
     )
 
 
-class ServiceModelView(ModelView):
+class KeptHistory:
+    """FAB's back-navigation history, written only when it changes: FAB assigns it at every
+    list and card page, so a page read again (the list, reloaded) re-signed and re-sent the
+    whole session cookie for nothing."""
+
+    def update_redirect(self):
+        history = session.get("page_history") or []
+        if history and history[-1] == request.url:
+            return  # FAB's stack keeps no two equal pages in a row: nothing would change
+        super().update_redirect()
+
+
+class ServiceModelView(KeptHistory, ModelView):
     """Subclasses implement save(form, item) by calling their service; nothing else writes."""
 
     method_permission_name = READ_WRITE

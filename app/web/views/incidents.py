@@ -29,6 +29,7 @@ from app.web.context import say
 from app.web.datamodel import InvoiceFlowInterface
 from app.web.local_format import local_time
 from app.web.templating import stage_label
+from app.web.views.base import KeptHistory
 from app.workflow.failures import ProcessFailedError
 
 STATUS_LABELS = {IncidentStatus.OPEN: _("Open"), IncidentStatus.RESOLVED: _("Resolved")}
@@ -44,7 +45,7 @@ def _or_nothing(show):
     return lambda value: NOTHING if value in (None, "") else show(value)
 
 
-class IncidentView(ModelView):
+class IncidentView(KeptHistory, ModelView):
     """Which invoice, which element, what failed and since when; retry once it is fixed."""
 
     datamodel = InvoiceFlowInterface(Incident)

@@ -20,6 +20,7 @@ from app.web import context
 from app.web.context import say
 from app.web.datamodel import InvoiceFlowInterface
 from app.web.security_headers import framed_by_own_pages
+from app.web.views.base import KeptHistory
 
 KIND_LABELS = {
     NotificationKind.TASK_ASSIGNED: _("A new task for me"),
@@ -116,7 +117,7 @@ class OutboxListWidget(ListWidget):
     template = "notifications/outbox_list_widget.html"
 
 
-class OutboxView(ModelView):
+class OutboxView(KeptHistory, ModelView):
     """Administrators see every e-mail as it reads (subject, bodies, recipient), its status,
     attempts and last error, and send failed ones again."""
 
