@@ -12,17 +12,16 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import current_app, render_template
-from flask_babel import force_locale, get_locale, get_translations
+from flask import current_app
+from flask_babel import force_locale, get_locale
 from flask_mail import Message
-from jinja2 import pass_context
-from markupsafe import Markup
 
 from app.domain.titles import render_title
 from app.extensions import db, mail
 from app.i18n import _, localized_amount
 from app.mail_message import build_message
 from app.mail_reading import ACTION_LINK_KINDS, MailReading
+from app.mail_templates import render_mail_template
 from app.models import NotificationKind, OutboxMessage
 from app.notice_lines import DEPUTY_KINDS, approvers_lines, deputy_lines, period_days
 from app.services.counterparties import FIELD_LABELS
@@ -229,26 +228,9 @@ def render_message(
         context["summary"] = invoice_summary(row, row.recipient, reading)
         context["action_links"] = decision_links(row, reading) if action_links else {}
         context["at"] = local_time(row.created_at)  # when it happened, on the reader's clock
-        context["gettext"] = _gettext_of(get_translations())
-        text = render_template("mail/notification.txt", **context)
-        html = render_template("mail/notification.html", **context)
+        text = render_mail_template("mail/notification.txt", context)
+        html = render_mail_template("mail/notification.html", context)
     return RenderedMail(str(context["subject"]), text, html)
-
-
-def _gettext_of(translations):
-    """The templates' `_` as Flask-Babel gives it (Jinja's new-style gettext: the translation,
-    autoescaped in HTML, then %-formatted with its keywords), bound to the language's catalogue
-    once for the mail instead of looked up again for every string."""
-    translate = translations.ugettext
-
-    @pass_context
-    def gettext(context, string: str, **variables) -> str:
-        translated = translate(string)
-        if context.eval_ctx.autoescape:
-            translated = Markup(translated)  # noqa: S704 - the catalogue's text, as in Jinja
-        return translated % variables
-
-    return gettext
 
 
 def subjects_of(rows: list[OutboxMessage], default_language: str) -> dict[int, str]:
