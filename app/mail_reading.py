@@ -114,18 +114,24 @@ class MailReading:
 
     # --- reading them for a batch
 
+    def _rows(self, statement: Select, params: dict):
+        """Plain rows of columns, run as Core on the session's connection: the ORM's handling
+        of a statement (a third of a millisecond each) buys nothing for rows that are no
+        objects."""
+        return self.session.connection().execute(statement, params)
+
     def _read_invoices(self, rows) -> None:
         invoice_ids = sorted({row.invoice_id for row in rows if row.invoice_id})
         self._invoices = dict.fromkeys(invoice_ids)
         if invoice_ids:
-            found = self.session.execute(_invoices_query(), {"ids": invoice_ids})
+            found = self._rows(_invoices_query(), {"ids": invoice_ids})
             self._invoices.update((invoice.id, invoice) for invoice in found)
 
     def _read_tasks(self, rows) -> None:
         guids = sorted({row.task_guid for row in rows if row.task_guid})
         self._tasks = dict.fromkeys(guids)
         if guids:
-            tasks = self.session.execute(_tasks_query(), {"guids": guids}).all()
+            tasks = self._rows(_tasks_query(), {"guids": guids}).all()
             self._tasks.update((task.task_guid, task) for task in tasks)
             self._read_steps_before(tasks)
 
@@ -133,7 +139,7 @@ class MailReading:
         done: dict[int, list[Row]] = {}
         if tasks:
             invoice_ids = sorted({task.invoice_id for task in tasks})
-            for step in self.session.execute(_steps_query(), {"ids": invoice_ids}):
+            for step in self._rows(_steps_query(), {"ids": invoice_ids}):
                 done.setdefault(step.invoice_id, []).append(step)  # latest first
         for task in tasks:
             self._steps[task.id] = next(
@@ -157,14 +163,14 @@ class MailReading:
         ids = sorted(pk for pk in ids if isinstance(pk, int))
         self._names.update(dict.fromkeys(ids, ""))
         if ids:
-            for pk, first, last in self.session.execute(_names_query(), {"ids": ids}):
+            for pk, first, last in self._rows(_names_query(), {"ids": ids}):
                 self._names[pk] = f"{first} {last}"
 
     def _read_zones(self, user_ids: set) -> None:
         ids = sorted(pk for pk in user_ids if isinstance(pk, int))
         self._zones.update(dict.fromkeys(ids, self.default_zone))
         if ids:
-            for pk, zone in self.session.execute(_zones_query(), {"ids": ids}):
+            for pk, zone in self._rows(_zones_query(), {"ids": ids}):
                 self._zones[pk] = zone or self.default_zone
 
 
