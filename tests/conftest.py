@@ -16,6 +16,7 @@ from app.extensions import db
 from app.role_defaults import seed_roles
 from app.services.process_versions import seed_process_versions
 from tests import clock, factories
+from tests.browser import browser  # noqa: F401 - the one browser of a test process
 from tests.databases import temporary_database
 from tests.mail_server import SmtpServer
 

@@ -16,7 +16,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
 from pytest import StashKey
 from sqlalchemy import create_engine, text
 
@@ -25,18 +24,6 @@ from tests.factories import PASSWORD
 
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "test-output" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
-# Without the networking flags Chromium floods the closed network with refused connections.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SERVER_START_SECONDS = 120  # a loaded machine seeding PostgreSQL may take a while
 PAGE_TIMEOUT_MS = 10_000
 
@@ -117,14 +104,6 @@ def everyone_in_english_again(request):
             connection.execute(text("UPDATE user_preference SET language = 'en'"))
     finally:
         engine.dispose()
-
-
-@pytest.fixture(scope="session")
-def browser():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @contextmanager

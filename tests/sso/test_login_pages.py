@@ -4,9 +4,8 @@
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import sync_playwright
 
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, screenshot
+from tests.e2e.conftest import screenshot
 from tests.russian_text import latin_words, visible_text
 from tests.sso.apps import served
 
@@ -35,14 +34,6 @@ EXPECTED = {
 def sites(ldap_app, oidc_server):
     with served(ldap_app) as ldap_site:
         yield {"ldap": ldap_site, "oidc": oidc_server}
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.mark.parametrize("language", ["en", "ru"])
