@@ -74,8 +74,9 @@ db: install
 	$(BIN)/flask demo-data
 
 # The suite runs in TEST_WORKERS processes (pytest-xdist), a test file per process at a time, in
-# the order tests/conftest.py gives (the longest files first).
-TEST_WORKERS ?= 2
+# the order tests/conftest.py gives (the longest files first). Three on two cores: the browser
+# and server tests wait on each other a good part of the time (two processes: 16 min, three: 12).
+TEST_WORKERS ?= 3
 test: install assets translations
 	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
