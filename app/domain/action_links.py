@@ -12,6 +12,7 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
@@ -93,10 +94,16 @@ class LinkSigner:
         return isinstance(digest, str) and hmac.compare_digest(digest, link.digest)
 
     def _links(self) -> URLSafeTimedSerializer:
-        return URLSafeTimedSerializer(self.secret, salt=LINK_SALT)
+        return _serializer(self.secret, LINK_SALT)
 
     def _forms(self) -> URLSafeTimedSerializer:
-        return URLSafeTimedSerializer(self.secret, salt=FORM_SALT)
+        return _serializer(self.secret, FORM_SALT)
+
+
+@lru_cache(maxsize=8)
+def _serializer(secret: str, salt: str) -> URLSafeTimedSerializer:
+    """Kept per key and salt (it holds no state between calls): a task mail signs three links."""
+    return URLSafeTimedSerializer(secret, salt=salt)
 
 
 def _signed_ahead_of_this_clock(date_signed) -> bool:

@@ -234,15 +234,15 @@ def _mark_attempt(session: Session, batch: _Batch, message_id: int, unknown: boo
     """Committed before the message goes out: `sending`, since when, one more attempt, and this
     message's own lease. Returns the attempts, None when the row is no longer ours."""
     now = batch.now()
-    attempts = session.scalar(
-        _mark_statement(unknown),
-        {
-            "row_id": message_id,
-            "token": batch.token,
-            "started_at": now,
-            "lease_until": now + batch.settings.lease,
-        },
-    )
+    parameters = {
+        "row_id": message_id,
+        "token": batch.token,
+        "started_at": now,
+        "lease_until": now + batch.settings.lease,
+    }
+    # On the session's connection (no ORM handling of the statement: the commit expires what
+    # the session holds of the row).
+    attempts = session.connection().execute(_mark_statement(unknown), parameters).scalar()
     session.commit()
     return attempts
 
@@ -281,7 +281,8 @@ def _accepted(session: Session, batch: _Batch, message_id: int) -> str:
     if not batch.pulled_forward:
         batch.pulled_forward = True
         pull_forward(session, batch.settings.server, batch.started_at)
-    session.execute(_sent_statement(), {"row_id": message_id, "accepted_at": batch.now()})
+    accepted = {"row_id": message_id, "accepted_at": batch.now()}
+    session.connection().execute(_sent_statement(), accepted)
     session.commit()
     return "sent"
 
