@@ -50,7 +50,14 @@ class VisibleParts:
 
     own: object  # a WHERE clause on Invoice
     other_ids: object  # a SELECT of invoice ids
-    count_all: object  # a SELECT of how many invoices the rule lets the user see
+    every_id: object  # a subquery of every id the rule lets the user see (column `id`)
+
+    @property
+    def count_all(self):
+        """Unfiltered, the count needs no invoice row: how many distinct ids the lookups give
+        (every id they give names an invoice). Counting the parts apart would read every
+        invoice to tell the others from the user's own."""
+        return select(func.count(self.every_id.c.id))
 
     @property
     def others(self):
@@ -94,17 +101,13 @@ def _clause(user_id: int, ids: tuple[int, ...], roles: tuple[str, ...]):
 @lru_cache(maxsize=VIEWERS_KEPT)
 def _parts(user_id: int, ids: tuple[int, ...], roles: tuple[str, ...]) -> VisibleParts:
     branches = _visible_id_branches(user_id, ids, roles)
-    return VisibleParts(
-        Invoice.initiator_id == user_id, union(*branches[1:]), _count_of_ids(branches)
-    )
+    return VisibleParts(Invoice.initiator_id == user_id, union(*branches[1:]), _as_ids(branches))
 
 
-def _count_of_ids(branches: tuple):
-    """Unfiltered, the count needs no invoice row: how many distinct ids the lookups give
-    (every id they give names an invoice). Counting the parts apart would read every invoice
-    to tell the others from the user's own."""
-    ids = union(*branches).subquery()
-    return select(func.count(ids.c[0]))
+def _as_ids(branches: tuple):
+    """The UNION of the lookups as a subquery whose one column is `id`."""
+    first, *rest = branches
+    return union(first.with_only_columns(Invoice.id.label("id")), *rest).subquery("visible_ids")
 
 
 @lru_cache(maxsize=VIEWERS_KEPT)

@@ -143,6 +143,14 @@ def _by_id_union(user) -> set[int]:
     return set(db.session.scalars(select(Invoice.id).where(Invoice.id.in_(ids))))
 
 
+def _page_by_page(user, order, today, total: int, size: int = 3) -> list[int]:
+    return [
+        row.id
+        for number in range(total // size + 1)
+        for row in list_invoices(db.session, user, InvoiceFilter(), order, today, number, size).rows
+    ]
+
+
 def _one_by_one(user, every: list[int]) -> set[int]:
     found = set()
     for pk in every:
@@ -168,6 +176,9 @@ def test_every_form_of_the_visibility_rule_agrees_for_everyone(app, mix, today, 
             page = list_invoices(db.session, user, InvoiceFilter(), Order(), today, 0, 100)
             assert {row.id for row in page.rows} == expected, who
             assert page.count == len(expected), who
+            for descending in (True, False):  # page by page, in order, none twice or missed
+                paged = _page_by_page(user, Order(descending=descending), today, len(expected))
+                assert paged == sorted(expected, reverse=descending), who
             if user.username not in ("adam", "audra", "fedor"):
                 seen_by_someone_else |= expected - set(
                     db.session.scalars(select(Invoice.id).where(Invoice.initiator_id == user.id))
