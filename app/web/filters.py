@@ -32,3 +32,12 @@ def visibility_apart(filters) -> tuple[VisibleParts, object] | None:
     ]
     rest.filters, rest.values = [f for f, _ in kept], [v for _, v in kept]
     return parts, rest
+
+
+def column_filters(filters):
+    """What narrows a list besides the visibility rule (the list service applies the rule
+    itself): the filters' apply_all, or None when no column filter is on, so that an
+    unfiltered list is read as one."""
+    if any(not isinstance(f, VisibleInvoicesFilter) for f in filters.filters):
+        return filters.apply_all
+    return None

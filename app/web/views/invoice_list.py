@@ -42,6 +42,7 @@ from app.services.stage_names import stage_glossary
 from app.web import context
 from app.web.datamodel import LAST_PAGE
 from app.web.date_input import reader_today
+from app.web.filters import column_filters
 from app.web.forms import describe_user
 from app.web.local_format import reader_language, reader_time_zone
 from app.web.templating import stage_label
@@ -132,7 +133,7 @@ class InvoiceListScreen:
             reader_today(),
             page,
             page_size,
-            narrow=filters.apply_all,
+            narrow=column_filters(filters),
         )
         widgets["list"] = self.list_widget(
             label_columns=self.label_columns,
@@ -192,7 +193,7 @@ class InvoiceListScreen:
             _order(column, direction),
             today,
             current_app.config["EXPORT_MAX_ROWS"],
-            narrow=search.apply_all,
+            narrow=column_filters(search),
         )
         # Written whole before the answer starts (the row cap bounds it): the database session
         # and the signed-in user end with the request, not when a client finishes reading.
