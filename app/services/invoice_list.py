@@ -227,11 +227,16 @@ def _chosen_ids(actor, criteria, order: Order, today, narrow, ordering) -> Selec
     """The ids of the matching invoices in the page's order. Unfiltered and in id order, for
     someone who sees only some: straight from the rule's lookups, sorted, with no invoice row
     read (walking the invoices in id order tested the rule on every one skipped)."""
-    parts = visible_invoice_parts(actor) if order.column == "id" and narrow is None else None
-    if parts is None or _conditions(actor, criteria, today, visible=False):
+    parts = visible_invoice_parts(actor) if order.column == "id" else None
+    if parts is None or not _unfiltered(actor, criteria, today, narrow):
         return _filtered(select(Invoice.id).order_by(*ordering), actor, criteria, today, narrow)
     ids = parts.every_id.c.id
     return select(ids.label("id")).order_by(ids.desc() if order.descending else ids.asc())
+
+
+def _unfiltered(actor, criteria, today, narrow) -> bool:
+    """Nothing but the visibility rule narrows the list."""
+    return narrow is None and not _conditions(actor, criteria, today, visible=False)
 
 
 def _row(values, today: date) -> InvoiceRow:
@@ -267,7 +272,7 @@ def count_invoices(
             select(func.count()).select_from(Invoice), actor, criteria, today, narrow
         )
         return session.scalar(statement) or 0
-    if narrow is None and not _conditions(actor, criteria, today, visible=False):
+    if _unfiltered(actor, criteria, today, narrow):
         return session.scalar(parts.count_all) or 0
     own, others = (
         _filtered(
