@@ -25,7 +25,7 @@ from tests.factories import PASSWORD
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "test-output" / "screenshots"
 SERVER_START_SECONDS = 120  # a loaded machine seeding PostgreSQL may take a while
-PAGE_TIMEOUT_MS = 10_000
+PAGE_TIMEOUT_MS = 30_000  # a step waits this long at most: three test processes load two cores
 
 _screenshots_taken = False
 SERVER_LOG = StashKey[Path]()
