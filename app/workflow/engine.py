@@ -34,6 +34,7 @@ from app.workflow.migration import ReachedElementsMissingError, move_to_spec
 # The ceilings of one action (engine steps: a gateway cycle without a wait state cannot spin
 # forever; the saved state: data that grows without bound fails the action, not the database).
 from app.workflow.parallel import answer_aliases, settled_early
+from app.workflow.ready_task import ReadyTask, properties_of, ready_task_of, waits_for_people
 from app.workflow.sandbox import LimitExceededError
 
 
@@ -43,44 +44,6 @@ class TaskNotReadyError(WorkflowError):
 
 class EngineStepLimitError(WorkflowError):
     pass
-
-
-@dataclass(frozen=True)
-class ReadyTask:
-    """A user task waiting for a person, with the diagram's properties (DESIGN.md §5)."""
-
-    guid: str
-    bpmn_id: str
-    name: str
-    lane: str | None
-    properties: dict
-    data: dict
-
-    @property
-    def form(self) -> str | None:
-        return self.properties.get("form")
-
-    @property
-    def assignee_variable(self) -> str | None:
-        return self.properties.get("assignee")
-
-    def name_translations(self) -> dict[str, str]:
-        """{"ru": name, ...} from the properties `name_<lang>` (the task's name is English)."""
-        return {
-            key.removeprefix("name_"): value
-            for key, value in self.properties.items()
-            if key.startswith("name_") and value
-        }
-
-    def titles(self) -> dict[str, str]:
-        """{"en": template, "ru": template, ...} from `title` and `title_<lang>`."""
-        titles = {}
-        for key, value in self.properties.items():
-            if key == "title":
-                titles["en"] = value
-            elif key.startswith("title_"):
-                titles[key.removeprefix("title_")] = value
-        return titles
 
 
 @dataclass(frozen=True)
@@ -162,7 +125,7 @@ class InvoiceWorkflow:
         return f"the process data cannot be saved: {exc}"
 
     def ready_tasks(self) -> list[ReadyTask]:
-        return [_ready_task(t) for t in self._wf.get_tasks(state=TaskState.READY, manual=True)]
+        return [ready_task_of(t) for t in self._wf.get_tasks(state=TaskState.READY, manual=True)]
 
     def ready_task(self, guid: str) -> ReadyTask | None:
         """The waiting user task `guid`, found by its id (not among every task); None when
@@ -171,12 +134,12 @@ class InvoiceWorkflow:
             task = self._find(guid)
         except TaskNotReadyError:
             return None
-        return _ready_task(task) if _waits_for_people(task) else None
+        return ready_task_of(task) if waits_for_people(task) else None
 
     def complete(self, guid: str, data: dict) -> None:
         """Complete a READY user task with the given data and run until people are needed."""
         task = self._find(guid)
-        if not _waits_for_people(task):
+        if not waits_for_people(task):
             # SpiffWorkflow would silently complete a task that is not READY.
             raise TaskNotReadyError(f"task {guid} is not waiting for a decision")
         task.set_data(**data, **answer_aliases(task, data))
@@ -198,7 +161,7 @@ class InvoiceWorkflow:
         for task in self._wf.get_tasks(state=TaskState.ANY_MASK):
             if task.state != TaskState.COMPLETED or task.id in before or task.parent is None:
                 continue
-            notify = _properties(task.parent.task_spec).get("notify")
+            notify = properties_of(task.parent.task_spec).get("notify")
             if notify:
                 fired.append(
                     FiredTimer(
@@ -250,7 +213,7 @@ class InvoiceWorkflow:
             if isinstance(t.task_spec, EndEvent) and t.task_spec.bpmn_id
         ]
         for task in reversed(reached):
-            status = _properties(task.task_spec).get("status")
+            status = properties_of(task.task_spec).get("status")
             if status:
                 return task.task_spec.bpmn_id, status
         if reached:
@@ -358,26 +321,6 @@ def _unpack(state: str) -> str:
     if state.startswith(_PACKED):
         return zlib.decompress(base64.b64decode(state[len(_PACKED) :])).decode()
     return state
-
-
-def _properties(spec) -> dict:
-    return (getattr(spec, "extensions", None) or {}).get("properties", {})
-
-
-def _waits_for_people(task) -> bool:
-    return task.state == TaskState.READY and task.task_spec.manual
-
-
-def _ready_task(task) -> ReadyTask:
-    spec = task.task_spec
-    return ReadyTask(
-        guid=str(task.id),
-        bpmn_id=spec.bpmn_id,
-        name=spec.bpmn_name or spec.bpmn_id,
-        lane=spec.lane,
-        properties=dict(_properties(spec)),
-        data=dict(task.data),
-    )
 
 
 def failed_element(exc: BaseException) -> str | None:

@@ -12,9 +12,10 @@ from app.i18n import _
 from app.models import FormKind, HumanTask, Invoice, ProcessInstance, TaskStatus
 from app.models.base import utcnow
 from app.workflow.durations import parse_duration
-from app.workflow.engine import InvoiceWorkflow, ReadyTask
+from app.workflow.engine import InvoiceWorkflow
 from app.workflow.failures import ProcessFailedError, process_failed
 from app.workflow.parallel import STAGE_SETTLED
+from app.workflow.ready_task import ReadyTask
 from app.workflow.status import ended_status
 from app.workflow.step_links import link_steps
 

@@ -7,8 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.workflow.definitions import ProcessDefinition, WorkflowError
-from app.workflow.engine import InvoiceWorkflow, ReadyTask
+from app.workflow.engine import InvoiceWorkflow
 from app.workflow.migration import ReachedElementsMissingError
+from app.workflow.ready_task import ReadyTask
 
 
 @dataclass(frozen=True)
