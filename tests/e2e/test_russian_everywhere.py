@@ -85,7 +85,7 @@ def pages_of(page, extra: list[str]) -> list[str]:
 
 
 def walk(page, username: str, language: str, urls: list[str]) -> dict[str, list[str]]:
-    """Visit each page; the foreign words found on each, with a screenshot of it."""
+    """Visit each page; the foreign words found on each, with a screenshot of each such page."""
     found = {}
     for url in urls:
         page.goto(url)
@@ -95,9 +95,9 @@ def walk(page, username: str, language: str, urls: list[str]) -> dict[str, list[
             words = latin_words(text, TYPED)
         else:  # a language is named in its own words in the language choice
             words = [w for w in CYRILLIC.findall(text) if w != "Русский"]
-        name = re.sub(r"[^a-z0-9]+", "-", url.lower()).strip("-") or "home"
-        screenshot(page, f"language-{language}-{username}-{name}")
-        if words:
+        if words:  # a full-page picture of each page walked cost a third of the walk
+            name = re.sub(r"[^a-z0-9]+", "-", url.lower()).strip("-") or "home"
+            screenshot(page, f"language-{language}-{username}-{name}")
             found[url] = sorted(set(words))
     return found
 

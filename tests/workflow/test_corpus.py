@@ -221,7 +221,8 @@ def clock():
         yield traveller
 
 
-@pytest.mark.timeout(30)
+# The bound is the diagram's drive, not the test process's first app and schema (a fixture).
+@pytest.mark.timeout(30, func_only=True)
 @pytest.mark.parametrize(("name", "case"), cases("runs", "fails"))
 def test_a_diagram_the_check_accepts_runs_to_its_end_or_fails_cleanly(app, make, clock, name, case):
     xml = (CORPUS / name).read_text()
@@ -243,7 +244,7 @@ def test_the_check_refuses_a_diagram_that_cannot_run(name, case):
     ]
 
 
-@pytest.mark.timeout(30)
+@pytest.mark.timeout(30, func_only=True)
 @pytest.mark.parametrize(("name", "case"), cases("refused"))
 def test_a_refused_diagram_forced_into_the_database_still_fails_cleanly(
     app, make, clock, name, case
