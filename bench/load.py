@@ -16,7 +16,12 @@ database (the primary figure on a shared machine; wall times are noisy):
 0. one user, decisions one after another (the request against the bare engine step);
 1. --users users deciding only (approve), as fast as answers come;
 2. the mix: 70% reads (My tasks, the invoice list, an invoice card), 30% decisions on tasks
-   found on My tasks, until --mix-requests requests were answered.
+   found on My tasks, until --mix-requests requests were answered;
+3. with --rates: decisions arriving at a fixed rate (open loop, Poisson), each taken by a free
+   user, timed from its arrival. Phases 0-2 are closed loops: N users each waiting for their
+   answer, so the mean time per request is N / rate whatever the server does (Little's law;
+   20 users at 100/s means 200 ms on average). An open loop says what latency a given traffic
+   gets, as many people each deciding now and then produce it.
 Then the web workers' RSS (before, after each phase) and the bare engine step (restore +
 complete + save, in this process, between phases) with the ratio.
 
@@ -33,6 +38,7 @@ Not a test (the file is not named test_*).
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import random
 import re
@@ -108,11 +114,14 @@ class Answer:
     kind: str
     status: int
     ms: float
+    user: str = ""
 
 
 @dataclass
 class Phase:
     name: str
+    users: int = 0  # closed loop: this many users, each waiting for its answer
+    skipped: int = 0  # open loop: arrivals that found no task left to decide
     answers: list[Answer] = field(default_factory=list)
     seconds: float = 0.0
     web_cpu: float = 0.0
@@ -222,7 +231,8 @@ class User:
             status, text = self.http.request(method, path, form)
         except urllib3.exceptions.HTTPError:
             status, text = 599, ""
-        phase.answers.append(Answer(kind, status, (time.perf_counter() - started) * 1000))
+        took = (time.perf_counter() - started) * 1000
+        phase.answers.append(Answer(kind, status, took, self.username))
         return status, text
 
     def decide(self, phase: Phase) -> bool:
@@ -295,6 +305,49 @@ def mix(users: list[User], total: int, seed: int = 11):
             list(pool.map(one, users, seeds))
 
     return run
+
+
+def open_arrivals(users: list[User], rate: float, seconds: float, seed: int = 7):
+    """Decisions arriving at `rate` a second (Poisson, seeded) for `seconds`, whoever is free
+    takes the next: the traffic of many people who each decide now and then, as the server
+    sees it. A decision's time counts from when it arrived, so time spent waiting for a free
+    user (the server being behind) counts too."""
+    rng = random.Random(seed)
+    arrivals, at = [], 0.0
+    while True:
+        at += rng.expovariate(rate)
+        if at >= seconds:
+            break
+        arrivals.append(at)
+
+    def run(phase: Phase) -> None:
+        pending = iter(arrivals)
+        lock = threading.Lock()
+        start = time.perf_counter() + 0.05
+
+        def one(user: User) -> None:
+            while True:
+                with lock:
+                    due = next(pending, None)
+                if due is None:
+                    return
+                wait = start + due - time.perf_counter()
+                if wait > 0:
+                    time.sleep(wait)
+                if not user.tasks:
+                    user.my_tasks(Phase("refill"))  # not counted: finding work, not deciding
+                if not user.decide(phase):
+                    with lock:
+                        phase.skipped += 1
+                    continue
+                late = (time.perf_counter() - (start + due)) * 1000
+                mine = next(a for a in reversed(phase.answers) if a.user == user.username)
+                mine.ms = late
+
+        with ThreadPoolExecutor(max_workers=len(users)) as pool:
+            list(pool.map(one, users))
+
+    return run, len(arrivals)
 
 
 # --------------------------------------------------------------------------- servers
@@ -408,6 +461,13 @@ def print_phase(phase: Phase) -> None:
             f"{percentile(times, 0.99):7.1f}"
         )
     per = max(1, len(ok))
+    if phase.users and phase.seconds:
+        rate = len(ok) / phase.seconds
+        print(
+            f"  closed loop: {phase.users} users, each sends the next request when answered, so "
+            f"the mean time in the system is users / rate (Little's law) = "
+            f"{phase.users / max(rate, 1e-9) * 1000:.0f} ms at {rate:.1f}/s"
+        )
     print(
         f"  CPU per answered request: web workers {phase.web_cpu * 1000 / per:.1f} ms, "
         f"PostgreSQL backends {phase.db_cpu * 1000 / per:.1f} ms, load generator "
@@ -459,6 +519,14 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--mix-requests", type=int, default=10_000, help="phase 2: requests")
     parser.add_argument("--engine-runs", type=int, default=200)
     parser.add_argument(
+        "--rates",
+        type=lambda text: [float(r) for r in text.split(",") if r.strip()],
+        default=[],
+        metavar="R1,R2",
+        help="phase 3: decisions arriving at each rate a second (open loop), e.g. 20,40,60",
+    )
+    parser.add_argument("--open-seconds", type=float, default=20, help="phase 3: per rate")
+    parser.add_argument(
         "--rss",
         type=int,
         default=0,
@@ -469,6 +537,8 @@ def parse_args(argv=None) -> argparse.Namespace:
         "--gunicorn-config", default="", help="gunicorn --config, e.g. python:app.gunicorn_conf"
     )
     args = parser.parse_args(argv)
+    # each invoice is two decisions; phase 3 needs its own on top of phases 1 and 2
+    args.invoices_per_user += math.ceil(sum(args.rates) * args.open_seconds / args.users / 2)
     if args.rss:
         args.workers = 1
     return args
@@ -523,7 +593,8 @@ def drive(app, url, args, servers, port, tasks, invoices, engine, sink) -> int:
         user.sign_in()
 
     single = meter.measure(
-        Phase("0. one user, decisions one after another"), decisions_only(users[:1], args.single)
+        Phase("0. one user, decisions one after another", users=1),
+        decisions_only(users[:1], args.single),
     )
     print_phase(single)
     single_p50 = percentile([a.ms for a in single.ok("decision")], 0.5)
@@ -535,9 +606,12 @@ def drive(app, url, args, servers, port, tasks, invoices, engine, sink) -> int:
         f"{web_cpu_per / bare_cpu:.1f}x by web CPU (target: within 5x)"
     )
     phases = [
-        (Phase(f"1. {len(users)} users, decisions only"), decisions_only(users, args.decisions)),
         (
-            Phase(f"2. {len(users)} users, the mix (70% reads, 30% decisions)"),
+            Phase(f"1. {len(users)} users, decisions only", users=len(users)),
+            decisions_only(users, args.decisions),
+        ),
+        (
+            Phase(f"2. {len(users)} users, the mix (70% reads, 30% decisions)", users=len(users)),
             mix(users, args.mix_requests),
         ),
     ]
@@ -545,6 +619,18 @@ def drive(app, url, args, servers, port, tasks, invoices, engine, sink) -> int:
         meter.measure(phase, work)
         print_phase(phase)
         served += len(phase.answers)
+        print_rss("after", web_pids, served)
+    for rate in args.rates:
+        work, arriving = open_arrivals(users, rate, args.open_seconds, seed=int(rate))
+        phase = Phase(f"3. decisions arriving at {rate:g}/s for {args.open_seconds:g} s")
+        meter.measure(phase, work)
+        print_phase(phase)
+        print(
+            f"  arrived: {arriving} ({arriving / args.open_seconds:.1f}/s), {phase.skipped} "
+            "found no task left; each time counts from the decision's arrival"
+        )
+        served += len(phase.answers)
+    if args.rates:
         print_rss("after", web_pids, served)
     bare_after, cpu_after = engine_step(engine, args.engine_runs)
     print(
