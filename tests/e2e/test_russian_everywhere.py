@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests import clock
-from tests.e2e.conftest import log_in, screenshot, served_app
+from tests.e2e.conftest import fresh_page, log_in, screenshot, served_app
 from tests.e2e.server import COUNTERPARTY, OTHER_COUNTERPARTY, USERS
 from tests.e2e.steps import CARD_URL, card_number_and_path, fill_new_invoice, save_card
 from tests.russian_text import latin_words
@@ -117,40 +117,50 @@ def live_server(tmp_path_factory, pytestconfig):
         yield base_url
 
 
+@pytest.fixture(scope="module")
+def card(browser, live_server):
+    """The card of an invoice the initiator submitted to approver1, made once for the walks."""
+    with fresh_page(browser, live_server) as page:
+        path = submitted_invoice(page)
+        sign_in_as(page, "initiator", "en")
+    return path
+
+
 @pytest.fixture
-def back_in_english(page):
-    """Each person's language is remembered across sign-ins: English again for the other
-    browser tests, even after a failure."""
-    yield
-    for username in WALKED:
-        sign_in_as(page, username, "en")
+def in_russian(page, username):
+    """`username` signed in with Russian chosen; English again afterwards (each person's
+    language is remembered across sign-ins), for the other browser tests, even after a
+    failure."""
+    sign_in_as(page, username, "ru")
+    yield page
+    sign_in_as(page, username, "en")
 
 
-@pytest.mark.usefixtures("back_in_english")
-def test_every_page_of_every_role_is_russian_for_a_russian_user(page):
-    card = submitted_invoice(page)
-    task = None
-    found = {}
-    for username in WALKED:
-        sign_in_as(page, username, "ru")
-        extra = [card, "/users/userinfo/", "/account/second-factor/", "/account/time-zone/"]
-        if username == "approver1":
-            page.goto("/tasks/")
-            task = page.locator("[data-test=my-tasks] a[href^='/tasks/']").first.get_attribute(
-                "href"
-            )
-            extra.append(task)
-        if username == "analyst":
-            page.goto("/process/")
-            page.locator("form[action$='/process/drafts'] button[type=submit]").first.click()
-            expect(page.locator('#editor[data-rendered="true"]')).to_be_attached()
-            extra.append(urlparse(page.url).path)
-        if username == "admin":
-            extra += ["/users/add", "/roles/add"]
-        for url, words in walk(page, username, "ru", pages_of(page, extra)).items():
-            found[f"{username} {url}"] = words
-    assert task is not None
-    assert not found, "English words on Russian pages:\n" + report(found)
+def pages_of_role(page, username: str, card: str) -> list[str]:
+    """The role's menu pages, the card, the profile pages, and what only this role opens."""
+    extra = [card, "/users/userinfo/", "/account/second-factor/", "/account/time-zone/"]
+    if username == "approver1":
+        page.goto("/tasks/")
+        task = page.locator("[data-test=my-tasks] a[href^='/tasks/']").first.get_attribute("href")
+        assert task is not None, "approver1 has no task to open"
+        extra.append(task)
+    if username == "analyst":
+        page.goto("/process/")
+        page.locator("form[action$='/process/drafts'] button[type=submit]").first.click()
+        expect(page.locator('#editor[data-rendered="true"]')).to_be_attached()
+        extra.append(urlparse(page.url).path)
+    if username == "admin":
+        extra += ["/users/add", "/roles/add"]
+    return pages_of(page, extra)
+
+
+# One test per role: the whole walk in one test outlasted a test's time limit on a loaded
+# machine.
+@pytest.mark.parametrize("username", WALKED)
+def test_every_page_of_every_role_is_russian_for_a_russian_user(in_russian, username, card):
+    page = in_russian
+    found = walk(page, username, "ru", pages_of_role(page, username, card))
+    assert not found, f"English words on Russian pages of {username}:\n" + report(found)
 
 
 def test_an_english_admin_meets_no_russian(page):
