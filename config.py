@@ -84,6 +84,10 @@ class Config:
     # PostgreSQL's JIT compiles a plan whose estimate looks expensive: for the app's short
     # queries compiling costs far more than running (the read pages' database CPU halves off).
     DATABASE_JIT = _env_bool("DATABASE_JIT", False)
+    # A statement run a few times on a connection is prepared there (parsed and planned once).
+    # Turn off behind a pooler that hands a client's statements to any server connection
+    # (PgBouncer in transaction mode before 1.21, or without max_prepared_statements).
+    DATABASE_PREPARED_STATEMENTS = _env_bool("DATABASE_PREPARED_STATEMENTS", True)
 
     # Files: kept outside the web root. FILE_STORAGE is `local` (a folder, FILE_STORAGE_DIR;
     # several web machines must mount the same one) or `s3` (an S3-compatible bucket: MinIO, Ceph,

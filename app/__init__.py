@@ -85,6 +85,8 @@ def _configure_database(app: Flask) -> None:
         connect_args.setdefault("connect_timeout", app.config["DATABASE_CONNECT_TIMEOUT_SECONDS"])
         if not app.config.get("DATABASE_JIT", False):
             connect_args["options"] = f"{connect_args.get('options', '')} -c jit=off".strip()
+        if not app.config.get("DATABASE_PREPARED_STATEMENTS", True):
+            connect_args["prepare_threshold"] = None
     options["connect_args"] = connect_args
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 

@@ -37,6 +37,7 @@ from werkzeug.exceptions import InternalServerError
 from app.database_outage import is_database_busy, is_database_outage, summary
 from app.extensions import db
 from app.i18n import _
+from app.request_transactions import commit_if_only_read
 
 log = logging.getLogger(__name__)
 
@@ -134,11 +135,14 @@ def _outage_behind_a_500(response: Response) -> Response:
     return (outage_answer(noted) if noted is not None else None) or response
 
 
-def _end_session_quietly(_exc) -> None:
+def _end_session_quietly(exc) -> None:
     """Return the connection before Flask-SQLAlchemy's own teardown does: on a dead connection
     the rollback fails, and a teardown that raises turns an answer already made into a 500.
-    The server rolls back whatever the lost connection had begun."""
+    The server rolls back whatever the lost connection had begun. A transaction that only read
+    ends with COMMIT (app/request_transactions.py)."""
     try:
+        if exc is None:
+            commit_if_only_read(db.session)
         db.session.remove()
     except Exception as exc:  # noqa: BLE001 - logged; the answer is already made
         if not is_database_outage(exc):
