@@ -125,6 +125,7 @@ class Phase:
     answers: list[Answer] = field(default_factory=list)
     seconds: float = 0.0
     web_cpu: float = 0.0
+    worker_cpu: float = 0.0
     db_cpu: float = 0.0
     client_cpu: float = 0.0
 
@@ -133,10 +134,11 @@ class Phase:
 
 
 class Meter:
-    """CPU of the web workers and of this database's PostgreSQL backends, around a phase."""
+    """CPU of the web workers, of the `flask worker` (each with the expression sandbox processes
+    it started) and of this database's PostgreSQL backends, around a phase."""
 
-    def __init__(self, master_pid: int, database: str, admin_url: str):
-        self.master, self.database = master_pid, database
+    def __init__(self, master_pid: int, worker_pid: int, database: str, admin_url: str):
+        self.master, self.worker, self.database = master_pid, worker_pid, database
         self.admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
 
     def backends(self) -> list[int]:
@@ -148,22 +150,26 @@ class Meter:
                 )
             )
 
-    def snapshot(self) -> tuple[dict, dict, float]:
-        web = {pid: cpu_seconds(pid) for pid in children(self.master)}
+    def snapshot(self) -> tuple[dict, dict, dict, float]:
+        workers = children(self.master)
+        sandboxes = [pid for worker in workers for pid in children(worker)]
+        web = {pid: cpu_seconds(pid) for pid in workers + sandboxes}
+        worker = {pid: cpu_seconds(pid) for pid in [self.worker, *children(self.worker)]}
         backends = {pid: cpu_seconds(pid) for pid in self.backends()}
-        return web, backends, time.process_time()
+        return web, worker, backends, time.process_time()
 
     @staticmethod
     def spent(before: dict, after: dict) -> float:
         return sum(after.get(pid, 0.0) - before.get(pid, 0.0) for pid in after)
 
     def measure(self, phase: Phase, run) -> Phase:
-        web0, db0, me0 = self.snapshot()
+        web0, worker0, db0, me0 = self.snapshot()
         started = time.perf_counter()
         run(phase)
         phase.seconds = time.perf_counter() - started
-        web1, db1, me1 = self.snapshot()
+        web1, worker1, db1, me1 = self.snapshot()
         phase.web_cpu = self.spent(web0, web1)
+        phase.worker_cpu = self.spent(worker0, worker1)
         # backends opened during the phase count from 0
         phase.db_cpu = self.spent(db0, db1)
         phase.client_cpu = me1 - me0
@@ -470,9 +476,10 @@ def print_phase(phase: Phase) -> None:
         )
     print(
         f"  CPU per answered request: web workers {phase.web_cpu * 1000 / per:.1f} ms, "
-        f"PostgreSQL backends {phase.db_cpu * 1000 / per:.1f} ms, load generator "
-        f"{phase.client_cpu * 1000 / per:.1f} ms (primary figure; wall times are noisy on a "
-        f"shared machine: load average {load_average()})"
+        f"`flask worker` {phase.worker_cpu * 1000 / per:.1f} ms, "
+        f"PostgreSQL backends {phase.db_cpu * 1000 / per:.1f} ms, "
+        f"load generator {phase.client_cpu * 1000 / per:.1f} ms (primary figure; wall times "
+        f"are noisy on a shared machine: load average {load_average()})"
     )
 
 
@@ -580,7 +587,7 @@ def drive(app, url, args, servers, port, tasks, invoices, engine, sink) -> int:
     base = f"http://127.0.0.1:{port}"
     web_pids = children(servers[0].pid)
     database = url.rsplit("/", 1)[1]
-    meter = Meter(servers[0].pid, database, args.db)
+    meter = Meter(servers[0].pid, servers[1].pid, database, args.db)
     print(
         f"gunicorn: {args.workers} workers x {args.threads} threads on {base}; "
         f"one `flask worker`; SMTP on 127.0.0.1"
