@@ -34,6 +34,12 @@ def _after_commit(session):
         _count_permission_edit()
 
 
+@event.listens_for(Session, "after_soft_rollback")
+def _after_rollback(session, _previous_transaction):
+    """An edit rolled back is no edit: a later commit of the same session counts none."""
+    session.info.pop("role_permissions_edited", None)
+
+
 def _count_permission_edit() -> None:
     global _edits  # noqa: PLW0603 - a process-wide generation number
     _edits += 1

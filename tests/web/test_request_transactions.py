@@ -85,32 +85,46 @@ def test_a_request_refused_after_it_wrote_is_rolled_back(app, make, login, monke
     assert first_name(app, user_id) != "Changed"
 
 
-def test_a_write_not_committed_is_rolled_back(app, make):
+def core_update(user_id: int) -> None:
+    db.session.execute(update(User).where(User.id == user_id).values(first_name="Changed"))
+
+
+def flushed_change(user_id: int) -> None:
+    db.session.get(User, user_id).first_name = "Changed"
+    db.session.flush()
+
+
+def change_not_flushed(user_id: int) -> None:
+    db.session.get(User, user_id).first_name = "Changed"
+
+
+@pytest.mark.parametrize("change", [core_update, flushed_change, change_not_flushed])
+def test_a_change_not_committed_is_rolled_back(app, make, change):
     user_id = make.user("anna", roles.APPROVER)
     with app.app_context():
-        db.session.execute(update(User).where(User.id == user_id).values(first_name="Changed"))
+        change(user_id)
         commit_if_only_read(db.session)
         db.session.remove()
     assert first_name(app, user_id) != "Changed"
 
 
-def test_a_flushed_change_not_committed_is_rolled_back(app, make):
-    user_id = make.user("anna", roles.APPROVER)
-    with app.app_context():
-        db.session.get(User, user_id).first_name = "Changed"
-        db.session.flush()
-        commit_if_only_read(db.session)
-        db.session.remove()
-    assert first_name(app, user_id) != "Changed"
+def test_a_transaction_without_a_connection_is_not_given_one(app):
+    """A request whose connection could not be had (answered 503) must not wait for another."""
+    checkouts: list[object] = []
 
+    def on_checkout(dbapi_connection, _record, _proxy):
+        checkouts.append(dbapi_connection)
 
-def test_a_change_not_flushed_is_not_committed(app, make):
-    user_id = make.user("anna", roles.APPROVER)
     with app.app_context():
-        db.session.get(User, user_id).first_name = "Changed"
-        commit_if_only_read(db.session)
-        db.session.remove()
-    assert first_name(app, user_id) != "Changed"
+        engine = db.engine
+        event.listen(engine, "checkout", on_checkout)
+        try:
+            db.session.begin()
+            commit_if_only_read(db.session)
+            db.session.remove()
+        finally:
+            event.remove(engine, "checkout", on_checkout)
+    assert checkouts == []
 
 
 def test_reads_then_a_commit_then_reads_commit_again(app, make):
@@ -132,6 +146,7 @@ def test_reads_then_a_commit_then_reads_commit_again(app, make):
         ("SELECT 1", True),
         ("  select id from invoice", True),
         ("SELECT updated_at FROM process_instance", True),
+        ("SELECT * INTO copy FROM invoice", False),
         ("WITH RECURSIVE v(x) AS (SELECT 1) SELECT x FROM v", True),
         ("WITH n AS (INSERT INTO t (a) VALUES (1) RETURNING id) SELECT id FROM n", False),
         ("WITH n AS (SELECT 1)\nupdate t set a = 1", False),
