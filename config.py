@@ -160,7 +160,7 @@ class Config:
     WORKER_OUTAGE_BACKOFF_MAX_SECONDS = _env_int("WORKER_OUTAGE_BACKOFF_MAX_SECONDS", 30)
     # Mail delivery: messages a worker claims at once, and how long it holds those it has not
     # sent yet (renewed as it goes): a worker that dies delays at most a batch by one lease.
-    OUTBOX_BATCH_SIZE = _env_int("OUTBOX_BATCH_SIZE", 10)
+    OUTBOX_BATCH_SIZE = _env_int("OUTBOX_BATCH_SIZE", 25)
     OUTBOX_LEASE_SECONDS = _env_int("OUTBOX_LEASE_SECONDS", 30)
     # Webhooks (app/services/webhook_delivery.py): receivers in private, loopback, link-local or
     # reserved ranges are refused unless named here (host names and/or networks, comma-separated,

@@ -2,14 +2,16 @@
 record the outcome at once; retry with backoff; give up after MAX_ATTEMPTS. What the batch's
 messages read to be written (invoices, tasks, names, decision links) the mailer reads once for
 the whole batch before the first goes out (its `prepare`), so a message costs the database only
-its two writes.
+its two writes, in one commit.
 
 Several workers may run at once. A claim leases a few rows to one worker (FOR UPDATE SKIP LOCKED
 on PostgreSQL) for a short lease, renewed as the batch goes, so a worker that dies delays the rest
 of its batch by one lease at most. An attempt is committed as `sending` before the message goes
-out and as `sent` right after the server accepts it: a message goes out twice only when its
-worker died between the server's acceptance and that commit. Its outcome is then unknown, and it
-is sent again once the lease is over, with the same Message-ID (delivery is at-least-once).
+out, and `sent` once the server accepted it, in the same commit as the next message's `sending`
+(or at the end of the batch): still before anything else goes out. A message goes out twice only
+when its worker (or the database) stopped between the server's acceptance and that commit. Its
+outcome is then unknown, and it is sent again once the lease is over, with the same Message-ID
+(delivery is at-least-once).
 
 A server that cannot be reached stops the batch (the rest of it waits, due, without an attempt
 counted) and the messages it refused wait for it: it is tried again once every PROBE_EVERY, and
@@ -25,7 +27,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Protocol
 
-from sqlalchemy import bindparam, literal_column, select, update
+from sqlalchemy import Integer, bindparam, literal_column, select, update
 from sqlalchemy.orm import Session
 
 from app.domain.ids import parse_id
@@ -35,7 +37,7 @@ from app.services import audit, use_case
 from app.services.mail_waiting import PENDING, Probe, claim_probe, last_try, pull_forward, resting
 
 LEASE = timedelta(seconds=30)
-BATCH_SIZE = 10
+BATCH_SIZE = 25
 MAX_ATTEMPTS = 8
 # Literals, not bound parameters: only then may the database use the partial indexes.
 CLAIMABLE = OutboxMessage.status.in_([literal_column("'pending'"), literal_column("'sending'")])
@@ -99,13 +101,7 @@ def claim_due(
     picks and skips those another worker holds; the UPDATE re-checks each row, so each has one
     winner on SQLite too. (Two statements: PostgreSQL may run a LIMIT subquery inside an UPDATE
     more than once and so lease more than `limit` rows.)"""
-    due = session.scalars(
-        select(OutboxMessage.id)
-        .where(CLAIMABLE, OutboxMessage.next_attempt_at <= now)
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    ).all()
+    due = session.scalars(_due_statement(), {"now": now, "limit": limit}).all()
     if not due:
         session.rollback()
         return []
@@ -116,6 +112,17 @@ def claim_due(
     ).all()
     session.commit()
     return sorted(claimed)
+
+
+@cache
+def _due_statement():
+    return (
+        select(OutboxMessage.id)
+        .where(CLAIMABLE, OutboxMessage.next_attempt_at <= bindparam("now"))
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(bindparam("limit", type_=Integer))
+        .with_for_update(skip_locked=True)
+    )
 
 
 class _Batch:
@@ -133,6 +140,7 @@ class _Batch:
         self.started_at, self._started = now, time.monotonic()
         self.lease_until = now + settings.lease
         self.pulled_forward = False
+        self.unsaved = False  # an acceptance recorded and not committed yet
         self.unreachable = ""  # what the server said when it could not take the batch
 
     def now(self) -> datetime:
@@ -173,6 +181,7 @@ def deliver_due(
     if not ids:
         return counts
     batch = _Batch(ids, token, now, settings, probe)
+    batch.pulled_forward = last is None  # no message waited for the server: none to pull forward
     messages = _detached(session, ids)
     _prepare(mailer, [messages[pk] for pk in ids if pk in messages])
     with mailer.connection():
@@ -185,6 +194,8 @@ def deliver_due(
             if outcome == "server_down":
                 _give_back(session, batch, ids[position + 1 :])
                 break
+    if batch.unsaved:
+        session.commit()
     return counts
 
 
@@ -243,7 +254,8 @@ def _mark_attempt(session: Session, batch: _Batch, message_id: int, unknown: boo
     # On the session's connection (no ORM handling of the statement: the commit expires what
     # the session holds of the row).
     attempts = session.connection().execute(_mark_statement(unknown), parameters).scalar()
-    session.commit()
+    session.commit()  # the previous message's acceptance with it
+    batch.unsaved = False
     return attempts
 
 
@@ -276,14 +288,15 @@ def _sent_statement():
 
 
 def _accepted(session: Session, batch: _Batch, message_id: int) -> str:
-    """The server took it: recorded at once. The first acceptance of a batch also pulls forward
-    what waits for this server (one commit for both)."""
+    """The server took it: recorded now, committed with the next message's mark (before that
+    one goes out) or at the end of the batch. The first acceptance of a batch also pulls
+    forward what waits for this server, when something did."""
     if not batch.pulled_forward:
         batch.pulled_forward = True
         pull_forward(session, batch.settings.server, batch.started_at)
     accepted = {"row_id": message_id, "accepted_at": batch.now()}
     session.connection().execute(_sent_statement(), accepted)
-    session.commit()
+    batch.unsaved = True
     return "sent"
 
 

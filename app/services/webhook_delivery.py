@@ -19,9 +19,10 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Protocol
 
-from sqlalchemy import and_, exists, literal_column, or_, select, update
+from sqlalchemy import Integer, and_, bindparam, exists, literal_column, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from app.domain.webhook_addresses import AddressRefusedError, Allowlist
@@ -72,23 +73,7 @@ def claim_due(session: Session, now: datetime, token: str, limit: int, lease: ti
     """Lease due deliveries that wait for no earlier one of their invoice to `token`.
     (Two statements, as for mail: PostgreSQL may run a LIMIT subquery inside an UPDATE more
     than once.)"""
-    earlier = aliased(Delivery)
-    held_back = exists().where(
-        earlier.subscription_id == Delivery.subscription_id,
-        earlier.invoice_id == Delivery.invoice_id,
-        earlier.status.in_(_CLAIMABLE_STATUSES),
-        or_(
-            earlier.sequence < Delivery.sequence,
-            and_(earlier.sequence == Delivery.sequence, earlier.id < Delivery.id),
-        ),
-    )
-    due = session.scalars(
-        select(Delivery.id)
-        .where(CLAIMABLE, Delivery.next_attempt_at <= now, ~held_back)
-        .order_by(Delivery.next_attempt_at, Delivery.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True, of=Delivery)
-    ).all()
+    due = session.scalars(_due_statement(), {"now": now, "limit": limit}).all()
     if not due:
         session.rollback()
         return []
@@ -99,6 +84,27 @@ def claim_due(session: Session, now: datetime, token: str, limit: int, lease: ti
     ).all()
     session.commit()
     return sorted(claimed)
+
+
+@cache  # built once: building it (the alias above all) costs more than running it
+def _due_statement():
+    earlier = aliased(Delivery)
+    held_back = exists().where(
+        earlier.subscription_id == Delivery.subscription_id,
+        earlier.invoice_id == Delivery.invoice_id,
+        earlier.status.in_(_CLAIMABLE_STATUSES),
+        or_(
+            earlier.sequence < Delivery.sequence,
+            and_(earlier.sequence == Delivery.sequence, earlier.id < Delivery.id),
+        ),
+    )
+    return (
+        select(Delivery.id)
+        .where(CLAIMABLE, Delivery.next_attempt_at <= bindparam("now"), ~held_back)
+        .order_by(Delivery.next_attempt_at, Delivery.id)
+        .limit(bindparam("limit", type_=Integer))
+        .with_for_update(skip_locked=True, of=Delivery)
+    )
 
 
 class _Batch:

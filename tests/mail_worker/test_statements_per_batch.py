@@ -1,6 +1,7 @@
 """A batch of mail reads what its messages need (invoices, tasks, names, time zones, who gets
 the decision links) in the same few statements for three messages or nine; each message adds
-only the two writes of its attempt: `sending` before it leaves, `sent` once the server took it."""
+only the two writes of its attempt: `sending` before it leaves, `sent` once the server took it
+(committed with the next one's `sending`)."""
 
 from __future__ import annotations
 
@@ -63,7 +64,8 @@ def test_a_batch_of_nine_mails_reads_in_as_few_statements_as_a_batch_of_three(
     # The batch's own: the server's last try, the claim (two), the rows; the invoices, the
     # tasks, the steps before them, the names, the time zones; for the links the recipients
     # (with roles, second factor, delegations), what their roles may do, the tasks and the
-    # invoices' parties; the backlog pulled forward at the first acceptance.
+    # invoices' parties (and the backlog pulled forward at the first acceptance, only when
+    # messages waited for the server: none do here).
     assert large - PER_MESSAGE * large_sent == small - PER_MESSAGE * small_sent <= 14
     # Each went to its own approver, with the links to decide from the mailbox.
     mails = smtp.inbox.messages[1:]
