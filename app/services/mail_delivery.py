@@ -20,6 +20,7 @@ the first message it accepts pulls them all forward (app/services/mail_waiting.p
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from dataclasses import dataclass
@@ -35,6 +36,8 @@ from app.models import OutboxMessage, OutboxStatus
 from app.permissions import RETRY_MAIL, require
 from app.services import audit, use_case
 from app.services.mail_waiting import PENDING, Probe, claim_probe, last_try, pull_forward, resting
+
+log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=30)
 BATCH_SIZE = 25
@@ -140,7 +143,7 @@ class _Batch:
         self.started_at, self._started = now, time.monotonic()
         self.lease_until = now + settings.lease
         self.pulled_forward = False
-        self.unsaved = False  # an acceptance recorded and not committed yet
+        self.unsaved: dict | None = None  # an acceptance recorded and not committed yet
         self.unreachable = ""  # what the server said when it could not take the batch
 
     def now(self) -> datetime:
@@ -185,18 +188,43 @@ def deliver_due(
     messages = _detached(session, ids)
     _prepare(mailer, [messages[pk] for pk in ids if pk in messages])
     with mailer.connection():
-        for position, message_id in enumerate(ids):
-            message = messages.get(message_id)
-            outcome = _deliver_one(session, mailer, batch, message, ids[position + 1 :])
-            if outcome is None:
-                continue  # its lease ran out and another worker took it
-            counts[outcome] += 1
-            if outcome == "server_down":
-                _give_back(session, batch, ids[position + 1 :])
-                break
-    if batch.unsaved:
-        session.commit()
+        try:
+            _deliver_batch(session, mailer, batch, messages, counts)
+        except BaseException:
+            _save_acceptance(session, batch)
+            raise
+        if batch.unsaved:
+            session.commit()  # before the connection's QUIT, which a slow server may hold up
     return counts
+
+
+def _deliver_batch(session, mailer, batch: _Batch, messages: dict, counts: dict) -> None:
+    ids = batch.ids
+    for position, message_id in enumerate(ids):
+        message = messages.get(message_id)
+        outcome = _deliver_one(session, mailer, batch, message, ids[position + 1 :])
+        if outcome is None:
+            continue  # its lease ran out and another worker took it
+        counts[outcome] += 1
+        if outcome == "server_down":
+            _give_back(session, batch, ids[position + 1 :])
+            break
+
+
+def _save_acceptance(session: Session, batch: _Batch) -> None:
+    """A statement after an acceptance failed (the next message's mark, a lost connection):
+    that message did go out, so its `sent` is recorded on its own, if the database takes it.
+    Otherwise it is sent again after its lease. (Writing it twice is harmless.)"""
+    accepted, batch.unsaved = batch.unsaved, None
+    session.rollback()
+    if accepted is None:
+        return
+    try:
+        session.connection().execute(_sent_statement(), accepted)
+        session.commit()
+    except Exception:  # noqa: BLE001 - the batch's own failure is the one raised
+        log.warning("outbox: message %s was sent but could not be recorded", accepted["row_id"])
+        session.rollback()
 
 
 def _detached(session: Session, ids: list[int]) -> dict[int, OutboxMessage]:
@@ -255,7 +283,7 @@ def _mark_attempt(session: Session, batch: _Batch, message_id: int, unknown: boo
     # the session holds of the row).
     attempts = session.connection().execute(_mark_statement(unknown), parameters).scalar()
     session.commit()  # the previous message's acceptance with it
-    batch.unsaved = False
+    batch.unsaved = None
     return attempts
 
 
@@ -296,7 +324,7 @@ def _accepted(session: Session, batch: _Batch, message_id: int) -> str:
         pull_forward(session, batch.settings.server, batch.started_at)
     accepted = {"row_id": message_id, "accepted_at": batch.now()}
     session.connection().execute(_sent_statement(), accepted)
-    batch.unsaved = True
+    batch.unsaved = accepted
     return "sent"
 
 

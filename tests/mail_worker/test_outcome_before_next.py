@@ -4,12 +4,15 @@ a worker that stops mid-batch leaves at most one message whose outcome it did no
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import event, select
+from sqlalchemy.exc import OperationalError
 
 from app.extensions import db
 from app.mail import OutboxMailer
 from app.models import OutboxMessage, OutboxStatus
 from app.models.base import utcnow
+from app.services import mail_delivery
 from app.services.mail_delivery import DeliverySettings, deliver_due
 
 
@@ -99,3 +102,31 @@ def test_a_batch_commits_once_a_message_and_a_few_times_for_itself(app, smtp, qu
     # Six more messages, six more commits: each message's `sending` carries the one before
     # it's `sent`.
     assert commits(large) - commits(small) == 6
+
+
+def test_a_failure_after_an_acceptance_still_records_that_message_sent(
+    app, smtp, queue, monkeypatch
+):
+    """The next message's mark fails (the database refused it): the message the server had
+    just accepted is recorded sent all the same, so it is not sent again after its lease."""
+    queue(3)
+    marks = []
+    real_mark = mail_delivery._mark_attempt
+
+    def failing_mark(session, batch, message_id, unknown):
+        marks.append(message_id)
+        if len(marks) == 2:
+            raise OperationalError("UPDATE outbox ...", {}, Exception("the server went away"))
+        return real_mark(session, batch, message_id, unknown)
+
+    monkeypatch.setattr(mail_delivery, "_mark_attempt", failing_mark)
+
+    with pytest.raises(OperationalError):
+        deliver_one_batch(app, [])
+
+    assert len(smtp.inbox.messages) == 1
+    with app.app_context():
+        rows = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+        statuses = [row.status for row in rows]
+        db.session.remove()
+    assert statuses == [OutboxStatus.SENT, OutboxStatus.PENDING, OutboxStatus.PENDING]
