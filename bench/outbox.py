@@ -43,7 +43,7 @@ from app.extensions import db  # noqa: E402
 from app.models import OutboxMessage, OutboxStatus  # noqa: E402
 from app.models.base import utcnow  # noqa: E402
 from app.services.complete_task import decide  # noqa: E402
-from app.services.mail_delivery import claim_due, new_claim_token  # noqa: E402
+from app.services.mail_claim import claim_due, new_claim_token  # noqa: E402
 from app.worker import run_forever, work_once  # noqa: E402
 from bench.common import BATCH, abbreviate, bench_app, load_average, p50, quiet  # noqa: E402
 from bench.decision import (  # noqa: E402

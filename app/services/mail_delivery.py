@@ -22,28 +22,21 @@ from __future__ import annotations
 
 import logging
 import time
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Protocol
 
-from sqlalchemy import Integer, bindparam, literal_column, select, update
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from app.domain.ids import parse_id
 from app.models import OutboxMessage, OutboxStatus
-from app.permissions import RETRY_MAIL, require
-from app.services import audit, use_case
+from app.services.mail_claim import BATCH_SIZE, LEASE, claim_due, new_claim_token, outbox_update
 from app.services.mail_waiting import PENDING, Probe, claim_probe, last_try, pull_forward, resting
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(seconds=30)
-BATCH_SIZE = 25
 MAX_ATTEMPTS = 8
-# Literals, not bound parameters: only then may the database use the partial indexes.
-CLAIMABLE = OutboxMessage.status.in_([literal_column("'pending'"), literal_column("'sending'")])
 
 
 class Mailer(Protocol):
@@ -92,42 +85,6 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(minutes=min(2 ** (attempts - 1), 360))
 
 
-def new_claim_token() -> str:
-    """Names one batch's lease: unique across workers, threads and passes."""
-    return uuid.uuid4().hex
-
-
-def claim_due(
-    session: Session, now: datetime, token: str, limit: int = BATCH_SIZE, lease: timedelta = LEASE
-) -> list[int]:
-    """Lease due rows (and rows whose lease ran out) to `token`. PostgreSQL locks the rows it
-    picks and skips those another worker holds; the UPDATE re-checks each row, so each has one
-    winner on SQLite too. (Two statements: PostgreSQL may run a LIMIT subquery inside an UPDATE
-    more than once and so lease more than `limit` rows.)"""
-    due = session.scalars(_due_statement(), {"now": now, "limit": limit}).all()
-    if not due:
-        session.rollback()
-        return []
-    claimed = session.scalars(
-        _update(OutboxMessage.id.in_(due), CLAIMABLE, OutboxMessage.next_attempt_at <= now)
-        .values(next_attempt_at=now + lease, claimed_by=token, waiting_for_server=None)
-        .returning(OutboxMessage.id)
-    ).all()
-    session.commit()
-    return sorted(claimed)
-
-
-@cache
-def _due_statement():
-    return (
-        select(OutboxMessage.id)
-        .where(CLAIMABLE, OutboxMessage.next_attempt_at <= bindparam("now"))
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-        .limit(bindparam("limit", type_=Integer))
-        .with_for_update(skip_locked=True)
-    )
-
-
 class _Batch:
     """The rows one claim leased, and the application's clock as it runs on during the batch."""
 
@@ -157,7 +114,7 @@ class _Batch:
             return
         self.lease_until = now + self.settings.lease
         session.execute(
-            _update(
+            outbox_update(
                 OutboxMessage.id.in_(rest), OutboxMessage.claimed_by == self.token, PENDING
             ).values(next_attempt_at=self.lease_until)
         )
@@ -299,7 +256,7 @@ def _mark_statement(unknown: bool):
     if unknown:
         values["last_error"] = "outcome unknown: the worker stopped during the attempt"
     return (
-        _update(
+        outbox_update(
             OutboxMessage.id == bindparam("row_id"),
             OutboxMessage.claimed_by == bindparam("token"),
         )
@@ -310,7 +267,7 @@ def _mark_statement(unknown: bool):
 
 @cache
 def _sent_statement():
-    return _update(OutboxMessage.id == bindparam("row_id")).values(
+    return outbox_update(OutboxMessage.id == bindparam("row_id")).values(
         status=OutboxStatus.SENT, sent_at=bindparam("accepted_at"), claimed_by=None
     )
 
@@ -372,7 +329,7 @@ def _give_back(session: Session, batch: _Batch, rest: list[int]) -> None:
     """The server is unreachable: the rows not tried are due again, no attempt counted."""
     if rest:
         session.execute(
-            _update(
+            outbox_update(
                 OutboxMessage.id.in_(rest), OutboxMessage.claimed_by == batch.token, PENDING
             ).values(
                 next_attempt_at=batch.started_at,
@@ -386,7 +343,7 @@ def _give_back(session: Session, batch: _Batch, rest: list[int]) -> None:
 def _record(session: Session, message_id: int, outcome: str, error=None, **values) -> str:
     if error is not None:
         values["last_error"] = _describe(error)
-    session.execute(_update(OutboxMessage.id == message_id).values(**values))
+    session.execute(outbox_update(OutboxMessage.id == message_id).values(**values))
     session.commit()
     return outcome
 
@@ -395,27 +352,3 @@ def _describe(error: Exception) -> str:
     if isinstance(error, PermanentDeliveryError | ServerUnavailableError):
         return str(error)[:2000]
     return f"{type(error).__name__}: {error}"[:2000]
-
-
-def _update(*conditions):
-    return update(OutboxMessage).where(*conditions).execution_options(synchronize_session=False)
-
-
-@use_case
-def retry_failed(session: Session, actor, message_ids, now: datetime) -> int:
-    """An admin sends failed messages again. Raises PermissionDeniedError."""
-    require(actor, RETRY_MAIL)
-    rows = session.scalars(
-        select(OutboxMessage).where(
-            OutboxMessage.id.in_([pk for pk in map(parse_id, message_ids) if pk]),
-            OutboxMessage.status == OutboxStatus.FAILED,
-        )
-    ).all()
-    for row in rows:
-        row.status = OutboxStatus.PENDING
-        row.attempts = 0
-        row.next_attempt_at = now
-        row.claimed_by = None
-        row.waiting_for_server = None
-    audit.record(session, "mail_retried", actor.id, {"outbox_ids": [r.id for r in rows]})
-    return len(rows)

@@ -16,10 +16,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, literal_column, select, update
+from sqlalchemy import func, literal_column, select
 from sqlalchemy.orm import Session
 
 from app.models import OutboxMessage
+from app.services.mail_claim import outbox_update
 
 PROBE_EVERY = timedelta(seconds=10)
 # Literals, not bound parameters: only then may the database use the partial indexes.
@@ -37,10 +38,6 @@ class Probe:
 
 def _waiting_for(server: str) -> tuple:
     return (WAITING, OutboxMessage.waiting_for_server == server, PENDING)
-
-
-def _update(*conditions):
-    return update(OutboxMessage).where(*conditions).execution_options(synchronize_session=False)
 
 
 def last_try(session: Session, server: str) -> datetime | None:
@@ -71,7 +68,7 @@ def claim_probe(
         session.rollback()
         return None
     claimed = session.execute(
-        _update(OutboxMessage.id == row.id, *_waiting_for(server)).values(
+        outbox_update(OutboxMessage.id == row.id, *_waiting_for(server)).values(
             next_attempt_at=now + lease, claimed_by=token, waiting_for_server=None
         )
     ).rowcount
@@ -86,7 +83,7 @@ def pull_forward(session: Session, server: str, now: datetime) -> int:
         select(OutboxMessage.id).where(*_waiting_for(server)).with_for_update(skip_locked=True)
     )
     return session.execute(
-        _update(OutboxMessage.id.in_(waiting.scalar_subquery()), *_waiting_for(server)).values(
-            next_attempt_at=now, waiting_for_server=None
-        )
+        outbox_update(
+            OutboxMessage.id.in_(waiting.scalar_subquery()), *_waiting_for(server)
+        ).values(next_attempt_at=now, waiting_for_server=None)
     ).rowcount

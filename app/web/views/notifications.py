@@ -13,9 +13,9 @@ from app.mail import link_for, message_context, render_message, subjects_of
 from app.models import NotificationKind, OutboxMessage, OutboxStatus
 from app.models.base import utcnow
 from app.services import inbox
-from app.services.mail_delivery import retry_failed
 from app.services.mail_folder import folder_message, folder_messages
 from app.services.outbox_screen import outbox_rows
+from app.services.retry_mail import retry_failed
 from app.web import context
 from app.web.context import say
 from app.web.datamodel import InvoiceFlowInterface
